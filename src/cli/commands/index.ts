@@ -1,0 +1,16 @@
+/**
+ * The list of subcommands. Each command file exports a `register` function that adds its
+ * command to the program; commands are typed async functions callable without argv.
+ */
+import type { Command } from 'commander';
+import type { CliIO } from '../main.js';
+
+/** Sets the process exit code chosen by a command. */
+export type SetExit = (code: number) => void;
+
+/** Registers every subcommand on `program`. */
+export function registerCommands(program: Command, io: CliIO, setExit: SetExit): void {
+  void program;
+  void io;
+  void setExit;
+}

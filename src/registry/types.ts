@@ -1,0 +1,114 @@
+/**
+ * The registry client contract: the distribution-spec operations every later phase uses.
+ * Implementations: registry/http (undici, real registries) and registry/memory (in-process,
+ * for unit tests and the embedded demo). Both verify digests on read.
+ */
+import type { Readable } from 'node:stream';
+import type { Digest, RepoRef } from '../image/ref.js';
+
+/** Which side of a copy a request is for; carried into errors and stats. */
+export type Side = 'source' | 'destination';
+
+/** Media types kpromo understands (sent in the Accept list of every manifest request). */
+export const MediaTypes = {
+  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  ociIndex: 'application/vnd.oci.image.index.v1+json',
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  ociEmpty: 'application/vnd.oci.empty.v1+json',
+} as const;
+
+/** Every manifest media type, in the order sent in `Accept`. */
+export const MANIFEST_ACCEPT: readonly string[] = [
+  MediaTypes.ociIndex,
+  MediaTypes.ociManifest,
+  MediaTypes.dockerList,
+  MediaTypes.dockerManifest,
+];
+
+/** Largest manifest kpromo reads or writes (distribution's own limit is 4 MiB). */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/** An OCI descriptor. */
+export interface Descriptor {
+  mediaType: string;
+  digest: Digest;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+  platform?: { architecture: string; os: string; variant?: string };
+}
+
+/** What a manifest HEAD tells. */
+export interface ManifestInfo {
+  digest: Digest;
+  mediaType: string;
+  size: number;
+}
+
+/** A manifest read by GET: its exact bytes (never re-serialised) and what they hash to. */
+export interface FetchedManifest extends ManifestInfo {
+  bytes: Uint8Array;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Which side of a copy this call serves (for errors and stats). */
+  side?: Side;
+}
+
+/** An open upload session (the `Location` of a 202 answer to POST …/blobs/uploads/). */
+export interface UploadSession {
+  repo: RepoRef;
+  /** Absolute URL to PATCH/PUT to. */
+  location: string;
+}
+
+/** The answer to a cross-repository mount request. */
+export type MountResult = { mounted: true } | { mounted: false; session: UploadSession };
+
+/** The distribution-spec operations kpromo needs. */
+export interface RegistryClient {
+  /** GET /v2/ (and whatever auth challenge it answers with). */
+  ping(host: string, opts?: CallOptions): Promise<void>;
+  /** All tags of a repository, following `Link` pagination. Empty when the repository does not exist. */
+  listTags(repo: RepoRef, opts?: CallOptions): Promise<string[]>;
+  /** HEAD a manifest by tag or digest; undefined when absent. */
+  headManifest(repo: RepoRef, reference: string, opts?: CallOptions): Promise<ManifestInfo | undefined>;
+  /** GET a manifest by tag or digest, size-capped and verified against its digest. Throws when absent. */
+  getManifest(repo: RepoRef, reference: string, opts?: CallOptions): Promise<FetchedManifest>;
+  /** PUT a manifest by tag or by digest; returns the digest of the bytes. */
+  putManifest(
+    repo: RepoRef,
+    reference: string,
+    manifest: { bytes: Uint8Array; mediaType: string },
+    opts?: CallOptions,
+  ): Promise<Digest>;
+  /** HEAD a blob; its size, or undefined when absent. */
+  headBlob(repo: RepoRef, digest: Digest, opts?: CallOptions): Promise<{ size: number } | undefined>;
+  /**
+   * GET a blob as a stream that errors (instead of ending) if the bytes do not hash to
+   * `digest` or their length differs from `size` when given.
+   */
+  getBlob(repo: RepoRef, digest: Digest, opts?: CallOptions & { size?: number }): Promise<Readable>;
+  /** POST …/uploads/?mount=&from=: mounted, or an upload session to use instead (202). */
+  mountBlob(repo: RepoRef, digest: Digest, fromRepository: string, opts?: CallOptions): Promise<MountResult>;
+  /**
+   * Uploads a blob (monolithic, or chunked when `chunkSize` is set), in an existing session when
+   * given (e.g. from a mount that answered 202). The registry checks `?digest=` on the final PUT.
+   */
+  uploadBlob(
+    repo: RepoRef,
+    blob: { digest: Digest; size: number },
+    body: Uint8Array | Readable,
+    opts?: CallOptions & { session?: UploadSession; chunkSize?: number },
+  ): Promise<void>;
+  /**
+   * Referrers of a manifest: the referrers API, or the tag-schema fallback (`sha256-<hex>`
+   * index) when the registry has none. Optionally filtered by artifact type.
+   */
+  listReferrers(repo: RepoRef, digest: Digest, opts?: CallOptions & { artifactType?: string }): Promise<Descriptor[]>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
