@@ -72,6 +72,8 @@ export type MountResult = { mounted: true } | { mounted: false; session: UploadS
 export interface RegistryClient {
   /** GET /v2/ (and whatever auth challenge it answers with). */
   ping(host: string, opts?: CallOptions): Promise<void>;
+  /** Repository names on a host (`/v2/_catalog`, following `Link` pagination), for snapshots. */
+  catalog(host: string, opts?: CallOptions): Promise<string[]>;
   /** All tags of a repository, following `Link` pagination. Empty when the repository does not exist. */
   listTags(repo: RepoRef, opts?: CallOptions): Promise<string[]>;
   /** HEAD a manifest by tag or digest; undefined when absent. */
