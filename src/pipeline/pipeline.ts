@@ -1,0 +1,74 @@
+/**
+ * The pipeline engine: runs phases in order, logs each with its duration, stops cleanly on
+ * StopPipeline, checks the AbortSignal before each phase and wraps failures with the phase name
+ * (upstream promoter/image/pipeline/pipeline.go).
+ */
+import { KpromoError, errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import { StopPipeline, type Phase, type PhaseName } from './phase.js';
+
+/** How one phase ended. */
+export interface PhaseTiming {
+  name: PhaseName;
+  durationMs: number;
+  result: 'ok' | 'stopped' | 'failed';
+}
+
+/** What a pipeline run did: the phases it ran and, when it stopped early, why. */
+export interface PipelineResult {
+  phases: PhaseTiming[];
+  /** The StopPipeline reason, when a phase ended the run early. */
+  stopped?: string;
+}
+
+/** A phase failure: `phase "promote" failed: …`, keeping the inner code and cause. */
+export class PhaseError extends KpromoError {
+  constructor(
+    readonly phase: PhaseName,
+    cause: unknown,
+  ) {
+    super(cause instanceof KpromoError ? cause.code : 'PHASE_FAILED', `phase "${phase}" failed: ${errorMessage(cause)}`, {
+      cause,
+    });
+  }
+}
+
+/** Builds a phase from a name and a function (upstream NewPhase). */
+export function phase<S>(name: PhaseName, run: (state: S, signal: AbortSignal) => Promise<void>): Phase<S> {
+  return { name, run };
+}
+
+/** Runs `phases` in order over `state`. Resolves when all ran or one stopped the run; rejects with PhaseError. */
+export async function runPipeline<S>(
+  phases: readonly Phase<S>[],
+  state: S,
+  opts: { logger: Logger; signal?: AbortSignal; now?: () => number },
+): Promise<PipelineResult> {
+  const now = opts.now ?? (() => performance.now());
+  const signal = opts.signal ?? new AbortController().signal;
+  const result: PipelineResult = { phases: [] };
+  for (const [i, p] of phases.entries()) {
+    if (signal.aborted) throw new PhaseError(p.name, signal.reason ?? new Error('aborted'));
+    const log = opts.logger.child({ phase: p.name });
+    log.info(`phase ${i + 1}/${phases.length}: ${p.name}`);
+    const start = now();
+    const done = (r: PhaseTiming['result']): number => {
+      const durationMs = Math.round(now() - start);
+      result.phases.push({ name: p.name, durationMs, result: r });
+      return durationMs;
+    };
+    try {
+      await p.run(state, signal);
+    } catch (err) {
+      if (err instanceof StopPipeline) {
+        log.info(`pipeline stopped after ${p.name}: ${err.reason}`, { durationMs: done('stopped') });
+        result.stopped = err.reason;
+        return result;
+      }
+      log.error(`phase ${p.name} failed`, { durationMs: done('failed'), error: errorMessage(err) });
+      throw new PhaseError(p.name, err);
+    }
+    log.info(`phase ${p.name} done`, { durationMs: done('ok') });
+  }
+  return result;
+}
