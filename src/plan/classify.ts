@@ -1,0 +1,70 @@
+/**
+ * Classifies every edge against the inventory, as upstream's GetPromotionCandidates does, but
+ * refusing only the offending edge on a tag move instead of the whole plan (k8s.io#9563). Pure.
+ */
+import type { Digest } from '../image/ref.js';
+import { edgeKey, type Edge } from './edge.js';
+import { dstRepo, sourceKey, srcRepo, type Inventory } from './inventory.js';
+import { repoKey } from '../image/ref.js';
+
+/** What the plan decided for one edge. */
+export type Decision =
+  /** The destination tag already points at the digest, or a tagless digest is present. */
+  | { kind: 'present' }
+  /** The digest is missing from the source (upstream's `_LOST_`): warned, reported, not fatal. */
+  | { kind: 'lost' }
+  /** The destination tag points at another digest: never overwritten, the edge is refused. */
+  | { kind: 'tag-move'; current: Digest }
+  /** To copy; `tagOnly` when the digest is already in the destination and only the tag is added. */
+  | { kind: 'promote'; tagOnly: boolean }
+  /** A repository the edge needs could not be read. */
+  | { kind: 'unreadable'; error: string };
+
+/** One edge with its decision. */
+export interface PlannedEdge {
+  edge: Edge;
+  decision: Decision;
+}
+
+/** The plan: every edge, in input order, with its decision. */
+export interface Plan {
+  edges: PlannedEdge[];
+}
+
+/** Decides what to do with each edge. */
+export function classify(edges: readonly Edge[], inv: Inventory): Plan {
+  const seen = new Set<string>();
+  const out: PlannedEdge[] = [];
+  for (const edge of edges) {
+    const k = edgeKey(edge);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push({ edge, decision: decide(edge, inv) });
+  }
+  return { edges: out };
+}
+
+function decide(e: Edge, inv: Inventory): Decision {
+  const dst = inv.repos.get(repoKey(dstRepo(e)));
+  if (!dst) return { kind: 'unreadable', error: `destination ${repoKey(dstRepo(e))} was not read` };
+  if (dst.error) return { kind: 'unreadable', error: `destination ${dst.error}` };
+  if (e.tag !== null) {
+    const current = dst.tagDigests.get(e.tag);
+    if (current === e.digest) return { kind: 'present' };
+    if (current !== undefined) return { kind: 'tag-move', current };
+  } else if (dst.manifests.get(e.digest) === true) {
+    return { kind: 'present' };
+  }
+  const src = inv.repos.get(repoKey(srcRepo(e)));
+  if (src?.error) return { kind: 'unreadable', error: `source ${src.error}` };
+  const inSource = src?.manifests.get(e.digest) === true || inv.sourceManifests.has(sourceKey(srcRepo(e), e.digest));
+  if (!inSource) return { kind: 'lost' };
+  return { kind: 'promote', tagOnly: dst.manifests.get(e.digest) === true };
+}
+
+/** Counts of decisions, for logs and the dry-run summary. */
+export function planCounts(plan: Plan): Record<Decision['kind'], number> {
+  const c = { present: 0, lost: 0, 'tag-move': 0, promote: 0, unreadable: 0 };
+  for (const p of plan.edges) c[p.decision.kind]++;
+  return c;
+}

@@ -1,0 +1,168 @@
+/**
+ * The inventory: what the plan needs to know about the repositories the edges touch, read with
+ * as few requests as possible. Destinations: one tag list per repository, a HEAD per tag the
+ * edges name that exists, and a HEAD by digest only when the tags did not already answer.
+ * Sources: one GET per digest still to promote (its bytes are reused by the copy, so the
+ * source manifest is read once for the whole run; a 404 means "lost").
+ */
+import pLimit from 'p-limit';
+import { errorMessage } from '../errors.js';
+import { repoKey, repoOf, type Digest, type RepoRef } from '../image/ref.js';
+import type { Logger } from '../log.js';
+import { RegistryError } from '../registry/errors.js';
+import type { FetchedManifest, RegistryClient } from '../registry/types.js';
+import type { Edge } from './edge.js';
+
+/** What the plan learnt about one repository. */
+export interface RepoState {
+  /** Tags listed (tags/list). A missing repository has none. */
+  tags: ReadonlySet<string>;
+  /** Digests of the tags the edges name, resolved by HEAD. */
+  tagDigests: ReadonlyMap<string, Digest>;
+  /** Whether a manifest digest is present (asked only when the tags did not say). */
+  manifests: ReadonlyMap<Digest, boolean>;
+  /** The repository could not be read; edges touching it fail with this message. */
+  error?: string;
+}
+
+/** Everything the plan read, keyed by `repoKey`. */
+export interface Inventory {
+  repos: ReadonlyMap<string, RepoState>;
+  /** Source manifests read by the plan, keyed by `sourceKey`, reused by the copy. */
+  sourceManifests: ReadonlyMap<string, FetchedManifest>;
+}
+
+/** Key of a source manifest in `Inventory.sourceManifests`. */
+export const sourceKey = (repo: RepoRef, d: Digest | string): string => `${repoKey(repo)}@${d}`;
+
+/** The source and destination repositories of an edge. */
+export const srcRepo = (e: Edge): RepoRef => repoOf(e.srcRegistry, e.srcImage);
+export const dstRepo = (e: Edge): RepoRef => repoOf(e.dstRegistry, e.dstImage);
+
+/** Options of readInventory. */
+export interface InventoryOptions {
+  /** Requests in flight at once (upstream reads 20 repositories at a time). */
+  concurrency?: number;
+  signal?: AbortSignal;
+  logger: Logger;
+}
+
+/** Default read concurrency (upstream ReadRegistries uses 20). */
+export const DEFAULT_READ_CONCURRENCY = 20;
+
+interface MutableRepo {
+  ref: RepoRef;
+  tags: Set<string>;
+  tagDigests: Map<string, Digest>;
+  manifests: Map<Digest, boolean>;
+  error?: string;
+}
+
+/** Whether a registry error means "no such manifest or repository". */
+export function isNotFound(err: unknown): boolean {
+  if (!(err instanceof RegistryError)) return (err as { status?: unknown })?.status === 404;
+  return err.status === 404 || err.codes.some((c) => c === 'MANIFEST_UNKNOWN' || c === 'NAME_UNKNOWN');
+}
+
+/** Reads what the edges need from the registries. Read failures are recorded per repository, not thrown. */
+export async function readInventory(
+  client: RegistryClient,
+  edges: readonly Edge[],
+  opts: InventoryOptions,
+): Promise<Inventory> {
+  const limit = pLimit(opts.concurrency ?? DEFAULT_READ_CONCURRENCY);
+  const call = { signal: opts.signal };
+  const repos = new Map<string, MutableRepo>();
+  const repo = (ref: RepoRef): MutableRepo => {
+    const k = repoKey(ref);
+    let r = repos.get(k);
+    if (!r) repos.set(k, (r = { ref, tags: new Set(), tagDigests: new Map(), manifests: new Map() }));
+    return r;
+  };
+  const fail = (r: MutableRepo, what: string, err: unknown): void => {
+    r.error ??= `${what}: ${errorMessage(err)}`;
+    opts.logger.warn(`cannot read ${repoKey(r.ref)}`, { error: errorMessage(err) });
+  };
+
+  // 1. One tag list per destination repository.
+  const dsts = [...new Map(edges.map((e) => [repoKey(dstRepo(e)), repo(dstRepo(e))])).values()];
+  await Promise.all(
+    dsts.map((r) =>
+      limit(async () => {
+        try {
+          for (const t of await client.listTags(r.ref, { ...call, side: 'destination' })) r.tags.add(t);
+        } catch (err) {
+          fail(r, 'listing tags', err);
+        }
+      }),
+    ),
+  );
+
+  // 2. Resolve the tags the edges name that exist.
+  const tagReads = new Map<string, { r: MutableRepo; tag: string }>();
+  for (const e of edges) {
+    const r = repo(dstRepo(e));
+    if (!r.error && e.tag !== null && r.tags.has(e.tag)) tagReads.set(`${repoKey(r.ref)}:${e.tag}`, { r, tag: e.tag });
+  }
+  await Promise.all(
+    [...tagReads.values()].map(({ r, tag }) =>
+      limit(async () => {
+        try {
+          const info = await client.headManifest(r.ref, tag, { ...call, side: 'destination' });
+          if (info) {
+            r.tagDigests.set(tag, info.digest);
+            r.manifests.set(info.digest, true);
+          }
+        } catch (err) {
+          fail(r, `resolving tag ${tag}`, err);
+        }
+      }),
+    ),
+  );
+
+  // 3. For edges not settled by the tags: is the digest at the destination, and in the source?
+  const dstHeads = new Map<string, { r: MutableRepo; d: Digest }>();
+  const srcGets = new Map<string, { r: MutableRepo; d: Digest }>();
+  for (const e of edges) {
+    const d = repo(dstRepo(e));
+    if (d.error) continue;
+    const current = e.tag === null ? undefined : d.tagDigests.get(e.tag);
+    if (current !== undefined) continue; // already promoted, or a tag move: no more reads needed
+    if (!d.manifests.has(e.digest)) dstHeads.set(`${repoKey(d.ref)}@${e.digest}`, { r: d, d: e.digest });
+    const s = repo(srcRepo(e));
+    srcGets.set(sourceKey(s.ref, e.digest), { r: s, d: e.digest });
+  }
+  const sourceManifests = new Map<string, FetchedManifest>();
+  await Promise.all([
+    ...[...dstHeads.values()].map(({ r, d }) =>
+      limit(async () => {
+        try {
+          r.manifests.set(d, (await client.headManifest(r.ref, d, { ...call, side: 'destination' })) !== undefined);
+        } catch (err) {
+          fail(r, `checking ${d}`, err);
+        }
+      }),
+    ),
+    ...[...srcGets.entries()].map(([k, { r, d }]) =>
+      limit(async () => {
+        try {
+          const m = await client.getManifest(r.ref, d, { ...call, side: 'source' });
+          sourceManifests.set(k, m);
+          r.manifests.set(d, true);
+        } catch (err) {
+          if (isNotFound(err)) r.manifests.set(d, false);
+          else fail(r, `reading ${d}`, err);
+        }
+      }),
+    ),
+  ]);
+  opts.signal?.throwIfAborted();
+  return { repos: new Map([...repos].map(([k, r]) => [k, freeze(r)])), sourceManifests };
+}
+
+const freeze = (r: MutableRepo): RepoState => ({
+  tags: r.tags,
+  tagDigests: r.tagDigests,
+  manifests: r.manifests,
+  ...(r.error ? { error: r.error } : {}),
+});
