@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatBytes, formatDuration, formatSummary, ProgressRenderer, statusLine } from './progress.js';
+
+function fakeClock() {
+  let t = 0;
+  return { now: () => t, tick: (ms: number) => (t += ms) };
+}
+
+test('formatBytes and formatDuration', () => {
+  const bytes: [number, string][] = [
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1024, '1.0 KiB'],
+    [1536, '1.5 KiB'],
+    [5 * 1024 * 1024, '5.0 MiB'],
+    [3 * 1024 ** 4, '3.0 TiB'],
+  ];
+  for (const [n, s] of bytes) assert.equal(formatBytes(n), s);
+  const times: [number, string][] = [
+    [0, '0ms'],
+    [850.4, '850ms'],
+    [12_340, '12.3s'],
+    [245_000, '4m05s'],
+  ];
+  for (const [ms, s] of times) assert.equal(formatDuration(ms), s);
+});
+
+test('statusLine shows totals when known', () => {
+  assert.equal(statusLine({ name: 'promote', images: 3, bytes: 2048, totalImages: 10, totalBytes: 4096 }), 'promote     3/10 images  2.0 KiB/4.0 KiB');
+  assert.equal(statusLine({ name: 'plan', images: 0, bytes: 0 }), 'plan      ');
+  assert.equal(statusLine({ name: 'x', images: 2, bytes: 0 }), 'x           2 images');
+});
+
+test('on a terminal: one overwritten line per phase, redraws throttled, newline at phase end', () => {
+  const out: string[] = [];
+  const clock = fakeClock();
+  const r = new ProgressRenderer({ write: (s) => out.push(s), isTTY: true, now: clock.now, minIntervalMs: 100 });
+  r.phase('promote', { images: 3 });
+  r.advance({ images: 1, bytes: 10 }); // within the interval: not drawn
+  clock.tick(150);
+  r.advance({ images: 1, bytes: 10 }); // drawn
+  r.grow({ images: 1 });
+  r.advance({ images: 2 }); // not drawn (throttled), but counted
+  clock.tick(50);
+  const stats = r.finish();
+  assert.deepEqual(
+    out.map((s) => s.replace('\r\x1b[2K', '|')),
+    ['|promote     0/3 images', '|promote     2/3 images  20 B', '|promote     4/4 images  20 B', '\n'],
+  );
+  assert.deepEqual(stats, [{ name: 'promote', images: 4, bytes: 20, totalImages: 4, totalBytes: undefined, ms: 200 }]);
+});
+
+test('not on a terminal: prints nothing, still counts', () => {
+  const out: string[] = [];
+  const clock = fakeClock();
+  const r = new ProgressRenderer({ write: (s) => out.push(s), isTTY: false, now: clock.now });
+  r.phase('plan');
+  clock.tick(5);
+  r.phase('promote');
+  r.advance({ images: 2, bytes: 2048 });
+  clock.tick(1200);
+  const stats = r.finish();
+  assert.deepEqual(out, []);
+  assert.deepEqual(
+    stats.map((s) => [s.name, s.images, s.bytes, s.ms]),
+    [
+      ['plan', 0, 0, 5],
+      ['promote', 2, 2048, 1200],
+    ],
+  );
+  assert.equal(formatSummary(stats), 'promote: 2 images, 2.0 KiB (1.2s)');
+  assert.equal(formatSummary([{ name: 'plan', images: 0, bytes: 0, ms: 3 }]), 'nothing to do (3ms)');
+});

@@ -1,0 +1,129 @@
+/**
+ * Renders library progress events (src/progress.ts) for a person: one self-overwriting status
+ * line per phase on a terminal ("promote  12/40 images  3.1/9.8 MiB"), nothing at all when
+ * stderr is not a terminal, and the numbers for a short summary at the end.
+ */
+import type { ProgressAmount, ProgressSink } from '../progress.js';
+
+/** What one phase did. */
+export interface PhaseStats {
+  name: string;
+  images: number;
+  bytes: number;
+  totalImages?: number;
+  totalBytes?: number;
+  ms: number;
+}
+
+/** Where and how to render. */
+export interface ProgressRendererOptions {
+  write: (s: string) => void;
+  /** Draw the status line only on a terminal. */
+  isTTY: boolean;
+  /** Milliseconds clock (injectable for tests). */
+  now?: () => number;
+  /** Redraw at most this often, so a fast copy does not flood the terminal. */
+  minIntervalMs?: number;
+}
+
+/** Redraw period: fast enough to look live, slow enough to cost nothing. */
+const DEFAULT_INTERVAL_MS = 100;
+/** ANSI "carriage return, erase line". */
+const CLEAR = '\r\x1b[2K';
+
+/** A ProgressSink that draws a status line on a terminal and keeps per-phase statistics. */
+export class ProgressRenderer implements ProgressSink {
+  private readonly phases: PhaseStats[] = [];
+  private current: (PhaseStats & { start: number }) | undefined;
+  private lastDraw = -Infinity;
+  private drawn = false;
+  private readonly now: () => number;
+  private readonly interval: number;
+
+  constructor(private readonly opts: ProgressRendererOptions) {
+    this.now = opts.now ?? (() => performance.now());
+    this.interval = opts.minIntervalMs ?? DEFAULT_INTERVAL_MS;
+  }
+
+  phase(name: string, total: ProgressAmount = {}): void {
+    this.endPhase();
+    this.current = { name, images: 0, bytes: 0, totalImages: total.images, totalBytes: total.bytes, ms: 0, start: this.now() };
+    this.draw(true);
+  }
+
+  advance(done: ProgressAmount): void {
+    if (!this.current) this.phase('run');
+    this.current!.images += done.images ?? 0;
+    this.current!.bytes += done.bytes ?? 0;
+    this.draw(false);
+  }
+
+  grow(more: ProgressAmount): void {
+    const c = this.current;
+    if (!c) return;
+    if (more.images) c.totalImages = (c.totalImages ?? 0) + more.images;
+    if (more.bytes) c.totalBytes = (c.totalBytes ?? 0) + more.bytes;
+  }
+
+  /** Ends the last phase, clears the status line, and returns what every phase did. */
+  finish(): PhaseStats[] {
+    this.endPhase();
+    return [...this.phases];
+  }
+
+  private endPhase(): void {
+    const c = this.current;
+    if (!c) return;
+    this.draw(true);
+    if (this.drawn) this.opts.write('\n');
+    this.drawn = false;
+    const { start, ...stats } = c;
+    this.phases.push({ ...stats, ms: this.now() - start });
+    this.current = undefined;
+  }
+
+  private draw(force: boolean): void {
+    if (!this.opts.isTTY || !this.current) return;
+    const t = this.now();
+    if (!force && t - this.lastDraw < this.interval) return;
+    this.lastDraw = t;
+    this.drawn = true;
+    this.opts.write(CLEAR + statusLine(this.current));
+  }
+}
+
+/** "promote  12/40 images  3.1 MiB/9.8 MiB" (totals shown when known). */
+export function statusLine(s: Omit<PhaseStats, 'ms'>): string {
+  const parts = [s.name.padEnd(10)];
+  if (s.images || s.totalImages) parts.push(`${s.images}${s.totalImages !== undefined ? `/${s.totalImages}` : ''} images`);
+  if (s.bytes || s.totalBytes) parts.push(`${formatBytes(s.bytes)}${s.totalBytes !== undefined ? `/${formatBytes(s.totalBytes)}` : ''}`);
+  return parts.join('  ');
+}
+
+/** The short end-of-run summary: images and bytes of the phases that did work, and the time. */
+export function formatSummary(phases: readonly PhaseStats[]): string {
+  const ms = phases.reduce((a, p) => a + p.ms, 0);
+  const busy = phases.filter((p) => p.images || p.bytes);
+  const work = busy.map((p) => `${p.name}: ${p.images} images${p.bytes ? `, ${formatBytes(p.bytes)}` : ''}`);
+  return `${work.length ? work.join('; ') : 'nothing to do'} (${formatDuration(ms)})`;
+}
+
+/** Bytes in binary units, one decimal from KiB up. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** Milliseconds as "850ms", "12.3s" or "4m05s". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
