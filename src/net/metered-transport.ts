@@ -1,0 +1,67 @@
+/**
+ * The Transport decorator that makes every attempt (reads, writes and token fetches alike)
+ * pass its host's limiter, and records per-host stats: kind, status, waits and bytes.
+ */
+import { Transform, pipeline, type Readable } from 'node:stream';
+import type { HostLimiter, LeaseOutcome } from './host-limiter.js';
+import { isTimeoutError } from './retry.js';
+import { parseQuota, parseRetryAfter } from './retry-after.js';
+import type { NetworkStats, HostStatsRecorder } from './stats.js';
+import { headerValue, type HttpResponse, type Transport } from './transport.js';
+
+/** Passes bytes through, counting them. */
+function counted(src: Readable, rec: HostStatsRecorder, direction: 'in' | 'out'): Readable {
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      rec.bytes(direction, chunk.length);
+      cb(null, chunk);
+    },
+  });
+  // pipeline propagates errors and destroys the source if the consumer destroys the counter.
+  pipeline(src, counter, () => {});
+  return counter;
+}
+
+/** What the response tells the limiter. */
+function outcomeOf(res: HttpResponse): LeaseOutcome {
+  const status = res.status;
+  if (status !== 429 && status !== 503) return { status };
+  const ra = parseRetryAfter(headerValue(res, 'retry-after'), Date.now());
+  const quota =
+    parseQuota(headerValue(res, 'ratelimit-policy')) ??
+    parseQuota(headerValue(res, 'ratelimit-limit')) ??
+    parseQuota(headerValue(res, 'x-ratelimit-limit'));
+  return { status, retryAfterMs: ra, quota };
+}
+
+/** Limits and meters every request through the limiter of its host. */
+export function meteredTransport(
+  base: Transport,
+  limiterFor: (host: string) => HostLimiter,
+  stats: NetworkStats,
+): Transport {
+  return {
+    close: () => base.close(),
+    async request(req) {
+      const host = req.url.host;
+      const rec = stats.forHost(host);
+      const streamed = req.body !== undefined && !(req.body instanceof Uint8Array);
+      const lease = await limiterFor(host).acquire(req.signal, streamed);
+      let body = req.body;
+      if (body instanceof Uint8Array) rec.bytes('out', body.byteLength);
+      else if (body) body = counted(body, rec, 'out');
+      rec.started(req.kind);
+      let res: HttpResponse;
+      try {
+        res = await base.request({ ...req, body });
+      } catch (err) {
+        rec.finished(undefined);
+        lease.release({ timeout: isTimeoutError(err) });
+        throw err;
+      }
+      rec.finished(res.status);
+      lease.release(outcomeOf(res));
+      return { ...res, body: counted(res.body, rec, 'in') };
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { test } from 'node:test';
+import { FakeClock } from './clock.js';
+import { budgetFor, createNetwork, DEFAULT_QPS } from './policy.js';
+import type { HttpRequest, HttpResponse, Transport } from './transport.js';
+
+/** A fake registry host map: status per host, records arrival times on the fake clock. */
+function fakeBase(clock: FakeClock, statusOf: (req: HttpRequest, n: number) => number) {
+  const arrivals: Array<{ host: string; at: number }> = [];
+  const base: Transport = {
+    async close() {},
+    async request(req) {
+      arrivals.push({ host: req.url.host, at: clock.now() });
+      const status = statusOf(req, arrivals.filter((a) => a.host === req.url.host).length);
+      const headers: HttpResponse['headers'] = status === 429 ? { 'retry-after': '2' } : {};
+      return { status, headers, body: Readable.from([Buffer.from('hello')]) };
+    },
+  };
+  return { base, arrivals };
+}
+
+test('per-host budgets, overrides by host or hostname', () => {
+  assert.equal(budgetFor('a:5000', {}).qps, DEFAULT_QPS);
+  assert.equal(budgetFor('a:5000', { qps: 7 }).qps, 7);
+  assert.equal(budgetFor('a:5000', { qps: 7, hostQps: { a: 3 } }).qps, 3);
+  assert.equal(budgetFor('a:5000', { qps: 7, hostQps: { a: 3, 'a:5000': 2 } }).qps, 2);
+});
+
+test('every attempt takes a token; a throttled host pauses alone; stats add up', async () => {
+  const clock = new FakeClock();
+  const { base, arrivals } = fakeBase(clock, (req, n) => (req.url.host === 'slow' && n === 1 ? 429 : 200));
+  const net = createNetwork({ base, clock, qps: 10, burst: 1, random: () => 0 });
+  const t0 = clock.now();
+  const get = async (host: string) => {
+    const res = await net.transport.request({ method: 'GET', url: new URL(`http://${host}/v2/`), kind: 'ping' });
+    await text(res.body);
+    return res.status;
+  };
+  const results = await Promise.all([get('slow'), ...Array.from({ length: 5 }, () => get('fast'))]);
+  assert.deepEqual(results, [200, 200, 200, 200, 200, 200]);
+  const slow = arrivals.filter((a) => a.host === 'slow').map((a) => a.at - t0);
+  assert.equal(slow.length, 2);
+  assert.ok(slow[1]! >= 2000, `second attempt at ${slow[1]} must respect Retry-After 2 s`);
+  const fast = arrivals.filter((a) => a.host === 'fast').map((a) => a.at - t0);
+  assert.deepEqual(fast, [0, 100, 200, 300, 400], 'the other host keeps its own pace');
+  const stats = net.stats();
+  const s = stats.find((h) => h.host === 'slow')!;
+  assert.equal(s.requests, 2);
+  assert.equal(s.retries, 1);
+  assert.equal(s.throttled, 1);
+  assert.ok(s.waitedMs >= 1900);
+  const f = stats.find((h) => h.host === 'fast')!;
+  assert.deepEqual(f.byKind, { ping: 5 });
+  assert.equal(f.bytesIn, 25);
+  await net.close();
+});
+
+test('bytes out are counted for buffered and streamed bodies', async () => {
+  const clock = new FakeClock();
+  const { base } = fakeBase(clock, () => 201);
+  const net = createNetwork({ base, clock });
+  const a = await net.transport.request({ method: 'PUT', url: new URL('http://h/a'), kind: 'manifest-put', body: new Uint8Array(10) });
+  await text(a.body);
+  const b = await net.transport.request({
+    method: 'PUT',
+    url: new URL('http://h/b'),
+    kind: 'upload-put',
+    body: Readable.from([Buffer.alloc(7)]),
+  });
+  await text(b.body);
+  // The fake base never reads a streamed body, so only the buffered one is counted here.
+  assert.equal(net.stats()[0]!.bytesOut >= 10, true);
+  assert.deepEqual(net.stats()[0]!.byKind, { 'manifest-put': 1, 'upload-put': 1 });
+});
