@@ -1,0 +1,129 @@
+/**
+ * Strict YAML reading with source positions. Upstream uses yaml.v2 `UnmarshalStrict`: unknown
+ * keys and duplicate keys are errors. We do the same, but collect every problem with its
+ * file:line:column instead of stopping at the first.
+ */
+import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Document, Node, Pair, YAMLMap, YAMLSeq } from 'yaml';
+import type { Problem } from '../errors.js';
+import { problemAt, type SourcePos } from './schema.js';
+
+/** A parsed YAML file plus the problems found so far while reading it. */
+export class YamlReader {
+  readonly problems: Problem[] = [];
+  private constructor(
+    readonly file: string,
+    readonly doc: Document.Parsed,
+    private readonly lines: LineCounter,
+  ) {}
+
+  /** Parses `text`; syntax errors and duplicate keys become problems. */
+  static parse(file: string, text: string): YamlReader {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+    const r = new YamlReader(file, doc, lines);
+    for (const e of doc.errors) {
+      const at = r.posOfOffset(e.pos[0]);
+      if (e.code === 'DUPLICATE_KEY') {
+        const key = text.slice(e.pos[0], e.pos[1]).trim();
+        r.problems.push(problemAt(at, `duplicate key ${key}: each key may appear only once in a mapping`));
+      } else {
+        r.problems.push(problemAt(at, `invalid YAML: ${e.message}`));
+      }
+    }
+    return r;
+  }
+
+  /** Whether the text is too broken to decode (anything worse than duplicate keys). */
+  get unreadable(): boolean {
+    return this.doc.errors.some((e) => e.code !== 'DUPLICATE_KEY');
+  }
+
+  /** The position of an offset in the text. */
+  posOfOffset(offset: number): SourcePos {
+    const { line, col } = this.lines.linePos(offset);
+    return { file: this.file, line, column: col };
+  }
+
+  /** The position of a node, or of the file when the node has none (e.g. an empty value). */
+  pos(node: unknown, fallback?: SourcePos): SourcePos {
+    const range = (node as Node | null)?.range;
+    if (range) return this.posOfOffset(range[0]);
+    return fallback ?? { file: this.file };
+  }
+
+  /** Records a problem at `node`. */
+  fail(node: unknown, message: string, fallback?: SourcePos): void {
+    this.problems.push(problemAt(this.pos(node, fallback), message));
+  }
+
+  /** The node as a mapping; null/empty gives undefined, anything else a problem. */
+  map(node: unknown, what: string, fallback?: SourcePos): YAMLMap | undefined {
+    if (isMap(node)) return node;
+    if (!isNull(node)) this.fail(node, `${what} must be a mapping (key: value), found ${describe(node)}`, fallback);
+    return undefined;
+  }
+
+  /** The node as a sequence; null/empty gives undefined, anything else a problem. */
+  seq(node: unknown, what: string, fallback?: SourcePos): YAMLSeq | undefined {
+    if (isSeq(node)) return node;
+    if (!isNull(node)) this.fail(node, `${what} must be a list, found ${describe(node)}`, fallback);
+    return undefined;
+  }
+
+  /**
+   * The pairs of a mapping by key name. Keys outside `allowed` are problems (strict parsing);
+   * non-scalar keys too.
+   */
+  fields(map: YAMLMap, what: string, allowed: readonly string[]): Map<string, Pair<unknown, unknown>> {
+    const out = new Map<string, Pair<unknown, unknown>>();
+    for (const pair of map.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (key === undefined) {
+        this.fail(pair.key, `${what}: keys must be plain strings, found ${describe(pair.key)}`);
+      } else if (!allowed.includes(key)) {
+        this.fail(pair.key, `unknown key "${key}" in ${what}; allowed keys: ${allowed.join(', ')}`);
+      } else {
+        out.set(key, pair);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A scalar as written. Numbers and booleans keep their source text, as yaml.v2 does when it
+   * decodes into a string field (a tag written `1.10` stays "1.10", not "1.1").
+   * null/empty gives undefined.
+   */
+  text(node: unknown, what: string, fallback?: SourcePos): string | undefined {
+    if (isNull(node)) return undefined;
+    if (isScalar(node)) {
+      if (typeof node.value === 'string') return node.value;
+      if (node.source !== undefined) return node.source;
+      return String(node.value);
+    }
+    this.fail(node, `${what} must be a single value, found ${describe(node)}`, fallback);
+    return undefined;
+  }
+
+  /** A boolean (`true`/`false`); null/empty gives undefined, anything else a problem. */
+  bool(node: unknown, what: string, fallback?: SourcePos): boolean | undefined {
+    if (isNull(node)) return undefined;
+    if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+    this.fail(node, `${what} must be true or false, found ${describe(node)}`, fallback);
+    return undefined;
+  }
+}
+
+/** Whether a node is absent or an explicit null (`key:` with nothing after it). */
+export function isNull(node: unknown): boolean {
+  return node === null || node === undefined || (isScalar(node) && node.value === null);
+}
+
+/** A short description of a node for messages: its kind and, for scalars, its value. */
+export function describe(node: unknown): string {
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) return `${JSON.stringify(node.source ?? node.value)}`;
+  return 'nothing';
+}

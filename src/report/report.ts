@@ -1,0 +1,66 @@
+/**
+ * The JSON run report (`--report-file`). `--parse-only` fills the summary and the edges; later
+ * phases add optional fields (outcomes, requests, …), so readers must ignore unknown fields.
+ */
+import { randomBytes } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { KpromoError, formatProblem, type Problem } from '../errors.js';
+import type { Edge } from '../plan/edge.js';
+import type { PlanSummary } from '../plan/edges.js';
+import { VERSION } from '../version.js';
+
+/** What kind of run produced the report. */
+export type ReportMode = 'parse-only' | 'dry-run' | 'promote' | 'snapshot';
+
+/** One edge as written in the report (`tag` null when tagless). */
+export interface ReportEdge {
+  srcRegistry: string;
+  srcImage: string;
+  dstRegistry: string;
+  dstImage: string;
+  digest: string;
+  tag: string | null;
+}
+
+/** The report document. Phases after plan add optional fields here. */
+export interface Report {
+  kpromoVersion: string;
+  mode: ReportMode;
+  summary: PlanSummary;
+  edges: ReportEdge[];
+  /** Non-fatal warnings of the run, rendered as `file:line:col: message`. */
+  warnings?: string[];
+  [extra: string]: unknown;
+}
+
+/** Builds the report of a planned run. */
+export function buildReport(mode: ReportMode, summary: PlanSummary, edges: readonly Edge[], warnings: readonly Problem[] = []): Report {
+  const report: Report = { kpromoVersion: VERSION, mode, summary, edges: edges.map(reportEdge) };
+  if (warnings.length) report.warnings = warnings.map(formatProblem);
+  return report;
+}
+
+/** An edge in the report's shape (plain strings, fixed key order). */
+export function reportEdge(e: Edge): ReportEdge {
+  return {
+    srcRegistry: e.srcRegistry,
+    srcImage: e.srcImage,
+    dstRegistry: e.dstRegistry,
+    dstImage: e.dstImage,
+    digest: e.digest,
+    tag: e.tag,
+  };
+}
+
+/** Writes `report` as JSON atomically (temp file in the same folder, then rename), so a reader never sees half a report. */
+export async function writeReport(file: string, report: Report): Promise<void> {
+  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, JSON.stringify(report, null, 2) + '\n', { mode: 0o644 });
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw new KpromoError('REPORT_WRITE_FAILED', `writing report ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
