@@ -1,0 +1,338 @@
+/**
+ * A fault-injecting reverse proxy (node:http on 127.0.0.1:0) in front of one registry, for
+ * tests and the benchmark. It classifies and counts requests like RequestKind, counts bytes,
+ * and injects seeded faults: 429 with or without Retry-After, 503, a reset before the
+ * response, a truncated body, a flipped byte in a blob, latency with jitter, a per-host quota
+ * (requests per window → 429 with Retry-After) and a `down` mode. It is bounded (a hard cap on
+ * requests) and stops itself after its lifetime.
+ */
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { RequestKind } from '../../src/net/transport.js';
+
+/** Faults the proxy can inject. */
+export type FaultKind = 'throttle' | 'throttle-no-retry-after' | 'unavailable' | 'reset' | 'truncate' | 'flip';
+
+/** Probability (0..1) of each fault per eligible request. */
+export type FaultRates = Partial<Record<FaultKind, number>>;
+
+/** A deterministic fault: the `n`-th (1-based) request of `kind` gets `fault`. */
+export interface NthFault {
+  kind: RequestKind | '*';
+  n: number;
+  fault: FaultKind;
+}
+
+/** Options of the proxy. */
+export interface FaultProxyOptions {
+  /** The registry behind the proxy, `http://127.0.0.1:PORT`. */
+  target: string;
+  /** PRNG seed (default 1): the same seed and request order give the same faults. */
+  seed?: number;
+  rates?: FaultRates;
+  nth?: NthFault[];
+  /** Retry-After announced with injected 429s (seconds, default 1). */
+  retryAfterSeconds?: number;
+  /** Delay before forwarding each request. */
+  latency?: { ms: number; jitterMs?: number };
+  /** Admit at most `limit` requests per fixed window (default 60 s); the rest get 429. */
+  quota?: { limit: number; windowMs?: number; announce?: boolean };
+  /** Start down: every connection is reset at once. */
+  down?: boolean;
+  /** Hard cap on requests; past it every request gets 503 (default 200,000). */
+  maxRequests?: number;
+  /** The proxy closes itself after this long (default 15 min). */
+  lifetimeMs?: number;
+}
+
+/** One request as the proxy saw it. */
+export interface Arrival {
+  /** Date.now() at arrival (ms). */
+  at: number;
+  kind: RequestKind;
+  method: string;
+  path: string;
+  /** Status sent, or 'reset'. */
+  outcome: number | 'reset';
+  fault?: FaultKind | 'quota';
+}
+
+/** A 429 sent with a Retry-After: nothing should arrive before `notBefore`. */
+export interface Announcement {
+  at: number;
+  notBefore: number;
+}
+
+/** Counters of the proxy. */
+export interface ProxyCounters {
+  requests: number;
+  byKind: Partial<Record<RequestKind, number>>;
+  faults: Partial<Record<FaultKind | 'quota', number>>;
+  /** Bytes of request bodies from the client, and of response bodies to it. */
+  bytesFromClient: number;
+  bytesToClient: number;
+  /** Response body bytes of blob GETs (source bytes read, for the benchmark). */
+  blobBytesToClient: number;
+}
+
+/** A running proxy. */
+export interface FaultProxy {
+  /** `127.0.0.1:PORT` */
+  host: string;
+  url: string;
+  arrivals: Arrival[];
+  announcements: Announcement[];
+  counters(): ProxyCounters;
+  /** Clears arrivals, announcements and counters (between benchmark scenarios). */
+  reset(): void;
+  /** Changes the fault plan from now on. */
+  configure(opts: Partial<Pick<FaultProxyOptions, 'rates' | 'nth' | 'latency' | 'quota' | 'down' | 'retryAfterSeconds'>>): void;
+  stop(): Promise<void>;
+}
+
+/** Classifies a distribution-API request like the client's RequestKind. */
+export function classify(method: string, path: string, query: URLSearchParams): RequestKind {
+  if (!path.startsWith('/v2/')) return /token|auth/.test(path) ? 'token' : 'other';
+  if (path === '/v2/' || path === '/v2') return 'ping';
+  if (/\/tags\/list$/.test(path)) return 'tags';
+  if (/\/referrers\/[^/]+$/.test(path)) return 'referrers';
+  if (/\/manifests\/[^/]+$/.test(path)) {
+    if (method === 'HEAD') return 'manifest-head';
+    if (method === 'GET') return 'manifest-get';
+    if (method === 'PUT') return 'manifest-put';
+    return 'other';
+  }
+  if (/\/blobs\/uploads\/?/.test(path)) {
+    if (method === 'POST') return query.has('mount') ? 'blob-mount' : 'upload-start';
+    if (method === 'PATCH') return 'upload-patch';
+    if (method === 'PUT') return 'upload-put';
+    return 'other';
+  }
+  if (/\/blobs\/[^/]+$/.test(path)) {
+    if (method === 'HEAD') return 'blob-head';
+    if (method === 'GET') return 'blob-get';
+  }
+  return 'other';
+}
+
+/** mulberry32: a small seeded PRNG, plenty for fault dice. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Which faults make sense for a request: body faults only where a body comes back. */
+function eligible(fault: FaultKind, kind: RequestKind, method: string): boolean {
+  if (fault === 'flip') return kind === 'blob-get';
+  if (fault === 'truncate') return method === 'GET' && (kind === 'blob-get' || kind === 'manifest-get');
+  return true;
+}
+
+const FAULT_ORDER: FaultKind[] = ['throttle', 'throttle-no-retry-after', 'unavailable', 'reset', 'truncate', 'flip'];
+
+/** Starts a proxy in front of `opts.target`. */
+export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultProxy> {
+  const target = new URL(opts.target);
+  let plan = { ...opts };
+  const rand = prng(opts.seed ?? 1);
+  const maxRequests = opts.maxRequests ?? 200_000;
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const sockets = new Set<Socket>();
+  let arrivals: Arrival[] = [];
+  let announcements: Announcement[] = [];
+  let counters = emptyCounters();
+  let window = { start: Date.now(), admitted: 0 };
+  let origin = '';
+
+  const server = createServer((req, res) => void handle(req, res));
+  server.keepAliveTimeout = 5_000;
+  server.on('connection', (s) => {
+    if (plan.down) return void s.destroy();
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  function pickFault(kind: RequestKind, method: string): FaultKind | undefined {
+    const nth = plan.nth?.find((f) => (f.kind === '*' ? counters.requests : counters.byKind[kind]) === f.n && (f.kind === '*' || f.kind === kind));
+    if (nth) return nth.fault;
+    for (const f of FAULT_ORDER) {
+      const p = plan.rates?.[f] ?? 0;
+      // Roll the dice for every kind so the sequence depends only on the request order.
+      const roll = rand();
+      if (p > 0 && roll < p && eligible(f, kind, method)) return f;
+    }
+    return undefined;
+  }
+
+  function quotaExceeded(now: number): number | undefined {
+    const q = plan.quota;
+    if (!q) return undefined;
+    const w = q.windowMs ?? 60_000;
+    if (now - window.start >= w) window = { start: now - ((now - window.start) % w), admitted: 0 };
+    if (window.admitted < q.limit) {
+      window.admitted++;
+      return undefined;
+    }
+    return window.start + w;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    const kind = classify(req.method ?? 'GET', url.pathname, url.searchParams);
+    const method = req.method ?? 'GET';
+    counters.requests++;
+    counters.byKind[kind] = (counters.byKind[kind] ?? 0) + 1;
+    const arrival: Arrival = { at: Date.now(), kind, method, path: url.pathname, outcome: 0 };
+    arrivals.push(arrival);
+    req.on('data', (c: Buffer) => (counters.bytesFromClient += c.length));
+    if (counters.requests > maxRequests) return reply(res, arrival, 503, 'proxy request cap reached');
+    const quotaEnd = quotaExceeded(arrival.at);
+    if (quotaEnd !== undefined) {
+      const seconds = Math.max(1, Math.ceil((quotaEnd - arrival.at) / 1000));
+      const headers: Record<string, string> = { 'retry-after': String(seconds) };
+      const q = plan.quota!;
+      if (q.announce !== false) headers['ratelimit-policy'] = `${q.limit};w=${Math.round((q.windowMs ?? 60_000) / 1000)}`;
+      announcements.push({ at: arrival.at, notBefore: arrival.at + seconds * 1000 });
+      count(arrival, 'quota');
+      return reply(res, arrival, 429, 'quota exceeded', headers);
+    }
+    const fault = pickFault(kind, method);
+    if (fault) count(arrival, fault);
+    if (fault === 'throttle') {
+      const s = plan.retryAfterSeconds ?? 1;
+      announcements.push({ at: arrival.at, notBefore: arrival.at + s * 1000 });
+      return reply(res, arrival, 429, 'injected throttle', { 'retry-after': String(s) });
+    }
+    if (fault === 'throttle-no-retry-after') return reply(res, arrival, 429, 'injected throttle');
+    if (fault === 'unavailable') return reply(res, arrival, 503, 'injected unavailable');
+    if (fault === 'reset') {
+      arrival.outcome = 'reset';
+      req.resume();
+      return void req.socket.destroy();
+    }
+    if (plan.latency) {
+      const d = plan.latency.ms + rand() * (plan.latency.jitterMs ?? 0);
+      await new Promise((r) => setTimeout(r, d));
+    }
+    forward(req, res, url, kind, arrival, fault);
+  }
+
+  function count(arrival: Arrival, f: FaultKind | 'quota'): void {
+    arrival.fault = f;
+    counters.faults[f] = (counters.faults[f] ?? 0) + 1;
+  }
+
+  function reply(res: ServerResponse, arrival: Arrival, status: number, msg: string, headers: Record<string, string> = {}): void {
+    arrival.outcome = status;
+    const code = status === 429 ? 'TOOMANYREQUESTS' : 'UNAVAILABLE';
+    const body = JSON.stringify({ errors: [{ code, message: msg }] });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  }
+
+  function forward(req: IncomingMessage, res: ServerResponse, url: URL, kind: RequestKind, arrival: Arrival, fault?: FaultKind): void {
+    const up = httpRequest(
+      { agent, host: target.hostname, port: target.port, method: req.method, path: url.pathname + url.search, headers: req.headers },
+      (ur) => {
+        arrival.outcome = ur.statusCode ?? 502;
+        const headers = { ...ur.headers };
+        if (typeof headers.location === 'string' && headers.location.startsWith(target.origin)) {
+          headers.location = origin + headers.location.slice(target.origin.length);
+        }
+        res.writeHead(ur.statusCode ?? 502, headers);
+        const total = Number(ur.headers['content-length'] ?? NaN);
+        let sent = 0;
+        let flipped = false;
+        ur.on('data', (chunk: Buffer) => {
+          if (fault === 'truncate') {
+            const keep = Number.isFinite(total) ? Math.max(0, Math.floor(total / 2) - sent) : 0;
+            if (chunk.length >= keep) {
+              if (keep > 0) res.write(chunk.subarray(0, keep));
+              countOut(kind, keep);
+              ur.destroy();
+              res.socket?.destroy();
+              return;
+            }
+          }
+          if (fault === 'flip' && !flipped && chunk.length > 0) {
+            chunk = Buffer.from(chunk);
+            chunk[Math.floor(chunk.length / 2)]! ^= 0xff;
+            flipped = true;
+          }
+          sent += chunk.length;
+          countOut(kind, chunk.length);
+          if (!res.write(chunk)) {
+            ur.pause();
+            res.once('drain', () => ur.resume());
+          }
+        });
+        ur.on('end', () => res.end());
+        ur.on('error', () => res.destroy());
+      },
+    );
+    up.on('error', () => {
+      if (!res.headersSent) reply(res, arrival, 502, 'upstream unreachable');
+      else res.destroy();
+    });
+    req.pipe(up);
+  }
+
+  function countOut(kind: RequestKind, n: number): void {
+    counters.bytesToClient += n;
+    if (kind === 'blob-get') counters.blobBytesToClient += n;
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = `127.0.0.1:${port}`;
+  origin = `http://${host}`;
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= new Promise<void>((resolve) => {
+      clearTimeout(lifetime);
+      for (const s of sockets) s.destroy();
+      agent.destroy();
+      server.close(() => resolve());
+    });
+    return stopped;
+  };
+  const lifetime = setTimeout(() => void stop(), opts.lifetimeMs ?? 15 * 60_000);
+  lifetime.unref();
+
+  return {
+    host,
+    url: origin,
+    get arrivals() {
+      return arrivals;
+    },
+    get announcements() {
+      return announcements;
+    },
+    counters: () => structuredClone(counters),
+    reset() {
+      arrivals = [];
+      announcements = [];
+      counters = emptyCounters();
+      window = { start: Date.now(), admitted: 0 };
+    },
+    configure(next) {
+      plan = { ...plan, ...next };
+      if (next.down) for (const s of sockets) s.destroy();
+    },
+    stop,
+  };
+}
+
+function emptyCounters(): ProxyCounters {
+  return { requests: 0, byKind: {}, faults: {}, bytesFromClient: 0, bytesToClient: 0, blobBytesToClient: 0 };
+}
