@@ -3,15 +3,16 @@
  * sigstore message-signature bundle and checked by @sigstore/verify against a TrustedRoot
  * (keyless: certificate chain, Rekor promise, timestamps); identities are then matched to policy.
  */
-import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier as SigstoreVerifier, toSignedEntity, type Signer as VerifiedKey } from '@sigstore/verify';
 import { errorMessage } from '../errors.js';
 import { SignatureError } from './errors.js';
 import { describeMatcher, matches } from './matcher.js';
-import { keyIdentity, pemBlocks } from './pem.js';
-import { CosignAnnotations, parseRekorAnnotation } from './sig-image.js';
+import { bundleJsonFromCosign } from './cosign-bundle.js';
+import { keyIdentity } from './pem.js';
+import { CosignAnnotations } from './sig-image.js';
 import { emptyTrustedRoot, trustMaterialFor } from './trust-root.js';
 import type { SimpleSigningLayer, VerificationPolicy, VerifiedSigner, Verifier } from './types.js';
 
@@ -111,40 +112,9 @@ function layerSignature(layer: SimpleSigningLayer): Buffer {
 
 /** Rebuilds the sigstore bundle equivalent to a keyless `.sig` layer. */
 export function bundleFromLayer(layer: SimpleSigningLayer): Bundle {
-  const sig = layerSignature(layer);
-  const certPem = layer.annotations[CosignAnnotations.certificate];
-  const [cert] = certPem ? pemBlocks(certPem, 'CERTIFICATE') : [];
-  if (!cert) throw new SignatureError('SIGNER_UNTRUSTED', 'signed with a key, want a certificate identity');
-  const rekor = parseRekorAnnotation(layer.annotations[CosignAnnotations.bundle]);
-  const tsa = layer.annotations[CosignAnnotations.rfc3161];
-  const tlogEntries = rekor ? [tlogEntryJson(rekor)] : [];
-  const rfc3161Timestamps = tsa
-    ? [{ signedTimestamp: (JSON.parse(tsa) as { SignedRFC3161Timestamp: string }).SignedRFC3161Timestamp }]
-    : [];
-  return parseBundle({
-    // v0.1: the only bundle version that accepts Rekor promises without inclusion proofs,
-    // which is all a cosign `.sig` layer carries.
-    mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1',
-    verificationMaterial: {
-      x509CertificateChain: { certificates: [{ rawBytes: cert.toString('base64') }] },
-      tlogEntries,
-      timestampVerificationData: { rfc3161Timestamps },
-    },
-    messageSignature: {
-      messageDigest: { algorithm: 'SHA2_256', digest: createHash('sha256').update(layer.payload).digest('base64') },
-      signature: sig.toString('base64'),
-    },
-  });
-}
-
-function tlogEntryJson(r: NonNullable<ReturnType<typeof parseRekorAnnotation>>): unknown {
-  const body = JSON.parse(Buffer.from(r.body, 'base64').toString('utf8')) as { kind?: string; apiVersion?: string };
-  return {
-    logIndex: String(r.logIndex),
-    logId: { keyId: Buffer.from(r.logId, 'hex').toString('base64') },
-    kindVersion: { kind: body.kind ?? '', version: body.apiVersion ?? '' },
-    integratedTime: String(r.integratedTime),
-    inclusionPromise: { signedEntryTimestamp: r.signedEntryTimestamp },
-    canonicalizedBody: r.body,
-  };
+  const signatureB64 = layerSignature(layer).toString('base64');
+  if (!layer.annotations[CosignAnnotations.certificate]) {
+    throw new SignatureError('SIGNER_UNTRUSTED', 'signed with a key, want a certificate identity');
+  }
+  return parseBundle(bundleJsonFromCosign({ kind: 'message', payload: layer.payload, signatureB64 }, layer.annotations));
 }

@@ -1,0 +1,88 @@
+/**
+ * Reading, appending to and copying cosign `.sig` images on a registry. Appending keeps the
+ * existing layers (other signers' signatures) and skips a signature already there for our identity.
+ */
+import type { Digest, RepoRef } from '../image/ref.js';
+import type { CallOptions, RegistryClient } from '../registry/types.js';
+import { copyBlobs, manifestBlobDigests, pushImage, readBlob } from './registry-io.js';
+import { CosignAnnotations, buildSigImage, sigLayers, sigTag } from './sig-image.js';
+import type { SimpleSigningLayer } from './types.js';
+
+/** The `.sig` image of a digest as stored: its manifest digest and its simple-signing layers. */
+export interface StoredSignatures {
+  manifestDigest: Digest;
+  layers: SimpleSigningLayer[];
+}
+
+/** Reads the `.sig` image of `digest` in `repo`; undefined when there is none. */
+export async function readSignatures(
+  client: RegistryClient,
+  repo: RepoRef,
+  digest: Digest,
+  opts?: CallOptions,
+): Promise<StoredSignatures | undefined> {
+  const tag = sigTag(digest);
+  if (!(await client.headManifest(repo, tag, opts))) return undefined;
+  const m = await client.getManifest(repo, tag, opts);
+  const layers: SimpleSigningLayer[] = [];
+  for (const d of sigLayers(m.bytes)) {
+    layers.push({ payload: await readBlob(client, repo, d.digest, opts), annotations: d.annotations ?? {} });
+  }
+  return { manifestDigest: m.digest, layers };
+}
+
+/** Outcome of adding a signature. */
+export type AppendResult = 'written' | 'already-signed';
+
+/**
+ * Adds `layer` to the `.sig` image of `digest`, unless `isOurs` says an existing layer is
+ * already a signature by the same identity over the same image.
+ */
+export async function appendSignature(
+  client: RegistryClient,
+  repo: RepoRef,
+  digest: Digest,
+  layer: SimpleSigningLayer,
+  isOurs: (existing: SimpleSigningLayer) => Promise<boolean>,
+  opts?: CallOptions,
+): Promise<AppendResult> {
+  const existing = await readSignatures(client, repo, digest, opts);
+  for (const l of existing?.layers ?? []) {
+    if (await isOurs(l)) return 'already-signed';
+  }
+  await pushImage(client, repo, buildSigImage([...(existing?.layers ?? []), layer]), sigTag(digest), opts);
+  return 'written';
+}
+
+/**
+ * Copies the `.sig` image of `digest` from `src` to `dst` byte for byte (same manifest digest).
+ * Returns 'absent' when the source has none, 'present' when `dst` already has the same one.
+ */
+export async function copySignatures(
+  client: RegistryClient,
+  src: RepoRef,
+  dst: RepoRef,
+  digest: Digest,
+  opts?: CallOptions,
+): Promise<'copied' | 'present' | 'absent'> {
+  const tag = sigTag(digest);
+  const head = await client.headManifest(src, tag, opts);
+  if (!head) return 'absent';
+  const there = await client.headManifest(dst, tag, opts);
+  if (there?.digest === head.digest) return 'present';
+  if (there) {
+    // Both sides hold signatures: merge, never drop the destination's own.
+    const [a, b] = await Promise.all([readSignatures(client, dst, digest, opts), readSignatures(client, src, digest, opts)]);
+    const have = new Set(a!.layers.map(sigOf));
+    const extra = b!.layers.filter((l) => !have.has(sigOf(l)));
+    if (extra.length === 0) return 'present';
+    await pushImage(client, dst, buildSigImage([...a!.layers, ...extra]), tag, opts);
+    return 'copied';
+  }
+  const m = await client.getManifest(src, head.digest, opts);
+  await copyBlobs(client, src, dst, manifestBlobDigests(m.bytes), opts);
+  await client.putManifest(dst, tag, { bytes: m.bytes, mediaType: m.mediaType }, opts);
+  return 'copied';
+}
+
+const sigOf = (l: SimpleSigningLayer): string => l.annotations[CosignAnnotations.signature] ?? '';
