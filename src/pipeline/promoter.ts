@@ -1,0 +1,50 @@
+/**
+ * The promotion, top to bottom: the phases in the order they run. Provenance, validate, sign and
+ * attest join this list with the trust work; until then the engine runs only the phases that exist.
+ */
+import { RunFailedError } from '../errors.js';
+import { runFailure } from '../promote/outcome.js';
+import { buildReport, type Report, type ReportMode } from '../report/report.js';
+import { addPromotion } from '../report/promotion.js';
+import type { Phase } from './phase.js';
+import { planPhase } from './phases/plan.js';
+import { promotePhase } from './phases/promote.js';
+import { setupPhase } from './phases/setup.js';
+import { runPipeline, type PipelineResult } from './pipeline.js';
+import { newPromotionState, type PromotionDeps, type PromotionOptions, type PromotionState } from './state.js';
+
+/** The phases of a promotion, in order. */
+export function promotionPhases(): Phase<PromotionState>[] {
+  return [setupPhase, planPhase, promotePhase];
+}
+
+/** What a promotion did. `failure` is set when the run must exit 1 (after the report is written). */
+export interface PromotionResult {
+  state: PromotionState;
+  pipeline: PipelineResult;
+  mode: ReportMode;
+  report: Report;
+  failure?: RunFailedError;
+}
+
+/** Runs a promotion. Throws on invalid input or a failed phase; a partly failed run resolves with `failure`. */
+export async function runPromotion(
+  options: PromotionOptions,
+  deps: PromotionDeps,
+  opts: { signal?: AbortSignal; phases?: Phase<PromotionState>[] } = {},
+): Promise<PromotionResult> {
+  const state = newPromotionState(options, deps);
+  const pipeline = await runPipeline(opts.phases ?? promotionPhases(), state, { logger: deps.logger, signal: opts.signal });
+  const mode: ReportMode = options.parseOnly ? 'parse-only' : options.confirm ? 'promote' : 'dry-run';
+  const expected = state.plan?.edges.filter((p) => p.decision.kind === 'promote').length ?? 0;
+  const why = state.outcomes ? runFailure(state.outcomes, expected) : undefined;
+  const summary = state.summary ?? { manifests: 0, images: 0, digests: 0, tags: 0, edges: 0 };
+  const report = addPromotion(buildReport(mode, summary, state.edges ?? [], state.warnings), {
+    plan: state.plan,
+    outcomes: state.outcomes,
+    stats: deps.stats?.(),
+    phases: pipeline.phases,
+    failure: why,
+  });
+  return { state, pipeline, mode, report, ...(why ? { failure: new RunFailedError('RUN_FAILED', `promotion incomplete: ${why}`) } : {}) };
+}

@@ -1,0 +1,59 @@
+/**
+ * The typed state the promotion phases share. Each phase reads what earlier phases set and adds
+ * its own part; later phases (trust: provenance, validate, sign, attest) add their fields here.
+ */
+import type { Logger } from '../log.js';
+import type { PromoterManifest, ManifestSource } from '../manifest/schema.js';
+import type { HostStats } from '../net/stats.js';
+import type { Plan } from '../plan/classify.js';
+import type { Edge } from '../plan/edge.js';
+import type { PlanSummary } from '../plan/edges.js';
+import type { Inventory } from '../plan/inventory.js';
+import type { EdgeOutcome } from '../promote/outcome.js';
+import type { Problem } from '../errors.js';
+import type { RegistryClient } from '../registry/types.js';
+
+/** Options of a promotion run (the flags of `kpromo cip` that the core pipeline uses). */
+export interface PromotionOptions {
+  manifests: ManifestSource;
+  /** Write to the registries; without it the run is a dry run that stops before promote. */
+  confirm: boolean;
+  /** Stop after computing the edges, before any network access. */
+  parseOnly: boolean;
+  /** Registry reads in flight at once during the plan. */
+  readConcurrency?: number;
+  /** Manifest copies in flight at once. */
+  copyConcurrency?: number;
+  /** Blob transfers in flight at once (each fans out to every destination). */
+  blobConcurrency?: number;
+}
+
+/** What the phases work with: the registry client, the logger, and request counters. */
+export interface PromotionDeps {
+  registry: RegistryClient;
+  logger: Logger;
+  /** Per-host request counters (the network's stats), for the report. */
+  stats?: () => HostStats[];
+}
+
+/** The shared state of one promotion run. */
+export interface PromotionState {
+  readonly options: PromotionOptions;
+  readonly deps: PromotionDeps;
+  /** plan: the loaded manifests and their non-fatal warnings. */
+  manifests?: PromoterManifest[];
+  warnings: Problem[];
+  /** plan: every edge of the manifests, and their counts. */
+  edges?: Edge[];
+  summary?: PlanSummary;
+  /** plan: what the registries hold, and the decision for every edge. */
+  inventory?: Inventory;
+  plan?: Plan;
+  /** promote: what happened to every edge of the plan. */
+  outcomes?: EdgeOutcome[];
+}
+
+/** A fresh state for a run. */
+export function newPromotionState(options: PromotionOptions, deps: PromotionDeps): PromotionState {
+  return { options, deps, warnings: [] };
+}

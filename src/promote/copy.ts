@@ -1,0 +1,174 @@
+/**
+ * The copy engine: turns the plan's "promote" edges into the fewest registry requests. Images are
+ * grouped by source digest so each source manifest and blob is read once for all destinations;
+ * blobs go first (fanned out, mounted within a host), then child manifests, then tags. A failure
+ * at one destination only fails the edges that needed it.
+ */
+import pLimit from 'p-limit';
+import { errorMessage } from '../errors.js';
+import { repoKey, type RepoRef } from '../image/ref.js';
+import type { Logger } from '../log.js';
+import type { Plan } from '../plan/classify.js';
+import { edgeKey, type Edge } from '../plan/edge.js';
+import { dstRepo, sourceKey, srcRepo, type Inventory } from '../plan/inventory.js';
+import type { FetchedManifest, RegistryClient } from '../registry/types.js';
+import { blobFailureKey, copyBlobs, type BlobJob } from './blobs.js';
+import { allBlobs, childManifests, readGraph, type ManifestNode } from './graph.js';
+import { BlobKnowledge } from './knowledge.js';
+import { pushManifests, type ChildPuts } from './manifests.js';
+
+/** The result of copying one edge: done, or the reason it failed. */
+export type CopyOutcome = { ok: true } | { ok: false; error: string };
+
+/** Options of copyPlan. */
+export interface CopyOptions {
+  /** Blob jobs in flight at once (each fans out to every destination). */
+  blobConcurrency?: number;
+  /** Manifest reads and pushes in flight at once. */
+  concurrency?: number;
+  signal?: AbortSignal;
+  logger: Logger;
+}
+
+/** Default concurrency of manifest reads and pushes (upstream copies 20 images at once). */
+export const DEFAULT_COPY_CONCURRENCY = 20;
+
+interface Target {
+  repo: RepoRef;
+  tagOnly: boolean;
+  /** The repository had tags at plan time, so it may hold some blobs already. */
+  live: boolean;
+  edges: Edge[];
+}
+
+interface Image {
+  src: RepoRef;
+  digest: string;
+  top?: FetchedManifest;
+  graph?: ManifestNode;
+  error?: string;
+  targets: Map<string, Target>;
+}
+
+/** Copies every edge the plan marks "promote"; returns an outcome per edgeKey. Never throws for registry failures. */
+export async function copyPlan(
+  client: RegistryClient,
+  plan: Plan,
+  inv: Inventory,
+  opts: CopyOptions,
+): Promise<Map<string, CopyOutcome>> {
+  const limit = pLimit(opts.concurrency ?? DEFAULT_COPY_CONCURRENCY);
+  const images = groupImages(plan, inv);
+  const known = new BlobKnowledge();
+
+  // 1. Source manifests: the plan already read the top ones; read index children once each.
+  const children = new Map<string, Promise<FetchedManifest>>();
+  await Promise.all(
+    [...images.values()].map((img) =>
+      limit(async () => {
+        try {
+          img.top ??= await client.getManifest(img.src, img.digest, { signal: opts.signal, side: 'source' });
+          const full = [...img.targets.values()].some((t) => !t.tagOnly);
+          img.graph = full
+            ? await readGraph(client, img.src, img.top, children, opts.signal)
+            : { manifest: img.top, blobs: [], children: [] };
+        } catch (err) {
+          img.error = `reading source ${repoKey(img.src)}@${img.digest}: ${errorMessage(err)}`;
+        }
+      }),
+    ),
+  );
+
+  // 2. What the plan says destinations hold: every blob of an image present in a repository.
+  for (const img of images.values()) {
+    if (!img.graph) continue;
+    for (const [k, r] of inv.repos) {
+      if (r.manifests.get(img.digest as never) !== true) continue;
+      const [host, ...rest] = k.split('/');
+      for (const b of allBlobs(img.graph)) known.add({ host: host!, repository: rest.join('/') }, b.digest);
+    }
+  }
+
+  // 3. Blobs, each read once and sent to every destination lacking it.
+  const jobs = new Map<string, BlobJob & { targets: RepoRef[]; probe: Set<string> }>();
+  for (const img of images.values()) {
+    if (!img.graph) continue;
+    for (const t of img.targets.values()) {
+      if (t.tagOnly) continue;
+      for (const b of allBlobs(img.graph)) {
+        let j = jobs.get(b.digest);
+        if (!j) jobs.set(b.digest, (j = { blob: b, source: img.src, targets: [], probe: new Set() }));
+        if (!j.targets.some((r) => repoKey(r) === repoKey(t.repo))) j.targets.push(t.repo);
+        if (t.live) j.probe.add(repoKey(t.repo));
+      }
+    }
+  }
+  opts.logger.debug('copying blobs', { blobs: jobs.size });
+  const blobFailures = await copyBlobs(client, [...jobs.values()], known, {
+    concurrency: opts.blobConcurrency,
+    signal: opts.signal,
+    logger: opts.logger,
+  });
+
+  // 4. Manifests, per image and destination, only where all its blobs arrived.
+  const out = new Map<string, CopyOutcome>();
+  const shared: ChildPuts = new Map();
+  const pushes: Promise<void>[] = [];
+  for (const img of images.values()) {
+    for (const t of img.targets.values()) {
+      const failEdges = (error: string): void => t.edges.forEach((e) => out.set(edgeKey(e), { ok: false, error }));
+      if (img.error || !img.graph || !img.top) {
+        failEdges(img.error ?? 'source manifest not read');
+        continue;
+      }
+      const missing = t.tagOnly ? undefined : allBlobs(img.graph).find((b) => blobFailures.has(blobFailureKey(t.repo, b.digest)));
+      if (missing) {
+        failEdges(blobFailures.get(blobFailureKey(t.repo, missing.digest))!);
+        continue;
+      }
+      const top = img.top;
+      const graph = img.graph;
+      pushes.push(
+        limit(async () => {
+          const tags = t.edges.flatMap((e) => (e.tag === null ? [] : [e.tag as string]));
+          const failed = await pushManifests(
+            client,
+            { repo: t.repo, top, children: t.tagOnly ? [] : childManifests(graph), tags, byDigest: t.edges.some((e) => e.tag === null) },
+            shared,
+            known,
+            opts.signal,
+          );
+          for (const e of t.edges) {
+            const err = failed.get(e.tag ?? '');
+            out.set(edgeKey(e), err === undefined ? { ok: true } : { ok: false, error: err });
+          }
+        }),
+      );
+    }
+  }
+  await Promise.all(pushes);
+  return out;
+}
+
+/** Groups the plan's promote edges by source image, then by destination repository. */
+function groupImages(plan: Plan, inv: Inventory): Map<string, Image> {
+  const images = new Map<string, Image>();
+  for (const { edge, decision } of plan.edges) {
+    if (decision.kind !== 'promote') continue;
+    const src = srcRepo(edge);
+    const k = sourceKey(src, edge.digest);
+    let img = images.get(k);
+    if (!img) {
+      const top = inv.sourceManifests.get(k);
+      images.set(k, (img = { src, digest: edge.digest, targets: new Map(), ...(top ? { top } : {}) }));
+    }
+    const dst = dstRepo(edge);
+    let t = img.targets.get(repoKey(dst));
+    if (!t) {
+      const live = (inv.repos.get(repoKey(dst))?.tags.size ?? 0) > 0;
+      img.targets.set(repoKey(dst), (t = { repo: dst, tagOnly: decision.tagOnly, live, edges: [] }));
+    }
+    t.edges.push(edge);
+  }
+  return images;
+}

@@ -1,0 +1,73 @@
+/**
+ * Per-edge outcomes of a promotion, combining the plan's decisions with what the copy and the
+ * verification found, and the rule for whether the run succeeded.
+ */
+import type { Digest } from '../image/ref.js';
+import type { Plan } from '../plan/classify.js';
+import { edgeKey, type Edge } from '../plan/edge.js';
+import type { CopyOutcome } from './copy.js';
+
+/** What happened to an edge. */
+export type OutcomeKind = 'promoted' | 'already-present' | 'lost' | 'refused-tag-move' | 'failed';
+
+/** One edge's outcome. */
+export interface EdgeOutcome {
+  edge: Edge;
+  outcome: OutcomeKind;
+  /** Why it failed or was refused. */
+  error?: string;
+  /** For a refused tag move: where the destination tag points. */
+  currentDigest?: Digest;
+}
+
+/** Outcomes of every planned edge, in plan order. */
+export function collectOutcomes(
+  plan: Plan,
+  copied: ReadonlyMap<string, CopyOutcome>,
+  verifyProblems: ReadonlyMap<string, string>,
+): EdgeOutcome[] {
+  return plan.edges.map(({ edge, decision }): EdgeOutcome => {
+    switch (decision.kind) {
+      case 'present':
+        return { edge, outcome: 'already-present' };
+      case 'lost':
+        return { edge, outcome: 'lost', error: "digest not found in the source registry (can't find it in src registry!)" };
+      case 'tag-move':
+        return {
+          edge,
+          outcome: 'refused-tag-move',
+          error: `tag move refused: ${edge.tag} already points at ${decision.current}`,
+          currentDigest: decision.current,
+        };
+      case 'unreadable':
+        return { edge, outcome: 'failed', error: decision.error };
+      case 'promote': {
+        const k = edgeKey(edge);
+        const c = copied.get(k) ?? { ok: false, error: 'not copied' };
+        if (!c.ok) return { edge, outcome: 'failed', error: c.error };
+        const problem = verifyProblems.get(k);
+        return problem ? { edge, outcome: 'failed', error: problem } : { edge, outcome: 'promoted' };
+      }
+    }
+  });
+}
+
+/** Counts by outcome. */
+export function outcomeCounts(outcomes: readonly EdgeOutcome[]): Record<OutcomeKind, number> {
+  const c: Record<OutcomeKind, number> = { promoted: 0, 'already-present': 0, lost: 0, 'refused-tag-move': 0, failed: 0 };
+  for (const o of outcomes) c[o.outcome]++;
+  return c;
+}
+
+/**
+ * Why the run failed, or undefined when it succeeded: any failed or refused edge fails it, and so
+ * does promoting nothing when the plan expected work (performance.md §5, lesson of #1731).
+ */
+export function runFailure(outcomes: readonly EdgeOutcome[], expected: number): string | undefined {
+  const c = outcomeCounts(outcomes);
+  const parts: string[] = [];
+  if (c.failed) parts.push(`${c.failed} edge${c.failed === 1 ? '' : 's'} failed`);
+  if (c['refused-tag-move']) parts.push(`${c['refused-tag-move']} tag move${c['refused-tag-move'] === 1 ? '' : 's'} refused`);
+  if (expected > 0 && c.promoted === 0 && parts.length === 0) parts.push(`promoted nothing although ${expected} edges were to be promoted`);
+  return parts.length ? parts.join(', ') : undefined;
+}

@@ -1,0 +1,85 @@
+/**
+ * The promotion part of the run report: the plan's decision or the outcome of every edge, the
+ * counts, and requests and bytes per registry host. Added to A's Report as optional fields.
+ */
+import type { HostStats } from '../net/stats.js';
+import { planCounts, type Plan } from '../plan/classify.js';
+import { outcomeCounts, type EdgeOutcome, type OutcomeKind } from '../promote/outcome.js';
+import { reportEdge, type Report, type ReportEdge } from './report.js';
+
+/** One edge's outcome as written in the report. */
+export interface ReportOutcome extends ReportEdge {
+  outcome: OutcomeKind | 'planned';
+  /** The plan's decision (dry run) when the copy did not run. */
+  decision?: string;
+  error?: string;
+  currentDigest?: string;
+}
+
+/** Requests and bytes of one registry host. */
+export interface ReportRequests {
+  host: string;
+  requests: number;
+  byKind: HostStats['byKind'];
+  retries: number;
+  throttled: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** The fields a promotion adds to the report. */
+export interface PromotionReportFields {
+  outcomes?: ReportOutcome[];
+  counts?: Partial<Record<OutcomeKind, number>>;
+  planCounts?: ReturnType<typeof planCounts>;
+  requests?: ReportRequests[];
+  phases?: { name: string; durationMs: number; result: string }[];
+  /** Why the run failed, when it did. */
+  failure?: string;
+}
+
+/** Adds the plan, outcomes and request counts to `report` (in place) and returns it. */
+export function addPromotion(
+  report: Report,
+  parts: {
+    plan?: Plan;
+    outcomes?: readonly EdgeOutcome[];
+    stats?: readonly HostStats[];
+    phases?: PromotionReportFields['phases'];
+    failure?: string;
+  },
+): Report & PromotionReportFields {
+  const r = report as Report & PromotionReportFields;
+  if (parts.plan) r.planCounts = planCounts(parts.plan);
+  if (parts.outcomes) {
+    r.outcomes = parts.outcomes.map((o) => ({
+      ...reportEdge(o.edge),
+      outcome: o.outcome,
+      ...(o.error ? { error: o.error } : {}),
+      ...(o.currentDigest ? { currentDigest: o.currentDigest } : {}),
+    }));
+    r.counts = outcomeCounts(parts.outcomes);
+  } else if (parts.plan) {
+    r.outcomes = parts.plan.edges.map(({ edge, decision }) => ({
+      ...reportEdge(edge),
+      outcome: 'planned',
+      decision: decision.kind === 'promote' && decision.tagOnly ? 'promote (tag only)' : decision.kind,
+      ...(decision.kind === 'unreadable' ? { error: decision.error } : {}),
+      ...(decision.kind === 'tag-move' ? { currentDigest: decision.current } : {}),
+    }));
+  }
+  if (parts.stats) {
+    r.requests = parts.stats.map((h) => ({
+      host: h.host,
+      requests: h.requests,
+      byKind: h.byKind,
+      retries: h.retries,
+      throttled: h.throttled,
+      bytesIn: h.bytesIn,
+      bytesOut: h.bytesOut,
+    }));
+  }
+  if (parts.phases) r.phases = parts.phases;
+  if (parts.failure) r.failure = parts.failure;
+  return r;
+}
