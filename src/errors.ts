@@ -42,6 +42,13 @@ export class InputError extends KpromoError<'INVALID_INPUT'> {
   }
 }
 
+/** A feature kpromo deliberately does not offer (e.g. GCP-only scanning): nothing was attempted (exit 2). */
+export class NotSupportedError extends KpromoError<'NOT_SUPPORTED'> {
+  constructor(message: string) {
+    super('NOT_SUPPORTED', message);
+  }
+}
+
 /** A run that did work but did not fully succeed (failed or refused edges). */
 export class RunFailedError extends KpromoError<'RUN_FAILED'> {}
 

@@ -3,7 +3,7 @@
  * 0 success, 1 a run that failed part-way, 2 invalid input (nothing was attempted).
  */
 import { Command, CommanderError } from 'commander';
-import { InputError, KpromoError, RunFailedError, formatProblems } from '../errors.js';
+import { InputError, KpromoError, NotSupportedError, RunFailedError, formatProblems } from '../errors.js';
 import { registerCommands } from './commands/index.js';
 import { VERSION } from '../version.js';
 
@@ -56,6 +56,10 @@ export function reportError(err: unknown, io: CliIO): number {
   if (err instanceof InputError) {
     io.stderr(`error: invalid input (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}):\n`);
     io.stderr(indent(formatProblems(err.problems)) + '\n');
+    return ExitCode.invalidInput;
+  }
+  if (err instanceof NotSupportedError) {
+    io.stderr(`error: not supported: ${err.message}\n`);
     return ExitCode.invalidInput;
   }
   if (err instanceof RunFailedError) {

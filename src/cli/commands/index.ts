@@ -4,13 +4,12 @@
  */
 import type { Command } from 'commander';
 import type { CliIO } from '../main.js';
+import * as cip from './cip.js';
 
 /** Sets the process exit code chosen by a command. */
 export type SetExit = (code: number) => void;
 
 /** Registers every subcommand on `program`. */
 export function registerCommands(program: Command, io: CliIO, setExit: SetExit): void {
-  void program;
-  void io;
-  void setExit;
+  cip.register(program, io, setExit);
 }

@@ -1,0 +1,158 @@
+/**
+ * Every flag of `kpromo cip` (upstream cmd/kpromo/cmd/cip and promoter/image/options, same
+ * names and defaults) plus ours, and their conversion into typed, validated `CipOptions`.
+ *
+ * Adding a flag: append a FlagSpec to a block of CIP_FLAGS, add the field to its group in
+ * CipOptions, and read it in toCipOptions (`f.bool/str/int/list('name')`).
+ */
+import type { Command } from 'commander';
+import { InputError } from '../errors.js';
+import { addFlags, FlagReader, type FlagSpec } from './flags.js';
+
+/** Upstream's default signing and verification identity. */
+export const DEFAULT_SIGNER_ACCOUNT = 'krel-trust@k8s-releng-prod.iam.gserviceaccount.com';
+/** Upstream's default OIDC issuer for verification. */
+export const DEFAULT_OIDC_ISSUER = 'https://accounts.google.com';
+/** Upstream's default concurrency of signing and attesting. */
+export const DEFAULT_MAX_SIGNATURE_OPS = 50;
+
+/** Upstream flags, in upstream's order. */
+const UPSTREAM_FLAGS: FlagSpec[] = [
+  { name: 'manifest', kind: 'string', description: 'plain promoter manifest file (takes precedence over --thin-manifest-dir)' },
+  { name: 'thin-manifest-dir', kind: 'string', description: 'thin manifest tree: manifests/<p>/promoter-manifest.yaml + images/<p>/images.yaml' },
+  { name: 'confirm', kind: 'bool', description: 'really promote; without it the run stops after validation (dry run)' },
+  { name: 'parse-only', kind: 'bool', description: 'parse and validate the manifests and compute the edges, offline, then stop' },
+  { name: 'use-prow-manifest-diff', kind: 'bool', description: 'only promote digests added in the git diff (JOB_TYPE, PULL_BASE_SHA)' },
+  { name: 'manifest-diff-since', kind: 'string', description: 'only promote digests added by commits in this git --since window, e.g. "7 days"' },
+  { name: 'snapshot', kind: 'string', description: 'print the inventory of this registry (host[/path]) and exit' },
+  { name: 'snapshot-tag', kind: 'string', description: 'with --snapshot: keep only images carrying this tag' },
+  { name: 'minimal-snapshot', kind: 'bool', description: 'with --snapshot: drop tagless children of image indexes' },
+  { name: 'manifest-based-snapshot-of', kind: 'string', description: 'print the inventory the manifests expect in this destination registry, offline' },
+  { name: 'output', kind: 'string', default: 'yaml', description: 'snapshot output format: yaml or csv' },
+  { name: 'sign', kind: 'bool', default: true, description: 'sign promoted images and attach promotion attestations' },
+  { name: 'signer-account', kind: 'string', default: DEFAULT_SIGNER_ACCOUNT, description: 'identity used to sign' },
+  { name: 'certificate-identity', kind: 'string', default: DEFAULT_SIGNER_ACCOUNT, description: 'expected signer identity when verifying source signatures' },
+  { name: 'certificate-oidc-issuer', kind: 'string', default: DEFAULT_OIDC_ISSUER, description: 'expected OIDC issuer when verifying source signatures' },
+  { name: 'certificate-identity-regexp', kind: 'string', description: 'regexp alternative to --certificate-identity' },
+  { name: 'certificate-oidc-issuer-regexp', kind: 'string', description: 'regexp alternative to --certificate-oidc-issuer' },
+  { name: 'max-signature-ops', kind: 'int', default: DEFAULT_MAX_SIGNATURE_OPS, description: 'how many images are signed and attested at once' },
+  { name: 'vuln-severity-threshold', kind: 'int', default: -1, description: '0..5: vulnerability scan-only mode (GCP Grafeas; not supported)' },
+  { name: 'max-image-size', kind: 'int', default: 0, hidden: true, description: 'no-op, kept for compatibility' },
+];
+
+/** Upstream flags removed in v4.2–v4.5 that are harmless to ignore: accepted with a warning. */
+const REMOVED_FLAGS: FlagSpec[] = [
+  { name: 'use-service-account', kind: 'bool', hidden: true, description: '', ignored: 'credentials come from the docker config (removed upstream in v4.4.0)' },
+  { name: 'key-files', kind: 'string', hidden: true, description: '', ignored: 'credentials come from the docker config (removed upstream in v4.4.0)' },
+  { name: 'snapshot-service-account', kind: 'string', hidden: true, description: '', ignored: 'credentials come from the docker config (removed upstream in v4.4.0)' },
+  { name: 'json-log-summary', kind: 'bool', hidden: true, description: '', ignored: 'use --report-file for a JSON summary (removed upstream in v4.4.0)' },
+  { name: 'use-legacy-pipeline', kind: 'bool', hidden: true, description: '', ignored: 'there is one pipeline (removed upstream in v4.3.0)' },
+  { name: 'max-signature-copies', kind: 'int', hidden: true, description: '', ignored: 'signatures are not replicated per mirror (removed upstream in v4.5.0)' },
+  { name: 'generate-promotion-provenance', kind: 'bool', hidden: true, description: '', ignored: 'promotion attestations follow --sign (removed upstream in v4.4.0)' },
+];
+
+/** Provenance policy flags (upstream v4.2–4.3; implemented by the trust work). */
+const PROVENANCE_FLAGS: FlagSpec[] = [
+  { name: 'require-provenance', kind: 'bool', description: 'refuse images without verified SLSA provenance' },
+  { name: 'allowed-builders', kind: 'list', description: 'builder IDs accepted in provenance (repeatable, comma-separated)' },
+  { name: 'allowed-source-repos', kind: 'list', description: 'source repositories accepted in provenance (repeatable, comma-separated)' },
+];
+
+/** kpromo's own flags. */
+const KPROMO_FLAGS: FlagSpec[] = [
+  { name: 'report-file', kind: 'string', description: 'write a JSON report of the run (plan, outcomes) to this file' },
+];
+
+/** All flags of `kpromo cip`. Other blocks (network, trust) are appended here. */
+export const CIP_FLAGS: readonly FlagSpec[] = [...UPSTREAM_FLAGS, ...PROVENANCE_FLAGS, ...KPROMO_FLAGS, ...REMOVED_FLAGS];
+
+/** What `kpromo cip` does, chosen as upstream: snapshot, else scan, else promotion. */
+export type CipMode = 'promotion' | 'snapshot' | 'scan';
+
+/** Typed options of `kpromo cip`, grouped by concern. */
+export interface CipOptions {
+  mode: CipMode;
+  manifests: { manifest?: string; thinManifestDir?: string; useProwManifestDiff: boolean; manifestDiffSince?: string };
+  run: { confirm: boolean; parseOnly: boolean; reportFile?: string };
+  snapshot: { registry?: string; tag?: string; minimal: boolean; manifestBasedOf?: string; output: 'yaml' | 'csv' };
+  signing: { sign: boolean; signerAccount: string; maxSignatureOps: number };
+  /** Expected signer of source signatures/attestations: exact values or regexps, never both. */
+  verification: { identity?: string; identityRegexp?: string; oidcIssuer?: string; oidcIssuerRegexp?: string };
+  provenance: { require: boolean; allowedBuilders: string[]; allowedSourceRepos: string[] };
+  scan: { vulnSeverityThreshold: number };
+  /** Warnings about the flags (ignored flags, precedence), for the CLI to log. */
+  warnings: string[];
+}
+
+/** Adds every cip flag to `cmd`. */
+export function addCipFlags(cmd: Command): void {
+  addFlags(cmd, CIP_FLAGS);
+}
+
+/** Converts commander's values into CipOptions; throws InputError listing every problem. */
+export function toCipOptions(raw: Record<string, unknown>, explicit: (flag: string) => boolean): CipOptions {
+  const f = new FlagReader(raw, explicit);
+  f.warnIgnored(CIP_FLAGS);
+  const output = f.str('output') ?? 'yaml';
+  const o: CipOptions = {
+    mode: 'promotion',
+    manifests: {
+      manifest: f.str('manifest'),
+      thinManifestDir: f.str('thin-manifest-dir'),
+      useProwManifestDiff: f.bool('use-prow-manifest-diff'),
+      manifestDiffSince: f.str('manifest-diff-since'),
+    },
+    run: { confirm: f.bool('confirm'), parseOnly: f.bool('parse-only'), reportFile: f.str('report-file') },
+    snapshot: {
+      registry: f.str('snapshot'),
+      tag: f.str('snapshot-tag'),
+      minimal: f.bool('minimal-snapshot'),
+      manifestBasedOf: f.str('manifest-based-snapshot-of'),
+      output: output === 'csv' ? 'csv' : 'yaml',
+    },
+    signing: { sign: f.bool('sign'), signerAccount: f.str('signer-account') ?? DEFAULT_SIGNER_ACCOUNT, maxSignatureOps: f.int('max-signature-ops', 1, 10_000) },
+    verification: exclusive(f, 'certificate-identity', 'identity', 'certificate-oidc-issuer', 'oidcIssuer'),
+    provenance: { require: f.bool('require-provenance'), allowedBuilders: f.list('allowed-builders'), allowedSourceRepos: f.list('allowed-source-repos') },
+    scan: { vulnSeverityThreshold: f.int('vuln-severity-threshold', -(2 ** 31), 5) },
+    warnings: f.warnings,
+  };
+  f.int('max-image-size', 0, Number.MAX_SAFE_INTEGER); // hidden no-op upstream: only type-checked
+  if (output !== 'yaml' && output !== 'csv') f.fail(`invalid snapshot output format: "${output}" (use yaml or csv)`);
+  o.mode = o.snapshot.registry || o.snapshot.manifestBasedOf ? 'snapshot' : o.scan.vulnSeverityThreshold >= 0 ? 'scan' : 'promotion';
+  checkInputs(f, o);
+  if (f.problems.length) throw new InputError(f.problems);
+  return o;
+}
+
+/** The exact/regexp certificate pairs: a regexp replaces the default exact value; both given is an error. */
+function exclusive(f: FlagReader, identity: string, idKey: 'identity', issuer: string, issKey: 'oidcIssuer'): CipOptions['verification'] {
+  const v: CipOptions['verification'] = {};
+  for (const [flag, key] of [[identity, idKey], [issuer, issKey]] as const) {
+    const re = f.str(`${flag}-regexp`);
+    if (re !== undefined && f.explicit(flag)) f.fail(`--${flag} and --${flag}-regexp are mutually exclusive: give one of them`);
+    if (re !== undefined) {
+      try {
+        new RegExp(re);
+      } catch (err) {
+        f.fail(`invalid --${flag}-regexp "${re}": ${(err as Error).message}`);
+      }
+      v[`${key}Regexp`] = re;
+    } else {
+      v[key] = f.str(flag);
+    }
+  }
+  return v;
+}
+
+/** Which manifests a mode needs, and flags that only make sense with others. */
+function checkInputs(f: FlagReader, o: CipOptions): void {
+  const m = o.manifests;
+  const needsManifests = o.mode !== 'snapshot' || o.snapshot.manifestBasedOf !== undefined;
+  if (needsManifests && !m.manifest && !m.thinManifestDir) {
+    f.fail('at least a manifest file or thin manifest directory have to be specified: give --manifest FILE or --thin-manifest-dir DIR');
+  }
+  if (m.manifest && m.thinManifestDir) f.warnings.push('--thin-manifest-dir is ignored because --manifest is set (as upstream)');
+  if (o.mode !== 'snapshot' && (o.snapshot.tag || o.snapshot.minimal)) {
+    f.warnings.push('--snapshot-tag and --minimal-snapshot only apply with --snapshot');
+  }
+}

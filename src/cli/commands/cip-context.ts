@@ -1,0 +1,9 @@
+/** What a `kpromo cip` mode runner gets besides its options: output sinks and a logger. */
+import type { Logger } from '../../log.js';
+import type { CliIO } from '../main.js';
+
+/** The runtime context of a cip run. */
+export interface CipContext {
+  io: CliIO;
+  logger: Logger;
+}

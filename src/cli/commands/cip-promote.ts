@@ -1,0 +1,35 @@
+/**
+ * `kpromo cip` promotion mode. For now only `--parse-only` (offline: manifests → edges → summary
+ * and report); the registry pipeline replaces the NOT_IMPLEMENTED branch.
+ */
+import { KpromoError, formatProblem } from '../../errors.js';
+import type { PlanSummary } from '../../plan/edges.js';
+import { planOffline } from '../../plan/offline.js';
+import { buildReport, writeReport } from '../../report/report.js';
+import type { CipOptions } from '../cip-options.js';
+import { ExitCode } from '../main.js';
+import type { CipContext } from './cip-context.js';
+
+/** Runs promotion mode and returns the exit code. */
+export async function runPromotion(opts: CipOptions, ctx: CipContext): Promise<number> {
+  if (!opts.run.parseOnly) {
+    throw new KpromoError('NOT_IMPLEMENTED', 'promotion against registries is not implemented yet; use --parse-only to check manifests offline');
+  }
+  const plan = await planOffline(opts.manifests);
+  for (const w of plan.warnings) ctx.logger.warn(formatProblem(w));
+  if (plan.redundant) ctx.logger.debug('redundant promotions dropped (same digest, same destination)', { count: plan.redundant });
+  ctx.io.stdout(formatPlanSummary(plan.summary));
+  if (opts.run.reportFile) {
+    await writeReport(opts.run.reportFile, buildReport('parse-only', plan.summary, plan.edges, plan.warnings));
+    ctx.logger.info('report written', { file: opts.run.reportFile });
+  }
+  return ExitCode.ok;
+}
+
+/** The human summary of a plan, e.g. `15 manifests, 67 images, 1244 digests, 1258 tags: 28706 edges`. */
+export function formatPlanSummary(s: PlanSummary): string {
+  return (
+    `parsed ${s.manifests} manifest${s.manifests === 1 ? '' : 's'}: ${s.images} images, ${s.digests} digests, ${s.tags} tags\n` +
+    `planned ${s.edges} edges (image × digest × tag × destination); no registry was contacted\n`
+  );
+}

@@ -1,0 +1,62 @@
+/**
+ * `kpromo cip`: flags → CipOptions → the runner of the selected mode (promotion, snapshot,
+ * or upstream's scan mode, which needs GCP Grafeas and is not supported).
+ */
+import type { Command } from 'commander';
+import { InputError, NotSupportedError, type Problem } from '../../errors.js';
+import type { LogLevel } from '../../log.js';
+import { addCipFlags, toCipOptions, type CipOptions } from '../cip-options.js';
+import { attributeName } from '../flags.js';
+import { TextLogger, parseLogLevel } from '../logger.js';
+import type { CliIO } from '../main.js';
+import type { CipContext } from './cip-context.js';
+import type { SetExit } from './index.js';
+import { runPromotion } from './cip-promote.js';
+import { runSnapshot } from './cip-snapshot.js';
+
+/** Registers `kpromo cip` on `program`. */
+export function register(program: Command, io: CliIO, setExit: SetExit): void {
+  const cmd = program
+    .command('cip')
+    .description('promote container images as the manifests say (container image promoter)')
+    .addHelpText('after', '\nExit codes: 0 success, 1 a run that failed part-way, 2 invalid input (nothing was attempted).');
+  addCipFlags(cmd);
+  cmd.action(async (_opts: unknown, command: Command) => {
+    const { options, level } = parseCipCommand(command);
+    const logger = new TextLogger(io.stderr, level);
+    for (const w of options.warnings) logger.warn(w);
+    setExit(await runCip(options, { io, logger }));
+  });
+}
+
+/** Reads the options and the global --log-level of a parsed cip command, reporting all flag problems together. */
+function parseCipCommand(command: Command): { options: CipOptions; level: LogLevel } {
+  const problems: Problem[] = [];
+  const collect = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  };
+  const level = collect(() => parseLogLevel(String(command.optsWithGlobals().logLevel ?? 'info')));
+  const options = collect(() => toCipOptions(command.opts(), (flag) => command.getOptionValueSource(attributeName(flag)) === 'cli'));
+  if (problems.length || !options || !level) throw new InputError(problems);
+  return { options, level };
+}
+
+/** Dispatches to the runner of `opts.mode`; returns the exit code. */
+export async function runCip(opts: CipOptions, ctx: CipContext): Promise<number> {
+  switch (opts.mode) {
+    case 'snapshot':
+      return runSnapshot(opts, ctx);
+    case 'scan':
+      throw new NotSupportedError(
+        `--vuln-severity-threshold ${opts.scan.vulnSeverityThreshold} selects upstream's vulnerability scan mode, which reads GCP Container Analysis (Grafeas); kpromo does not support it. Leave the flag unset (or -1) to promote`,
+      );
+    case 'promotion':
+      return runPromotion(opts, ctx);
+  }
+}
