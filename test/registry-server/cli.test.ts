@@ -1,0 +1,79 @@
+/**
+ * `kpromo registry serve`: in-process (the typed command function and main()) and as a real
+ * child process that serves until SIGTERM and exits 0.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { main, type CliIO } from '../../src/cli/main.js';
+import { registryServe } from '../../src/cli/commands/registry.js';
+import { fetchManifest, seedImage } from '../support/seed.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A CliIO that records output. */
+function memoryIO(): CliIO & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, stdout: (s) => out.push(s), stderr: (s) => err.push(s), isTTY: false, env: {} };
+}
+
+describe('kpromo registry serve', () => {
+  it('serves in memory until told to stop, printing its address', async () => {
+    const io = memoryIO();
+    let release!: () => void;
+    const until = new Promise<void>((r) => (release = r));
+    const running = registryServe({ addr: '127.0.0.1:0', referrers: true }, io, until);
+    try {
+      for (let i = 0; i < 100 && io.out.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      const host = /listening on (127\.0\.0\.1:\d+) \(memory\)/.exec(io.out.join(''))?.[1];
+      assert.ok(host, io.out.join(''));
+      const img = await seedImage({ url: `http://${host}` }, 'cli/app', 'v1', { seed: 'cli' });
+      assert.equal((await fetchManifest({ url: `http://${host}` }, 'cli/app', 'v1')).headers['docker-content-digest'], img.digest);
+    } finally {
+      release();
+      await running;
+    }
+  });
+
+  it('refuses a malformed --addr with exit code 2', async () => {
+    const io = memoryIO();
+    assert.equal(await main(['registry', 'serve', '--addr', 'nonsense'], io), 2);
+    assert.match(io.err.join(''), /--addr must be host:port/);
+  });
+
+  it('runs as a process, serves, and exits 0 on SIGTERM', async (t) => {
+    const script = "import { main } from './src/cli/main.ts'; process.exitCode = await main(process.argv.slice(1));";
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, 'registry', 'serve', '--addr', '127.0.0.1:0', '--no-referrers'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = once(child, 'exit');
+    t.after(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const host = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no address printed: ${out}`)), 30000);
+      child.stdout.on('data', () => {
+        const m = /listening on (127\.0\.0\.1:\d+) \(memory, no referrers API\)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+      child.once('exit', () => reject(new Error(`exited early: ${out}`)));
+    });
+    const ping = await fetch(`http://${host}/v2/`);
+    assert.equal(ping.status, 200);
+    const refs = await fetch(`http://${host}/v2/x/referrers/sha256:${'0'.repeat(64)}`);
+    assert.equal(refs.status, 404);
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    assert.equal(code, 0, out);
+  });
+});
