@@ -102,7 +102,7 @@ export async function readCapped(source: Readable, cap: number): Promise<Buffer>
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
     total += buf.length;
     if (total > cap) {
-      source.destroy();
+      discard(source);
       throw new TooLargeError(`response is larger than ${cap} bytes`);
     }
     chunks.push(buf);
@@ -124,7 +124,21 @@ export async function readPrefix(source: Readable, cap: number): Promise<string>
   } catch {
     // an error body that fails mid-way still says what it said so far
   } finally {
-    source.destroy();
+    discard(source);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Lets go of a response body that is not needed: undici bodies are dumped (which keeps the
+ * connection for reuse when the rest is small), other streams destroyed; errors are ignored.
+ */
+export function discard(body: Readable): void {
+  body.on('error', () => {});
+  const dump = (body as { dump?: (o?: { limit?: number }) => Promise<void> }).dump;
+  if (typeof dump === 'function' && !body.destroyed) {
+    dump.call(body, { limit: 64 * 1024 }).catch(() => {});
+    return;
+  }
+  body.destroy();
 }

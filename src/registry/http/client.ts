@@ -8,7 +8,7 @@ import { isDigest, type Digest, type RepoRef } from '../../image/ref.js';
 import { nullLogger, type Logger } from '../../log.js';
 import { headerValue, runOnce, type HttpResponse, type RetryRunner, type Transport } from '../../net/transport.js';
 import { createHttpTransport, type HttpTransportOptions } from '../../net/http-transport.js';
-import { readCapped, TooLargeError, verifyStream } from '../digest.js';
+import { discard, readCapped, TooLargeError, verifyStream } from '../digest.js';
 import { RegistryError } from '../errors.js';
 import {
   MANIFEST_ACCEPT,
@@ -78,7 +78,7 @@ export class HttpRegistryClient implements RegistryClient {
     if (!this.auth.challenged(host)) return;
     // prove the credentials work: the same GET /v2/ with them (a wrong password is a 401 here)
     const res = await this.session.send({ op: 'ping', reference: host, host, method: 'GET', url: this.session.base(host), kind: 'ping', scopes: [], ok: [], ...opts });
-    res.body.destroy();
+    discard(res.body);
   }
 
   async catalog(host: string, opts: CallOptions = {}): Promise<string[]> {
@@ -96,7 +96,7 @@ export class HttpRegistryClient implements RegistryClient {
 
   async headManifest(repo: RepoRef, reference: string, opts: CallOptions = {}): Promise<ManifestInfo | undefined> {
     const res = await this.session.send(this.manifestCall(repo, reference, 'HEAD', opts));
-    res.body.destroy();
+    discard(res.body);
     if (res.status === 404) return undefined;
     const header = headerValue(res, 'docker-content-digest');
     const where = { op: 'head manifest', reference: ref(repo, reference), side: opts.side };
@@ -136,7 +136,7 @@ export class HttpRegistryClient implements RegistryClient {
       ...where, host: repo.host, method: 'PUT', url, kind: 'manifest-put', scopes: [repoScope(repo.repository, 'pull,push')], ok: [],
       headers: { 'content-type': manifest.mediaType }, body: manifest.bytes, signal: opts.signal,
     });
-    res.body.destroy();
+    discard(res.body);
     const header = headerValue(res, 'docker-content-digest');
     if (header && header.startsWith('sha256:') && check.digest.startsWith('sha256:') && header !== check.digest) {
       throw new RegistryError(`registry stored digest ${header}, expected ${check.digest}`, { ...where, status: res.status, retryable: false });
@@ -146,7 +146,7 @@ export class HttpRegistryClient implements RegistryClient {
 
   async headBlob(repo: RepoRef, digest: Digest, opts: CallOptions = {}): Promise<{ size: number } | undefined> {
     const res = await this.session.send(this.blobCall(repo, digest, 'HEAD', opts));
-    res.body.destroy();
+    discard(res.body);
     if (res.status === 404) return undefined;
     const size = Number(headerValue(res, 'content-length'));
     if (!Number.isFinite(size)) throw new RegistryError('blob HEAD has no Content-Length', { op: 'head blob', reference: ref(repo, digest), side: opts.side, status: res.status });
@@ -159,7 +159,7 @@ export class HttpRegistryClient implements RegistryClient {
       const res = await this.session.send({ ...this.blobCall(repo, digest, 'GET', opts), ok: [] });
       const length = headerValue(res, 'content-length');
       if (opts.size !== undefined && length !== undefined && Number(length) !== opts.size) {
-        res.body.destroy();
+        discard(res.body);
         throw new RegistryError(`blob has ${length} bytes, descriptor says ${opts.size}`, { ...where, status: res.status, retryable: true });
       }
       return verifyStream(res.body, digest, opts.size, (err) =>
@@ -195,7 +195,7 @@ export class HttpRegistryClient implements RegistryClient {
         headers: { accept: MediaTypes.ociIndex }, signal: opts.signal,
       });
       if (res.status === 404 || res.status === 405) {
-        res.body.destroy();
+        discard(res.body);
         return undefined;
       }
       return parseIndex(await this.readBody(res, MAX_MANIFEST_BYTES, where), where);
@@ -264,7 +264,7 @@ export class HttpRegistryClient implements RegistryClient {
       seen.add(url.href);
       const res = await this.session.send({ ...base, method: 'GET', url, kind: 'tags', ok: absentIsEmpty ? [404] : [], headers: { accept: 'application/json' } });
       if (res.status === 404) {
-        res.body.destroy();
+        discard(res.body);
         return out;
       }
       const text = (await this.readBody(res, LIST_PAGE_CAP, base)).toString('utf8');

@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../log.js';
 import { headerValue, type HttpMethod, type HttpResponse, type RequestKind, type Transport } from '../../net/transport.js';
-import { readPrefix } from '../digest.js';
+import { discard, readPrefix } from '../digest.js';
 import { RegistryError, isAbortError, isNetworkError, parseDiagnostics } from '../errors.js';
 import type { Side } from '../types.js';
 import type { Authenticator } from './auth.js';
@@ -66,8 +66,8 @@ export class Session {
 
   private async doPing(host: string, ctx: { signal?: AbortSignal; side?: Side }): Promise<void> {
     const url = this.base(host);
-    const res = await this.raw({ op: 'ping', reference: host, host, method: 'GET', url, kind: 'ping', scopes: [], ok: [], ...ctx }, undefined);
-    res.body.destroy();
+    const res = await this.raw({ op: 'ping', reference: host, host, method: 'GET', url, kind: 'ping', scopes: [], ok: [], signal: ctx.signal, side: ctx.side }, undefined);
+    discard(res.body);
     if (res.status === 200) return this.auth.setChallenge(host, undefined);
     if (res.status === 401) return this.auth.setChallenge(host, headerValue(res, 'www-authenticate'));
     throw await toError(res, { op: 'ping', reference: host, side: ctx.side }, 'registry API not available at /v2/');
@@ -75,14 +75,14 @@ export class Session {
 
   /** Sends a call; returns responses with 2xx or an `ok` status, throws RegistryError otherwise. */
   async send(call: Call): Promise<HttpResponse> {
-    await this.ping(call.host, call);
+    await this.ping(call.host, { signal: call.signal, side: call.side });
     let scopes = call.scopes;
     let res = await this.follow(call, await this.auth.authorization(call.host, scopes, call));
     const replayable = !(call.body && !(call.body instanceof Uint8Array));
     if (res.status === 401 && replayable) {
       // expired token, or the registry wants more scopes than we asked for: renew once
       const header = headerValue(res, 'www-authenticate');
-      res.body.destroy();
+      discard(res.body);
       if (header) this.auth.setChallenge(call.host, header);
       this.auth.invalidate(call.host, scopes);
       const extra = this.auth.challengeScopes(header).filter((s) => !scopes.includes(s));
@@ -103,7 +103,7 @@ export class Session {
       const location = headerValue(res, 'location');
       const redirectable = call.method === 'GET' || call.method === 'HEAD';
       if (!REDIRECT_STATUS.has(res.status) || !location || !redirectable) return res;
-      res.body.destroy();
+      discard(res.body);
       if (hop >= MAX_REDIRECTS) {
         throw new RegistryError(`more than ${MAX_REDIRECTS} redirects`, { op: call.op, reference: call.reference, side: call.side, status: res.status, retryable: false });
       }

@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { Digest, RepoRef } from '../../image/ref.js';
 import { headerValue, type HttpResponse } from '../../net/transport.js';
+import { discard } from '../digest.js';
 import { RegistryError } from '../errors.js';
 import type { CallOptions, MountResult, Side, UploadSession } from '../types.js';
 import { repoScope } from './auth.js';
@@ -29,7 +30,7 @@ export async function mountBlob(session: Session, repo: RepoRef, digest: Digest,
   const res = await session.send(call(repo, where, 'POST', url, 'blob-mount', opts, {
     scopes: [repoScope(repo.repository, 'pull,push'), repoScope(from, 'pull')],
   }));
-  res.body.destroy();
+  discard(res.body);
   if (res.status === 201) return { mounted: true };
   if (res.status === 202) return { mounted: false, session: { repo, location: location(res, url, where).href } };
   throw new RegistryError(`unexpected status ${res.status}`, { ...where, status: res.status });
@@ -62,7 +63,7 @@ export async function uploadBlob(
 async function startUpload(session: Session, repo: RepoRef, where: Where, opts: CallOptions): Promise<URL> {
   const url = uploadsUrl(session, repo);
   const res = await session.send(call(repo, where, 'POST', url, 'upload-start', opts, {}));
-  res.body.destroy();
+  discard(res.body);
   if (res.status !== 202) throw new RegistryError(`upload start answered ${res.status}, expected 202`, { ...where, status: res.status });
   return location(res, url, where);
 }
@@ -79,7 +80,7 @@ async function sendChunks(
       body: chunk,
       headers: { 'content-type': OCTET, 'content-length': String(chunk.length), 'content-range': `${offset}-${offset + chunk.length - 1}` },
     }));
-    res.body.destroy();
+    discard(res.body);
     if (res.status !== 202) throw new RegistryError(`chunk answered ${res.status}, expected 202`, { ...where, status: res.status });
     at = location(res, at, where);
     offset += chunk.length;
@@ -100,7 +101,7 @@ async function finish(
     // Distribution reads a body without this content type as a form and fails with DIGEST_INVALID
     headers: { 'content-type': OCTET, ...(length !== undefined ? { 'content-length': String(length) } : {}) },
   }));
-  res.body.destroy();
+  discard(res.body);
   if (res.status !== 201) throw new RegistryError(`upload answered ${res.status}, expected 201`, { ...where, status: res.status });
   const stored = headerValue(res, 'docker-content-digest');
   if (stored && stored !== digest) throw new RegistryError(`registry stored ${stored}`, { ...where, status: res.status, retryable: false });
