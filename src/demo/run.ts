@@ -1,0 +1,97 @@
+/**
+ * `npm run demo` / `kpromo demo`: promotes sample images from an in-process staging registry to
+ * three in-process mirrors with the real CLI (`kpromo cip --thin-manifest-dir … --confirm`), runs
+ * it again to show there is nothing left to do, and prints what each mirror now holds.
+ */
+import { main, type CliIO } from '../cli/main.js';
+import type { Digest } from '../image/ref.js';
+import { createHttpRegistryClient } from '../registry/http/client.js';
+import type { RegistryServer } from '../registry/server/server.js';
+import { readRegistrySnapshot } from '../snapshot/read.js';
+import { sortInventory } from '../snapshot/inventory.js';
+import { createDemoWorld, expectedTags, MIRROR_PATH, STAGING_PATH } from './setup.js';
+
+/** What one mirror holds after the demo: every tag with its digest. */
+export interface MirrorContent {
+  registry: string;
+  tags: { name: string; tag: string; digest: Digest }[];
+}
+
+/** The outcome of a demo run, for the caller (and the test) to check. */
+export interface DemoResult {
+  staging: string;
+  firstExit: number;
+  secondExit: number;
+  /** Write requests (PUT/POST/PATCH/DELETE) the mirrors received during the second run. */
+  secondRunWrites: number;
+  mirrors: MirrorContent[];
+  expected: { name: string; tag: string; digest: Digest }[];
+}
+
+/** Extra `kpromo cip` flags the demo passes (signing needs an identity the demo does not have). */
+export const DEMO_CIP_FLAGS = ['--sign=false'];
+
+/** Runs the demo, narrating on `io.stdout`; kpromo's own output goes to `io` too. */
+export async function runDemo(io: CliIO): Promise<DemoResult> {
+  const say = (s = '') => io.stdout(`${s}\n`);
+  const world = await createDemoWorld();
+  try {
+    const staging = `${world.staging.host}/${STAGING_PATH}`;
+    say(`kpromo demo: a staging registry and ${world.mirrors.length} mirrors on 127.0.0.1 (in-process)`);
+    say(`  staging  ${staging}`);
+    for (const m of world.mirrors) say(`  mirror   ${m.host}/${MIRROR_PATH}`);
+    say('seeded in staging:');
+    for (const i of world.images) say(`  ${i.name}:${i.tags.join(',')}  ${i.kind}  ${i.manifest.digest.slice(0, 19)}…`);
+    say(`thin manifests written under ${world.dir}`);
+    const argv = ['cip', '--thin-manifest-dir', world.dir, '--confirm', ...DEMO_CIP_FLAGS];
+
+    say(`\n$ kpromo ${argv.join(' ')}`);
+    const firstExit = await main(argv, io);
+    resetStats(world.mirrors);
+    say(`\n$ kpromo ${argv.join(' ')}    # again: everything is already there`);
+    const secondExit = await main(argv, io);
+    const secondRunWrites = countWrites(world.mirrors);
+
+    const mirrors = await readMirrors(world.mirrors);
+    say('\nwhere everything went:');
+    for (const m of mirrors) {
+      say(`  ${m.registry}`);
+      for (const t of m.tags) say(`    ${t.name}:${t.tag} -> ${t.digest}`);
+    }
+    say(`\nsecond run: ${secondRunWrites} write requests to the mirrors`);
+    const expected = expectedTags(world.images);
+    return { staging, firstExit, secondExit, secondRunWrites, mirrors, expected };
+  } finally {
+    await world.close();
+  }
+}
+
+function resetStats(servers: readonly RegistryServer[]): void {
+  for (const s of servers) s.resetStats();
+}
+
+/** Requests that change a registry, from the servers' own counters. */
+export function countWrites(servers: readonly RegistryServer[]): number {
+  let n = 0;
+  for (const s of servers) {
+    for (const [kind, count] of Object.entries(s.stats.byKind)) if (/^(PUT|POST|PATCH|DELETE) /.test(kind)) n += count;
+  }
+  return n;
+}
+
+/** Every tag under the mirror path of each mirror, sorted, with its digest. */
+async function readMirrors(servers: readonly RegistryServer[]): Promise<MirrorContent[]> {
+  const client = createHttpRegistryClient();
+  try {
+    const out: MirrorContent[] = [];
+    for (const s of servers) {
+      const registry = `${s.host}/${MIRROR_PATH}`;
+      const { inventory } = await readRegistrySnapshot({ client, registry });
+      const tags = sortInventory(inventory).flatMap((img) => img.digests.flatMap((d) => d.tags.map((tag) => ({ name: img.name, tag: String(tag), digest: d.digest }))));
+      out.push({ registry, tags });
+    }
+    return out;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The demo's world: an in-process staging registry and three mirrors on 127.0.0.1, sample images
+ * in staging, and a thin-manifest tree in a temp dir that promotes them to every mirror.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Digest } from '../image/ref.js';
+import { createHttpRegistryClient } from '../registry/http/client.js';
+import { startRegistryServer, type RegistryServer } from '../registry/server/server.js';
+import { buildImage, buildMultiPlatform, pushManifest, type DemoManifest } from './images.js';
+
+/** Path of the images inside the staging registry and inside each mirror. */
+export const STAGING_PATH = 'k8s-staging-demo';
+export const MIRROR_PATH = 'k8s-artifacts-prod/images';
+/** How many mirrors the demo promotes to. */
+export const MIRROR_COUNT = 3;
+
+/** One sample image: its name, tags and what it is. */
+export interface SampleImage {
+  name: string;
+  tags: string[];
+  kind: string;
+  manifest: DemoManifest;
+}
+
+/** Everything the demo set up; `close()` stops the registries and removes the temp dir. */
+export interface DemoWorld {
+  staging: RegistryServer;
+  mirrors: RegistryServer[];
+  images: SampleImage[];
+  /** The thin-manifest root (`--thin-manifest-dir`). */
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** The sample images: two single-platform images (one nested), and a multi-platform index. */
+export function sampleImages(): SampleImage[] {
+  return [
+    { name: 'pause', tags: ['3.10'], kind: 'single-platform image', manifest: buildImage('demo/pause') },
+    { name: 'demo-app', tags: ['v1.0.0', 'v1.0'], kind: 'multi-platform index (amd64, arm64, shared base layer)', manifest: buildMultiPlatform('demo/app') },
+    { name: 'tools/kubectl', tags: ['v1.31.0'], kind: 'single-platform image, nested name', manifest: buildImage('demo/kubectl', { layerSize: 16384 }) },
+  ];
+}
+
+/** The thin manifest files promoting `images` from staging to every mirror. */
+export function thinManifestFiles(staging: string, mirrors: readonly string[], images: readonly SampleImage[]): Record<string, string> {
+  const registries = [
+    `- name: ${staging}/${STAGING_PATH}`,
+    '  src: true',
+    ...mirrors.map((m) => `- name: ${m}/${MIRROR_PATH}`),
+  ];
+  const list = images.flatMap((i) => [`- name: ${i.name}`, '  dmap:', `    "${i.manifest.digest}": [${i.tags.map((t) => `"${t}"`).join(', ')}]`]);
+  return {
+    'manifests/k8s-staging-demo/promoter-manifest.yaml': `# written by kpromo demo\nregistries:\n${registries.join('\n')}\n`,
+    'images/k8s-staging-demo/images.yaml': `${list.join('\n')}\n`,
+  };
+}
+
+/** Starts the registries, seeds staging and writes the manifest tree. */
+export async function createDemoWorld(): Promise<DemoWorld> {
+  const servers: RegistryServer[] = [];
+  let dir: string | undefined;
+  const close = async () => {
+    await Promise.allSettled(servers.map((s) => s.stop()));
+    if (dir) await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i <= MIRROR_COUNT; i++) servers.push(await startRegistryServer({ host: '127.0.0.1', port: 0 }));
+    const [staging, ...mirrors] = servers as [RegistryServer, ...RegistryServer[]];
+    const images = sampleImages();
+    const client = createHttpRegistryClient();
+    try {
+      for (const img of images) {
+        const repo = { host: staging.host, repository: `${STAGING_PATH}/${img.name}` };
+        for (const t of img.tags) await pushManifest(client, repo, img.manifest, t);
+      }
+    } finally {
+      await client.close();
+    }
+    dir = await mkdtemp(join(tmpdir(), 'kpromo-demo-'));
+    for (const [rel, text] of Object.entries(thinManifestFiles(staging.host, mirrors.map((m) => m.host), images))) {
+      await mkdir(join(dir, rel, '..'), { recursive: true });
+      await writeFile(join(dir, rel), text);
+    }
+    return { staging, mirrors, images, dir, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** The digest each tag of each sample image must have on every mirror. */
+export function expectedTags(images: readonly SampleImage[]): { name: string; tag: string; digest: Digest }[] {
+  return images.flatMap((i) => i.tags.map((tag) => ({ name: i.name, tag, digest: i.manifest.digest })));
+}
