@@ -3,6 +3,7 @@
  * StopPipeline, checks the AbortSignal before each phase and wraps failures with the phase name
  * (upstream promoter/image/pipeline/pipeline.go).
  */
+import { setMaxListeners } from 'node:events';
 import { KpromoError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { StopPipeline, type Phase, type PhaseName } from './phase.js';
@@ -46,6 +47,8 @@ export async function runPipeline<S>(
 ): Promise<PipelineResult> {
   const now = opts.now ?? (() => performance.now());
   const signal = opts.signal ?? new AbortController().signal;
+  // Every in-flight request listens on the run's signal; dozens at once are expected, not a leak.
+  setMaxListeners(0, signal);
   const result: PipelineResult = { phases: [] };
   for (const [i, p] of phases.entries()) {
     if (signal.aborted) throw new PhaseError(p.name, signal.reason ?? new Error('aborted'));

@@ -5,7 +5,7 @@
 import { RunFailedError } from '../errors.js';
 import { runFailure } from '../promote/outcome.js';
 import { buildReport, type Report, type ReportMode } from '../report/report.js';
-import { addPromotion } from '../report/promotion.js';
+import { addPromotion, type PromotionReportFields } from '../report/promotion.js';
 import type { Phase } from './phase.js';
 import { planPhase } from './phases/plan.js';
 import { promotePhase } from './phases/promote.js';
@@ -23,7 +23,7 @@ export interface PromotionResult {
   state: PromotionState;
   pipeline: PipelineResult;
   mode: ReportMode;
-  report: Report;
+  report: Report & PromotionReportFields;
   failure?: RunFailedError;
 }
 

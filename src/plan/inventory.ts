@@ -120,21 +120,18 @@ export async function readInventory(
     ),
   );
 
-  // 3. For edges not settled by the tags: is the digest at the destination, and in the source?
-  const dstHeads = new Map<string, { r: MutableRepo; d: Digest }>();
-  const srcGets = new Map<string, { r: MutableRepo; d: Digest }>();
-  for (const e of edges) {
+  // 3. For edges not settled by the tags: is the digest already at the destination?
+  const unsettled = edges.filter((e) => {
     const d = repo(dstRepo(e));
-    if (d.error) continue;
-    const current = e.tag === null ? undefined : d.tagDigests.get(e.tag);
-    if (current !== undefined) continue; // already promoted, or a tag move: no more reads needed
+    return !d.error && (e.tag === null || !d.tagDigests.has(e.tag)); // a resolved tag is promoted or a tag move
+  });
+  const dstHeads = new Map<string, { r: MutableRepo; d: Digest }>();
+  for (const e of unsettled) {
+    const d = repo(dstRepo(e));
     if (!d.manifests.has(e.digest)) dstHeads.set(`${repoKey(d.ref)}@${e.digest}`, { r: d, d: e.digest });
-    const s = repo(srcRepo(e));
-    srcGets.set(sourceKey(s.ref, e.digest), { r: s, d: e.digest });
   }
-  const sourceManifests = new Map<string, FetchedManifest>();
-  await Promise.all([
-    ...[...dstHeads.values()].map(({ r, d }) =>
+  await Promise.all(
+    [...dstHeads.values()].map(({ r, d }) =>
       limit(async () => {
         try {
           r.manifests.set(d, (await client.headManifest(r.ref, d, { ...call, side: 'destination' })) !== undefined);
@@ -143,7 +140,19 @@ export async function readInventory(
         }
       }),
     ),
-    ...[...srcGets.entries()].map(([k, { r, d }]) =>
+  );
+
+  // 4. The source, only for edges still to promote: one GET per digest, kept for the copy.
+  const srcGets = new Map<string, { r: MutableRepo; d: Digest }>();
+  for (const e of unsettled) {
+    const d = repo(dstRepo(e));
+    if (d.error || (e.tag === null && d.manifests.get(e.digest) === true)) continue;
+    const s = repo(srcRepo(e));
+    srcGets.set(sourceKey(s.ref, e.digest), { r: s, d: e.digest });
+  }
+  const sourceManifests = new Map<string, FetchedManifest>();
+  await Promise.all(
+    [...srcGets.entries()].map(([k, { r, d }]) =>
       limit(async () => {
         try {
           const m = await client.getManifest(r.ref, d, { ...call, side: 'source' });
@@ -155,7 +164,7 @@ export async function readInventory(
         }
       }),
     ),
-  ]);
+  );
   opts.signal?.throwIfAborted();
   return { repos: new Map([...repos].map(([k, r]) => [k, freeze(r)])), sourceManifests };
 }

@@ -1,0 +1,133 @@
+/**
+ * End-to-end promotions against real Distribution registries (one staging, three mirrors):
+ * cold copy verified byte for byte, rerun without writes, multi-platform index, nested path,
+ * a refused tag move, a lost image and a mirror that is down.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildImage, buildMultiPlatform, pushImage, pushIndex, seedImage, fetchManifest, type ImageData, type IndexData } from '../support/seed.js';
+import { assertHasImage, promote, startEnv, writeManifest, writes, type E2eEnv } from './harness.js';
+
+let env: E2eEnv;
+let app: ImageData; // two layers, one of 1.5 MiB (streamed, not buffered)
+let tagless: ImageData;
+let multi: IndexData;
+let nested: ImageData;
+
+before(async () => {
+  env = await startEnv(3);
+  app = buildImage({ seed: 'app-v1', layers: 2, layerSize: 1536 * 1024 });
+  tagless = buildImage({ seed: 'app-tagless', sharedLayers: [app.layers[0]!] });
+  multi = buildMultiPlatform({ seed: 'multi-v1' });
+  nested = buildImage({ seed: 'sub-app-v1' });
+  await pushImage(env.staging, 'staging/app', app, 'v1');
+  await pushImage(env.staging, 'staging/app', tagless);
+  await pushIndex(env.staging, 'staging/multi', multi, 'v1');
+  await pushImage(env.staging, 'staging/sub/app', nested, 'v1');
+});
+after(() => env.stop());
+
+const src = (): string => `${env.staging.host}/staging`;
+
+test('cold promotion copies every image byte for byte to every mirror; a rerun writes nothing', async (t) => {
+  const prod = env.mirrors.map((m) => `${m.host}/prod`);
+  const manifest = await writeManifest(env.dir, src(), prod, [
+    { name: 'app', dmap: { [app.digest]: ['v1', 'stable'], [tagless.digest]: [] } },
+    { name: 'multi', dmap: { [multi.digest]: ['v1'] } },
+    { name: 'sub/app', dmap: { [nested.digest]: ['v1'] } },
+  ]);
+  const cold = await promote(manifest);
+  assert.equal(cold.failure, undefined, cold.failure?.message);
+  assert.deepEqual(cold.report.counts, { promoted: 15, 'already-present': 0, lost: 0, 'refused-tag-move': 0, failed: 0 });
+  for (const m of env.mirrors) {
+    await assertHasImage(m, 'prod/app', app, 'v1');
+    await assertHasImage(m, 'prod/app', app, 'stable');
+    await assertHasImage(m, 'prod/app', tagless);
+    await assertHasImage(m, 'prod/multi', multi, 'v1');
+    await assertHasImage(m, 'prod/sub/app', nested, 'v1');
+  }
+
+  // Each source blob and manifest is read once for all three mirrors.
+  const stats = cold.report.requests!;
+  const staging = stats.find((h) => h.host === env.staging.host)!;
+  const uniqueBlobs = new Set([app, tagless, nested, ...multi.manifests].flatMap((i) => [i.config, ...i.layers].map((b) => b.digest)));
+  const manifests = 4 + multi.manifests.length; // app, tagless, multi, nested + children
+  assert.equal(staging.byKind['blob-get'], uniqueBlobs.size);
+  assert.equal(staging.byKind['manifest-get'], manifests);
+  for (const m of env.mirrors) {
+    const h = stats.find((s) => s.host === m.host)!;
+    assert.equal(h.byKind['upload-start'], uniqueBlobs.size, `${m.host}: one upload per blob`);
+  }
+  const floor = requestFloor({ K: 3, U: uniqueBlobs.size, manifests, tagPuts: 4 + 1 /* tags + tagless by digest */ , children: multi.manifests.length });
+  const total = stats.reduce((n, h) => n + h.requests, 0);
+  t.diagnostic(`cold run: ${total} requests; floor R_min = ${floor}; by host ${JSON.stringify(stats.map((h) => [h.host, h.requests, h.byKind]))}`);
+
+  const rerun = await promote(manifest);
+  assert.equal(rerun.failure, undefined);
+  assert.equal(writes(rerun), 0);
+  assert.deepEqual(rerun.report.counts, { promoted: 0, 'already-present': 15, lost: 0, 'refused-tag-move': 0, failed: 0 });
+  const rerunTotal = rerun.report.requests!.reduce((n, h) => n + h.requests, 0);
+  t.diagnostic(`rerun: ${rerunTotal} requests, 0 writes; by host ${JSON.stringify(rerun.report.requests!.map((h) => [h.host, h.requests, h.byKind]))}`);
+});
+
+/** performance.md §4: R_min = A·(K+1) + R_src + Σ W_d for empty destinations (A = 1 ping, no auth here). */
+function requestFloor(p: { K: number; U: number; manifests: number; tagPuts: number; children: number }): number {
+  const rSrc = p.manifests + p.U;
+  const wD = 2 * p.U + p.children + p.tagPuts;
+  return 1 * (p.K + 1) + rSrc + p.K * wD;
+}
+
+test('a tag move is refused on one mirror while the others are promoted (run fails)', async () => {
+  const other = await seedImage(env.mirrors[0]!, 'moved/app', 'v1', { seed: 'someone-else' });
+  const manifest = await writeManifest(env.dir, src(), env.mirrors.map((m) => `${m.host}/moved`), [
+    { name: 'app', dmap: { [app.digest]: ['v1'] } },
+  ]);
+  const r = await promote(manifest);
+  assert.match(r.failure?.message ?? '', /1 tag move refused/);
+  const refused = r.report.outcomes!.filter((o) => o.outcome === 'refused-tag-move');
+  assert.equal(refused.length, 1);
+  assert.equal(refused[0]!.dstRegistry, `${env.mirrors[0]!.host}/moved`);
+  assert.equal(refused[0]!.currentDigest, other.digest);
+  const still = await fetchManifest(env.mirrors[0]!, 'moved/app', 'v1');
+  assert.equal(Buffer.from(still.body).equals(Buffer.from(other.bytes)), true, 'the tag was not moved');
+  for (const m of env.mirrors.slice(1)) await assertHasImage(m, 'moved/app', app, 'v1');
+});
+
+test('a digest missing from staging is reported lost and the rest is promoted', async () => {
+  const missing = 'sha256:' + 'f'.repeat(64);
+  const manifest = await writeManifest(env.dir, src(), [`${env.mirrors[0]!.host}/lost`], [
+    { name: 'app', dmap: { [app.digest]: ['v1'], [missing]: ['v9'] } },
+  ]);
+  const r = await promote(manifest);
+  assert.equal(r.failure, undefined, 'lost images warn, they do not fail the run (upstream)');
+  const byTag = new Map(r.report.outcomes!.map((o) => [o.tag, o.outcome]));
+  assert.deepEqual(Object.fromEntries(byTag), { v1: 'promoted', v9: 'lost' });
+  assert.ok(r.logger.records.some((l) => l.level === 'warn' && l.msg.includes('_LOST_') && l.msg.includes(missing)));
+  await assertHasImage(env.mirrors[0]!, 'lost/app', app, 'v1');
+});
+
+test('a dry run reads and plans but writes nothing', async () => {
+  const manifest = await writeManifest(env.dir, src(), [`${env.mirrors[0]!.host}/dry`], [{ name: 'app', dmap: { [app.digest]: ['v1'] } }]);
+  const r = await promote(manifest, { confirm: false });
+  assert.equal(r.mode, 'dry-run');
+  assert.equal(r.pipeline.stopped?.startsWith('dry run'), true);
+  assert.equal(writes(r), 0);
+  assert.deepEqual(r.report.planCounts, { present: 0, lost: 0, 'tag-move': 0, promote: 1, unreadable: 0 });
+  assert.equal((await fetchManifest(env.mirrors[0]!, 'dry/app', 'v1')).status, 404);
+});
+
+test('a mirror that is down fails its edges only; the others complete and the run fails', async () => {
+  const [m0, m1, m2] = env.mirrors as [E2eEnv['mirrors'][0], E2eEnv['mirrors'][0], E2eEnv['mirrors'][0]];
+  const manifest = await writeManifest(env.dir, src(), [m0, m1, m2].map((m) => `${m.host}/down`), [
+    { name: 'multi', dmap: { [multi.digest]: ['v1'] } },
+  ]);
+  await m1.stop(); // last test: the mirror stays down
+  const r = await promote(manifest);
+  assert.match(r.failure?.message ?? '', /1 edge failed/);
+  const failed = r.report.outcomes!.filter((o) => o.outcome === 'failed');
+  assert.equal(failed.length, 1);
+  assert.equal(failed[0]!.dstRegistry, `${m1.host}/down`);
+  assert.match(failed[0]!.error ?? '', new RegExp(m1.host.replace(/\./g, '\\.')));
+  await assertHasImage(m0, 'down/multi', multi, 'v1');
+  await assertHasImage(m2, 'down/multi', multi, 'v1');
+});
