@@ -25,7 +25,7 @@ export class YamlReader {
     for (const e of doc.errors) {
       const at = r.posOfOffset(e.pos[0]);
       if (e.code === 'DUPLICATE_KEY') {
-        const key = text.slice(e.pos[0], e.pos[1]).trim();
+        const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(text.slice(e.pos[0]))![0].trim();
         r.problems.push(problemAt(at, `duplicate key ${key}: each key may appear only once in a mapping`));
       } else {
         r.problems.push(problemAt(at, `invalid YAML: ${e.message}`));
