@@ -1,44 +1,14 @@
 /**
  * HTTP plumbing of the in-process registry: spec error bodies, JSON answers, bounded body
- * reads, digest checks and `n`/`last` pagination with a `Link` header.
+ * reads and `n`/`last` pagination with a `Link` header.
  */
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isDigest } from '../../image/ref.js';
+import { Refusal as ApiError } from '../store/admit.js';
 
-/** Spec error codes and their HTTP statuses (distribution-spec, "Error Codes"). */
-const STATUS: Record<string, number> = {
-  BLOB_UNKNOWN: 404,
-  BLOB_UPLOAD_INVALID: 400,
-  BLOB_UPLOAD_UNKNOWN: 404,
-  DIGEST_INVALID: 400,
-  MANIFEST_BLOB_UNKNOWN: 400,
-  MANIFEST_INVALID: 400,
-  MANIFEST_UNKNOWN: 404,
-  NAME_INVALID: 400,
-  NAME_UNKNOWN: 404,
-  SIZE_INVALID: 400,
-  TAG_INVALID: 400,
-  UNAUTHORIZED: 401,
-  DENIED: 403,
-  UNSUPPORTED: 405,
-  RANGE_INVALID: 416,
-  UNKNOWN: 500,
-};
-
-/** An error answered as `{errors:[{code,message,detail}]}` with the code's status. */
-export class ApiError extends Error {
-  readonly status: number;
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly detail?: unknown,
-    status?: number,
-  ) {
-    super(message);
-    this.status = status ?? STATUS[code] ?? 500;
-  }
-}
+/** Errors answered with a spec body: the store's Refusal, under the server's name. */
+export { ApiError };
+/** Verifies uploaded bytes against a digest (DIGEST_INVALID). */
+export { verifyDigest } from '../store/admit.js';
 
 /** Repository name grammar of the distribution spec. */
 export const REPOSITORY_RE = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
@@ -74,20 +44,6 @@ export async function readBody(req: IncomingMessage, cap: number): Promise<Buffe
     chunks.push(buf);
   }
   return Buffer.concat(chunks, total);
-}
-
-/** Checks that `expected` is a supported digest and that `bytes` hash to it (DIGEST_INVALID). */
-export function verifyDigest(expected: string | null, bytes: Uint8Array): string {
-  if (!expected || !isDigest(expected)) throw new ApiError('DIGEST_INVALID', `invalid or unsupported digest ${JSON.stringify(expected)}`);
-  const [alg] = expected.split(':') as [string];
-  const actual = `${alg}:${createHash(alg).update(bytes).digest('hex')}`;
-  if (actual !== expected) throw new ApiError('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected, actual });
-  return actual;
-}
-
-/** sha256 digest of bytes. */
-export function sha256Of(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 /**

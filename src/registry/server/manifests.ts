@@ -3,10 +3,11 @@
  * stored as their exact bytes; a PUT is refused when content it references is missing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isDigest, TAG_RE } from '../../image/ref.js';
-import { findReferrers, MANIFEST_TYPES, missingReferences, parseManifestRefs, type ManifestRefs } from '../store/refs.js';
+import { isDigest } from '../../image/ref.js';
+import { admitManifest } from '../store/admit.js';
+import { findReferrers, MANIFEST_TYPES } from '../store/refs.js';
 import type { RegistryStore, StoredManifest } from '../store/store.js';
-import { ApiError, paginate, readBody, sendEmpty, sendJson, sha256Of, verifyDigest } from './http.js';
+import { ApiError, paginate, readBody, sendEmpty, sendJson } from './http.js';
 
 /** Largest manifest accepted (Distribution's own limit). */
 const MAX_MANIFEST = 4 * 1024 * 1024;
@@ -55,28 +56,10 @@ export async function getManifest(ctx: ManifestContext, req: IncomingMessage, re
 
 /** PUT /v2/<name>/manifests/<reference>. */
 export async function putManifest(ctx: ManifestContext, req: IncomingMessage, res: ServerResponse, repo: string, reference: string): Promise<void> {
-  const byDigest = isDigest(reference);
-  if (!byDigest && !TAG_RE.test(reference)) throw new ApiError('TAG_INVALID', `invalid tag ${JSON.stringify(reference)}`);
   const bytes = await readBody(req, MAX_MANIFEST);
-  const digest = byDigest ? verifyDigest(reference, bytes) : sha256Of(bytes);
-  const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-  let refs: ManifestRefs;
-  let mediaType = contentType;
-  try {
-    refs = parseManifestRefs(bytes, MANIFEST_TYPES.has(contentType) ? contentType : '');
-    mediaType = MANIFEST_TYPES.has(contentType) ? contentType : (refs.declaredType ?? '');
-    if (!MANIFEST_TYPES.has(mediaType)) throw new Error(`unsupported manifest media type ${JSON.stringify(contentType || refs.declaredType)}`);
-    if (refs.declaredType && refs.declaredType !== mediaType) throw new Error(`mediaType ${refs.declaredType} differs from Content-Type ${mediaType}`);
-    if (mediaType !== contentType) refs = parseManifestRefs(bytes, mediaType);
-  } catch (err) {
-    throw new ApiError('MANIFEST_INVALID', (err as Error).message);
-  }
-  const missing = await missingReferences(ctx.store, repo, refs);
-  if (missing.length) {
-    throw new ApiError('MANIFEST_BLOB_UNKNOWN', `manifest references content unknown to ${repo}`, { missing });
-  }
+  const { digest, mediaType, refs } = await admitManifest(ctx.store, repo, reference, bytes, req.headers['content-type'] ?? '');
   await ctx.store.putManifest(repo, digest, { mediaType, bytes });
-  if (!byDigest) await ctx.store.setTag(repo, reference, digest);
+  if (!isDigest(reference)) await ctx.store.setTag(repo, reference, digest);
   const headers: Record<string, string> = { location: `/v2/${repo}/manifests/${digest}`, 'docker-content-digest': digest };
   if (ctx.referrers && refs.subject) headers['oci-subject'] = refs.subject.digest;
   sendEmpty(res, 201, headers);
