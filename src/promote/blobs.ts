@@ -49,11 +49,11 @@ export async function copyBlobs(
   client: RegistryClient,
   jobs: readonly BlobJob[],
   known: BlobKnowledge,
-  opts: { concurrency?: number; signal?: AbortSignal; logger: Logger },
+  opts: { concurrency?: number; signal?: AbortSignal; logger: Logger; onDone?: (job: BlobJob) => void },
 ): Promise<BlobFailures> {
   const ctx: Ctx = { client, known, failures: new Map(), signal: opts.signal, logger: opts.logger };
   const limit = pLimit(opts.concurrency ?? DEFAULT_BLOB_CONCURRENCY);
-  await Promise.all(jobs.map((j) => limit(() => copyBlob(ctx, j))));
+  await Promise.all(jobs.map((j) => limit(async () => (await copyBlob(ctx, j), opts.onDone?.(j)))));
   return ctx.failures;
 }
 

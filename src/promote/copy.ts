@@ -8,6 +8,7 @@ import pLimit from 'p-limit';
 import { errorMessage } from '../errors.js';
 import { repoKey, type RepoRef } from '../image/ref.js';
 import type { Logger } from '../log.js';
+import { nullProgress, type ProgressSink } from '../progress.js';
 import type { Plan } from '../plan/classify.js';
 import { edgeKey, type Edge } from '../plan/edge.js';
 import { dstRepo, sourceKey, srcRepo, type Inventory } from '../plan/inventory.js';
@@ -28,6 +29,8 @@ export interface CopyOptions {
   concurrency?: number;
   signal?: AbortSignal;
   logger: Logger;
+  /** Receives 'promote' progress: images (image × destination) and source bytes sent. */
+  progress?: ProgressSink;
 }
 
 /** Default concurrency of manifest reads and pushes (upstream copies 20 images at once). */
@@ -104,10 +107,15 @@ export async function copyPlan(
     }
   }
   opts.logger.debug('copying blobs', { blobs: jobs.size });
+  const progress = opts.progress ?? nullProgress;
+  const pairs = [...images.values()].reduce((n, img) => n + img.targets.size, 0);
+  const bytes = [...jobs.values()].reduce((n, j) => n + Math.max(0, j.blob.size), 0);
+  progress.phase('promote', { images: pairs, bytes });
   const blobFailures = await copyBlobs(client, [...jobs.values()], known, {
     concurrency: opts.blobConcurrency,
     signal: opts.signal,
     logger: opts.logger,
+    onDone: (j) => progress.advance({ bytes: Math.max(0, j.blob.size) }),
   });
 
   // 4. Manifests, per image and destination, only where all its blobs arrived.
@@ -118,11 +126,13 @@ export async function copyPlan(
     for (const t of img.targets.values()) {
       const failEdges = (error: string): void => t.edges.forEach((e) => out.set(edgeKey(e), { ok: false, error }));
       if (img.error || !img.graph || !img.top) {
+        progress.advance({ images: 1 });
         failEdges(img.error ?? 'source manifest not read');
         continue;
       }
       const missing = t.tagOnly ? undefined : allBlobs(img.graph).find((b) => blobFailures.has(blobFailureKey(t.repo, b.digest)));
       if (missing) {
+        progress.advance({ images: 1 });
         failEdges(blobFailures.get(blobFailureKey(t.repo, missing.digest))!);
         continue;
       }
@@ -142,6 +152,7 @@ export async function copyPlan(
             const err = failed.get(e.tag ?? '');
             out.set(edgeKey(e), err === undefined ? { ok: true } : { ok: false, error: err });
           }
+          progress.advance({ images: 1 });
         }),
       );
     }
