@@ -3,6 +3,8 @@
  * its own part; later phases (trust: provenance, validate, sign, attest) add their fields here.
  */
 import type { Logger } from '../log.js';
+import type { OfflinePlan } from '../plan/offline.js';
+import type { ProgressSink } from '../progress.js';
 import type { PromoterManifest, ManifestSource } from '../manifest/schema.js';
 import type { HostStats } from '../net/stats.js';
 import type { Plan } from '../plan/classify.js';
@@ -34,6 +36,10 @@ export interface PromotionDeps {
   logger: Logger;
   /** Per-host request counters (the network's stats), for the report. */
   stats?: () => HostStats[];
+  /** Loads manifests and computes edges (default: planOffline of `options.manifests`); lets the CLI scope them to a git diff. */
+  loadPlan?: () => Promise<OfflinePlan>;
+  /** Progress of the copy (images and bytes). */
+  progress?: ProgressSink;
 }
 
 /** The shared state of one promotion run. */

@@ -54,5 +54,5 @@ test('classify keeps input order, drops duplicate edges, and counts decisions', 
   const i = inv(repo({ tagDigests: new Map([['v1', D1]]), manifests: new Map([[D1, true]]) }), inSrc);
   const plan = classify([edge('v1'), edge('v2'), edge('v1')], i);
   assert.deepEqual(plan.edges.map((p) => p.edge.tag), ['v1', 'v2']);
-  assert.deepEqual(planCounts(plan), { present: 1, lost: 0, 'tag-move': 0, promote: 1, unreadable: 0 });
+  assert.deepEqual(planCounts(plan), { present: 1, lost: 0, 'tag-move': 0, promote: 1, unreadable: 0, refused: 0 });
 });

@@ -18,7 +18,9 @@ export type Decision =
   /** To copy; `tagOnly` when the digest is already in the destination and only the tag is added. */
   | { kind: 'promote'; tagOnly: boolean }
   /** A repository the edge needs could not be read. */
-  | { kind: 'unreadable'; error: string };
+  | { kind: 'unreadable'; error: string }
+  /** Refused by a later check before the copy (provenance or signature verification). */
+  | { kind: 'refused'; reason: string };
 
 /** One edge with its decision. */
 export interface PlannedEdge {
@@ -64,7 +66,7 @@ function decide(e: Edge, inv: Inventory): Decision {
 
 /** Counts of decisions, for logs and the dry-run summary. */
 export function planCounts(plan: Plan): Record<Decision['kind'], number> {
-  const c = { present: 0, lost: 0, 'tag-move': 0, promote: 0, unreadable: 0 };
+  const c = { present: 0, lost: 0, 'tag-move': 0, promote: 0, unreadable: 0, refused: 0 };
   for (const p of plan.edges) c[p.decision.kind]++;
   return c;
 }

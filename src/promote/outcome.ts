@@ -41,6 +41,8 @@ export function collectOutcomes(
         };
       case 'unreadable':
         return { edge, outcome: 'failed', error: decision.error };
+      case 'refused':
+        return { edge, outcome: 'failed', error: `refused: ${decision.reason}` };
       case 'promote': {
         const k = edgeKey(edge);
         const c = copied.get(k) ?? { ok: false, error: 'not copied' };

@@ -65,6 +65,7 @@ export function addPromotion(
       outcome: 'planned',
       decision: decision.kind === 'promote' && decision.tagOnly ? 'promote (tag only)' : decision.kind,
       ...(decision.kind === 'unreadable' ? { error: decision.error } : {}),
+      ...(decision.kind === 'refused' ? { error: decision.reason } : {}),
       ...(decision.kind === 'tag-move' ? { currentDigest: decision.current } : {}),
     }));
   }

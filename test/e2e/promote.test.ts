@@ -112,7 +112,7 @@ test('a dry run reads and plans but writes nothing', async () => {
   assert.equal(r.mode, 'dry-run');
   assert.equal(r.pipeline.stopped?.startsWith('dry run'), true);
   assert.equal(writes(r), 0);
-  assert.deepEqual(r.report.planCounts, { present: 0, lost: 0, 'tag-move': 0, promote: 1, unreadable: 0 });
+  assert.deepEqual(r.report.planCounts, { present: 0, lost: 0, 'tag-move': 0, promote: 1, unreadable: 0, refused: 0 });
   assert.equal((await fetchManifest(env.mirrors[0]!, 'dry/app', 'v1')).status, 404);
 });
 

@@ -2,9 +2,9 @@
  * The plan phase: manifests → edges (offline; `--parse-only` stops here), then the registries are
  * read once (inventory) and every edge is classified.
  */
-import { loadManifests } from '../../manifest/load.js';
+import { formatProblem } from '../../errors.js';
 import { classify, planCounts } from '../../plan/classify.js';
-import { manifestsToEdges, summarize } from '../../plan/edges.js';
+import { planOffline } from '../../plan/offline.js';
 import { readInventory } from '../../plan/inventory.js';
 import { StopPipeline, type Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
@@ -14,23 +14,22 @@ export const planPhase: Phase<PromotionState> = {
   name: 'plan',
   async run(state, signal) {
     const log = state.deps.logger.child({ phase: 'plan' });
-    const loaded = await loadManifests(state.options.manifests);
-    state.manifests = loaded.manifests;
-    state.warnings.push(...loaded.warnings);
-    if (loaded.manifests.length === 0) throw new StopPipeline('no manifests');
-    const { edges, warnings } = manifestsToEdges(loaded.manifests);
-    state.warnings.push(...warnings);
-    state.edges = edges;
-    state.summary = summarize(loaded.manifests, edges);
-    log.info('computed edges', { ...state.summary });
+    const offline = await (state.deps.loadPlan ?? (() => planOffline(state.options.manifests)))();
+    state.manifests = offline.manifests;
+    state.warnings.push(...offline.warnings);
+    for (const w of offline.warnings) log.warn(formatProblem(w));
+    state.edges = offline.edges;
+    state.summary = offline.summary;
+    log.info('computed edges', { ...offline.summary });
+    if (offline.manifests.length === 0) throw new StopPipeline('no manifests');
     if (state.options.parseOnly) throw new StopPipeline('parse only');
 
-    state.inventory = await readInventory(state.deps.registry, edges, {
+    state.inventory = await readInventory(state.deps.registry, offline.edges, {
       concurrency: state.options.readConcurrency,
       signal,
       logger: log,
     });
-    state.plan = classify(edges, state.inventory);
+    state.plan = classify(offline.edges, state.inventory);
     for (const { edge, decision } of state.plan.edges) {
       const ref = `${edge.dstRegistry}/${edge.dstImage}:${edge.tag ?? ''}@${edge.digest}`;
       if (decision.kind === 'lost') log.warn(`_LOST_ (can't find it in src registry!): ${edge.srcRegistry}/${edge.srcImage}@${edge.digest}`);

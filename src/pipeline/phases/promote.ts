@@ -23,6 +23,7 @@ export const promotePhase: Phase<PromotionState> = {
       blobConcurrency: state.options.blobConcurrency,
       signal,
       logger: log,
+      progress: state.deps.progress,
     });
     const written = plan.edges.filter((p) => p.decision.kind === 'promote' && copied.get(edgeKeyOf(p.edge))?.ok).map((p) => p.edge);
     const problems = await verifyEdges(state.deps.registry, written, { concurrency: state.options.readConcurrency, signal });
