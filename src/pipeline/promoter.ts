@@ -10,12 +10,18 @@ import type { Phase } from './phase.js';
 import { planPhase } from './phases/plan.js';
 import { promotePhase } from './phases/promote.js';
 import { setupPhase } from './phases/setup.js';
+import { attestPhase } from './phases/attest.js';
+import { provenancePhase } from './phases/provenance.js';
+import { signPhase } from './phases/sign.js';
+import { trustFailure, type TrustConfig } from './phases/trust.js';
+import { validatePhase } from './phases/validate.js';
 import { runPipeline, type PipelineResult } from './pipeline.js';
 import { newPromotionState, type PromotionDeps, type PromotionOptions, type PromotionState } from './state.js';
 
-/** The phases of a promotion, in order. */
-export function promotionPhases(): Phase<PromotionState>[] {
-  return [setupPhase, planPhase, promotePhase];
+/** The phases of a promotion, in order. Without a trust config nothing is verified or signed. */
+export function promotionPhases(trust?: TrustConfig): Phase<PromotionState>[] {
+  if (!trust) return [setupPhase, planPhase, promotePhase];
+  return [setupPhase, planPhase, provenancePhase(trust), validatePhase(trust), promotePhase, signPhase(trust), attestPhase(trust)];
 }
 
 /** What a promotion did. `failure` is set when the run must exit 1 (after the report is written). */
@@ -31,13 +37,13 @@ export interface PromotionResult {
 export async function runPromotion(
   options: PromotionOptions,
   deps: PromotionDeps,
-  opts: { signal?: AbortSignal; phases?: Phase<PromotionState>[] } = {},
+  opts: { signal?: AbortSignal; phases?: Phase<PromotionState>[]; trust?: TrustConfig } = {},
 ): Promise<PromotionResult> {
   const state = newPromotionState(options, deps);
-  const pipeline = await runPipeline(opts.phases ?? promotionPhases(), state, { logger: deps.logger, signal: opts.signal });
+  const pipeline = await runPipeline(opts.phases ?? promotionPhases(opts.trust), state, { logger: deps.logger, signal: opts.signal });
   const mode: ReportMode = options.parseOnly ? 'parse-only' : options.confirm ? 'promote' : 'dry-run';
   const expected = state.plan?.edges.filter((p) => p.decision.kind === 'promote').length ?? 0;
-  const why = state.outcomes ? runFailure(state.outcomes, expected) : undefined;
+  const why = (state.outcomes ? runFailure(state.outcomes, expected) : undefined) ?? trustFailure(state);
   const summary = state.summary ?? { manifests: 0, images: 0, digests: 0, tags: 0, edges: 0 };
   const report = addPromotion(buildReport(mode, summary, state.edges ?? [], state.warnings), {
     plan: state.plan,

@@ -14,6 +14,7 @@ import type { Inventory } from '../plan/inventory.js';
 import type { EdgeOutcome } from '../promote/outcome.js';
 import type { Problem } from '../errors.js';
 import type { RegistryClient } from '../registry/types.js';
+import type { TrustRecord } from './phases/trust.js';
 
 /** Options of a promotion run (the flags of `kpromo cip` that the core pipeline uses). */
 export interface PromotionOptions {
@@ -57,6 +58,8 @@ export interface PromotionState {
   plan?: Plan;
   /** promote: what happened to every edge of the plan. */
   outcomes?: EdgeOutcome[];
+  /** provenance, validate, sign, attest: what was verified, signed and attested. */
+  trust?: TrustRecord;
 }
 
 /** A fresh state for a run. */

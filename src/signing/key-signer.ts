@@ -2,14 +2,15 @@
  * Key-based signing (`--signing-key FILE`): a PEM PKCS#8 ECDSA P-256 key or a cosign encrypted
  * key (password from COSIGN_PASSWORD). Signatures carry the public key; no Fulcio, no Rekor.
  */
-import { createPrivateKey, createPublicKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Signer as SigstoreSigner } from '@sigstore/sign';
 import { InputError, errorMessage } from '../errors.js';
 import { decryptCosignKey, isCosignEncryptedKey } from './cosign-key.js';
 import { keyIdentity } from './pem.js';
 import { sigstoreSigner } from './sigstore-signer.js';
-import type { Signer } from './types.js';
+import { CosignAnnotations } from './sig-image.js';
+import type { Signer, SimpleSigningLayer } from './types.js';
 
 /** Parses a signing key PEM (plain PKCS#8/SEC1 or cosign-encrypted); InputError when unusable. */
 export function parseSigningKey(pem: string, password: string | undefined, file = 'signing key'): KeyObject {
@@ -53,5 +54,13 @@ export function createKeySigner(privateKey: KeyObject): Signer {
       key: { $case: 'publicKey', publicKey: publicKeyPem, hint },
     }),
   };
-  return sigstoreSigner('key', holder, [], publicKeyPem);
+  const who = {
+    identity: async () => hint,
+    // A key signature carries no key: it is ours when our public key verifies it.
+    owns: async (layer: SimpleSigningLayer) => {
+      const b64 = layer.annotations[CosignAnnotations.signature];
+      return !!b64 && cryptoVerify('sha256', layer.payload, createPublicKey(privateKey), Buffer.from(b64, 'base64'));
+    },
+  };
+  return sigstoreSigner('key', holder, [], who, publicKeyPem);
 }

@@ -3,9 +3,11 @@
  * recorded in Rekor and timestamped by a TSA (upstream's default signing mode).
  */
 import { FulcioSigner, RekorWitness, TSAWitness, type Witness } from '@sigstore/sign';
-import type { IdentityTokenProvider } from './identity-token.js';
+import { X509Certificate } from 'node:crypto';
+import { jwtClaims, type IdentityTokenProvider } from './identity-token.js';
+import { CosignAnnotations } from './sig-image.js';
 import { sigstoreSigner } from './sigstore-signer.js';
-import type { Signer } from './types.js';
+import type { Signer, SimpleSigningLayer } from './types.js';
 
 /** The public sigstore instances (upstream defaults). */
 export const PUBLIC_SIGSTORE = {
@@ -37,5 +39,30 @@ export function createKeylessSigner(opts: KeylessOptions): Signer {
   // 'intoto' entries: the Rekor we test against (and older instances) verify these end to end.
   const witnesses: Witness[] = [new RekorWitness({ rekorBaseURL: opts.rekorUrl, entryType: 'intoto', timeout, retry })];
   if (opts.tsaUrl) witnesses.push(new TSAWitness({ tsaBaseURL: opts.tsaUrl, timeout, retry }));
-  return sigstoreSigner('keyless', holder, witnesses);
+  const identity = async (): Promise<string> => {
+    const c = jwtClaims(await opts.tokens.getToken());
+    return String(c.email ?? c.sub ?? '');
+  };
+  const who = {
+    identity,
+    // Ours when the layer's certificate names our identity (Fulcio puts it in the SAN).
+    owns: async (layer: SimpleSigningLayer) => {
+      const pem = layer.annotations[CosignAnnotations.certificate];
+      if (!pem) return false;
+      const id = await identity();
+      const san = certificateSan(pem);
+      return !!id && san.includes(id);
+    },
+  };
+  return sigstoreSigner('keyless', holder, witnesses, who);
+}
+
+/** The SAN entries of a PEM certificate without their type prefixes ("email:", "URI:"). */
+function certificateSan(pem: string): string[] {
+  try {
+    const san = new X509Certificate(pem).subjectAltName ?? '';
+    return san.split(/,\s*/).map((x) => x.replace(/^[A-Za-z ]+:/, ''));
+  } catch {
+    return [];
+  }
 }

@@ -19,12 +19,15 @@ export function sigstoreSigner(
   kind: Signer['kind'],
   signer: SigstoreSigner,
   witnesses: Witness[],
+  who: Pick<Signer, 'identity' | 'owns'>,
   publicKeyPem?: string,
 ): Signer {
   const messages = new MessageSignatureBundleBuilder({ signer, witnesses });
   const dsse = new DSSEBundleBuilder({ signer, witnesses });
   return {
     kind,
+    identity: () => who.identity(),
+    owns: (layer) => who.owns(layer),
     async signMessage(payload) {
       const bundle = await guard(() => messages.create({ data: Buffer.from(payload) }));
       return signedMessageFromBundle(bundle, publicKeyPem);

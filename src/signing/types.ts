@@ -42,6 +42,10 @@ export interface Signer {
   signMessage(payload: Uint8Array): Promise<SignedMessage>;
   /** Signs `payload` as a DSSE envelope of `payloadType`; returns a sigstore bundle v0.3. */
   signDsse(payload: Uint8Array, payloadType: string): Promise<SerializedBundle>;
+  /** Who signs: `key:<sha256 of SPKI>` or the OIDC identity (email/subject) of the token. */
+  identity(): Promise<string>;
+  /** Whether an existing `.sig` layer is a signature by this signer (so it is not duplicated). */
+  owns(layer: SimpleSigningLayer): Promise<boolean>;
 }
 
 /** A string that must match exactly, or a regular expression that must match fully. */

@@ -1,0 +1,100 @@
+/**
+ * What the trust phases (provenance, validate, sign, attest) share: their configuration, the
+ * record they leave in the state, and how a refused source image blocks its edges.
+ */
+import type { Digest, RepoRef } from '../../image/ref.js';
+import { repoKey } from '../../image/ref.js';
+import type { PlannedEdge } from '../../plan/classify.js';
+import { srcRepo } from '../../plan/inventory.js';
+import type { ProvenanceOutcome } from '../../provenance/check.js';
+import type { ProvenancePolicy } from '../../provenance/slsa-policy.js';
+import type { SignatureOutcome } from '../../signing/check.js';
+import type { Signer, Verifier } from '../../signing/types.js';
+
+/** Where signatures live: the first destination only (upstream ≥ v4.5) or every destination. */
+export type SignaturePlacement = 'canonical' | 'replicate';
+/** `.sig` images (cosign's classic layout) or sigstore bundles attached as referrers. */
+export type SignatureFormat = 'simple' | 'bundle';
+
+/** Configuration of the trust phases, built once per run from the flags. */
+export interface TrustConfig {
+  /** Verifies source signatures and attestations (certificate identity or verification key). */
+  verifier: Verifier;
+  requireSignatures: boolean;
+  provenance: ProvenancePolicy & { require: boolean };
+  /** undefined with --sign=false: the sign and attest phases do nothing. */
+  signer?: Signer;
+  format: SignatureFormat;
+  placement: SignaturePlacement;
+  /** Concurrency of verify/sign/attest operations (--max-signature-ops). */
+  maxOps: number;
+  /** kpromo's version, stamped into payloads and attestations. */
+  version: string;
+  /** Clock for attestation timestamps. */
+  now?: () => Date;
+}
+
+/** One signature or attestation written (or found already there). */
+export interface TrustWrite {
+  ref: string;
+  digest: Digest;
+  result: 'written' | 'already-present' | 'copied' | 'failed';
+  error?: string;
+}
+
+/** What the trust phases found and did, for the report. */
+export interface TrustRecord {
+  provenance: Map<string, ProvenanceOutcome>;
+  signatures: Map<string, SignatureOutcome>;
+  signed: TrustWrite[];
+  attested: TrustWrite[];
+}
+
+/** A fresh, empty record. */
+export function newTrustRecord(): TrustRecord {
+  return { provenance: new Map(), signatures: new Map(), signed: [], attested: [] };
+}
+
+/** Key of a source image: `host/repo@digest`. */
+export const sourceImageKey = (repo: RepoRef, d: Digest): string => `${repoKey(repo)}@${d}`;
+
+/** The distinct source images of the edges still to promote, each once. */
+export function sourcesToPromote(edges: readonly PlannedEdge[]): { repo: RepoRef; digest: Digest; key: string }[] {
+  const seen = new Map<string, { repo: RepoRef; digest: Digest; key: string }>();
+  for (const { edge, decision } of edges) {
+    if (decision.kind !== 'promote') continue;
+    const repo = srcRepo(edge);
+    const key = sourceImageKey(repo, edge.digest);
+    if (!seen.has(key)) seen.set(key, { repo, digest: edge.digest, key });
+  }
+  return [...seen.values()];
+}
+
+/** Refuses every still-to-promote edge of a source image; the others go on. Returns how many. */
+export function refuseSource(edges: PlannedEdge[], key: string, reason: string): number {
+  let n = 0;
+  for (const p of edges) {
+    if (p.decision.kind === 'promote' && sourceImageKey(srcRepo(p.edge), p.edge.digest) === key) {
+      p.decision = { kind: 'refused', reason };
+      n++;
+    }
+  }
+  return n;
+}
+
+/**
+ * Why the trust phases fail the run (exit 1), or undefined: refused images in a dry run (a real
+ * run reports them as failed edges already), and signatures or attestations that could not be written.
+ */
+export function trustFailure(state: { plan?: { edges: readonly PlannedEdge[] }; outcomes?: unknown; trust?: TrustRecord }): string | undefined {
+  const parts: string[] = [];
+  if (!state.outcomes) {
+    const refused = state.plan?.edges.filter((p) => p.decision.kind === 'refused').length ?? 0;
+    if (refused) parts.push(`${refused} edge${refused === 1 ? '' : 's'} refused by signature or provenance checks`);
+  }
+  const signFailed = state.trust?.signed.filter((w) => w.result === 'failed').length ?? 0;
+  const attestFailed = state.trust?.attested.filter((w) => w.result === 'failed').length ?? 0;
+  if (signFailed) parts.push(`${signFailed} signature${signFailed === 1 ? '' : 's'} not written`);
+  if (attestFailed) parts.push(`${attestFailed} attestation${attestFailed === 1 ? '' : 's'} not written`);
+  return parts.length ? parts.join(', ') : undefined;
+}

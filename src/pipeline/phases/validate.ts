@@ -1,0 +1,54 @@
+/**
+ * The validate phase: before anything is copied, verify the signatures of every source image
+ * still to promote, once per source digest. Unsigned images pass unless --require-signatures;
+ * a signature that exists but does not verify refuses that image's edges (others go on).
+ */
+import pLimit from 'p-limit';
+import { errorMessage } from '../../errors.js';
+import { checkSignatures, type SignatureOutcome } from '../../signing/check.js';
+import type { Phase } from '../phase.js';
+import type { PromotionState } from '../state.js';
+import { newTrustRecord, refuseSource, sourcesToPromote, type TrustConfig } from './trust.js';
+
+/** Builds the validate phase for `cfg`. */
+export function validatePhase(cfg: TrustConfig): Phase<PromotionState> {
+  return {
+    name: 'validate',
+    async run(state, signal) {
+      const plan = state.plan;
+      if (!plan) throw new Error('validate needs the plan');
+      const log = state.deps.logger.child({ phase: 'validate' });
+      const trust = (state.trust ??= newTrustRecord());
+      const limit = pLimit(cfg.maxOps);
+      const sources = sourcesToPromote(plan.edges).filter((s) => !trust.signatures.has(s.key));
+      await Promise.all(
+        sources.map((s) =>
+          limit(async () => {
+            let out: SignatureOutcome;
+            try {
+              out = await checkSignatures({ client: state.deps.registry, verifier: cfg.verifier }, s.repo, s.digest, {
+                require: cfg.requireSignatures,
+                signal,
+                side: 'source',
+              });
+            } catch (err) {
+              out = { status: 'refused', reason: `cannot read signatures: ${errorMessage(err)}` };
+            }
+            trust.signatures.set(s.key, out);
+          }),
+        ),
+      );
+      let refused = 0;
+      for (const s of sources) {
+        const out = trust.signatures.get(s.key)!;
+        if (out.status === 'refused') {
+          refused += refuseSource(plan.edges, s.key, `signature check: ${out.reason}`);
+          log.error(`refused ${s.key}: ${out.reason}`);
+        } else if (out.status === 'verified') {
+          log.debug(`signature verified: ${s.key}`, { signer: out.signer.identity });
+        }
+      }
+      log.info('signatures checked', { images: sources.length, refusedEdges: refused });
+    },
+  };
+}
