@@ -39,6 +39,8 @@ export interface HttpRegistryClientOptions {
   logger?: Logger;
   /** Hosts spoken to over plain HTTP although not loopback. */
   insecureRegistries?: string[];
+  /** Hosts spoken to over HTTPS although loopback (a local TLS registry). */
+  secureRegistries?: string[];
   /** Extra CA file, used when the client creates its own transport. */
   caFile?: string;
   /** Options of the transport the client creates when none is given. */
@@ -69,7 +71,7 @@ export class HttpRegistryClient implements RegistryClient {
     this.ownsTransport = !options.transport;
     this.transport = options.transport ?? createHttpTransport({ ...options.transportOptions, caFile: options.caFile ?? options.transportOptions?.caFile });
     this.auth = new Authenticator({ transport: this.transport, credentials: options.credentials ?? anonymous, now: options.now });
-    this.session = new Session(this.transport, this.auth, options.logger ?? nullLogger, options.insecureRegistries ?? []);
+    this.session = new Session(this.transport, this.auth, options.logger ?? nullLogger, options.insecureRegistries ?? [], options.secureRegistries ?? []);
     this.retry = options.retry ?? runOnce;
   }
 

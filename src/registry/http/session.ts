@@ -45,11 +45,12 @@ export class Session {
     private readonly auth: Authenticator,
     private readonly logger: Logger,
     private readonly insecure: readonly string[],
+    private readonly secure: readonly string[] = [],
   ) {}
 
   /** The `/v2/` base URL of a host. */
   base(host: string): URL {
-    return apiBase(host, this.insecure);
+    return apiBase(host, this.insecure, this.secure);
   }
 
   /** GETs `/v2/` once per host (again when `force`) and records the challenge it answers with. */

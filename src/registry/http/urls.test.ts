@@ -15,6 +15,7 @@ test('loopback hosts use plain HTTP, others HTTPS unless insecure', () => {
     ['reg.internal:5000', ['other:5000'], 'https:'],
   ];
   for (const [host, insecure, want] of cases) assert.equal(schemeFor(host, insecure), want, host);
+  assert.equal(schemeFor('127.0.0.1:5443', [], ['127.0.0.1:5443']), 'https:');
   assert.equal(isLoopbackHost('127.0.0.1'), true);
 });
 

@@ -25,16 +25,21 @@ export function hostname(host: string): string {
   return host;
 }
 
-/** `http:` for loopback hosts and hosts in `insecure`, `https:` otherwise. */
-export function schemeFor(host: string, insecure: readonly string[] = []): 'http:' | 'https:' {
-  if (isLoopbackHost(host)) return 'http:';
+/**
+ * `http:` for loopback hosts and hosts in `insecure`, `https:` otherwise; hosts in `secure`
+ * use HTTPS even on loopback (a local TLS registry).
+ */
+export function schemeFor(host: string, insecure: readonly string[] = [], secure: readonly string[] = []): 'http:' | 'https:' {
   const h = host.toLowerCase();
-  return insecure.some((i) => i.toLowerCase() === h || i.toLowerCase() === hostname(h)) ? 'http:' : 'https:';
+  const listed = (list: readonly string[]) => list.some((i) => i.toLowerCase() === h || i.toLowerCase() === hostname(h));
+  if (listed(secure)) return 'https:';
+  if (isLoopbackHost(host)) return 'http:';
+  return listed(insecure) ? 'http:' : 'https:';
 }
 
 /** Base URL of a registry's API, e.g. `https://host/v2/`. */
-export function apiBase(host: string, insecure: readonly string[] = []): URL {
-  return new URL(`${schemeFor(host, insecure)}//${host}/v2/`);
+export function apiBase(host: string, insecure: readonly string[] = [], secure: readonly string[] = []): URL {
+  return new URL(`${schemeFor(host, insecure, secure)}//${host}/v2/`);
 }
 
 /** Percent-encodes a repository path but keeps its slashes. */
