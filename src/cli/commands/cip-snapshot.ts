@@ -1,11 +1,49 @@
-/** `kpromo cip --snapshot` / `--manifest-based-snapshot-of` (placeholder until the snapshot work lands). */
-import { KpromoError } from '../../errors.js';
+/**
+ * `kpromo cip --snapshot REG[/path]` / `--manifest-based-snapshot-of REG`: prints a registry's
+ * inventory (read, or expected from the manifests) in upstream's YAML or CSV on stdout.
+ * Progress goes to stderr on a terminal only, so stdout stays a clean snapshot.
+ */
+import { formatProblem } from '../../errors.js';
+import { loadManifests } from '../../manifest/load.js';
+import { createHttpRegistryClient } from '../../registry/http/client.js';
+import { dockerCredentials } from '../../registry/http/credentials.js';
+import type { RegistryClient } from '../../registry/types.js';
+import { takeSnapshot } from '../../snapshot/snapshot.js';
 import type { CipOptions } from '../cip-options.js';
+import { ExitCode } from '../main.js';
+import { ProgressRenderer } from '../progress.js';
 import type { CipContext } from './cip-context.js';
 
-/** Runs snapshot mode and returns the exit code. */
-export async function runSnapshot(opts: CipOptions, ctx: CipContext): Promise<number> {
-  void opts;
-  void ctx;
-  throw new KpromoError('NOT_IMPLEMENTED', 'snapshot mode (--snapshot, --manifest-based-snapshot-of) is not implemented yet');
+/** Runs snapshot mode and returns the exit code; `client` overrides the HTTP client (tests). */
+export async function runSnapshot(opts: CipOptions, ctx: CipContext, client?: RegistryClient): Promise<number> {
+  const { io, logger } = ctx;
+  const own = client ?? createHttpRegistryClient({ credentials: dockerCredentials({ env: io.env }), logger });
+  const progress = new ProgressRenderer({ write: io.stderr, isTTY: io.isTTY });
+  try {
+    const text = await takeSnapshot(
+      {
+        snapshot: opts.snapshot.registry,
+        manifestBasedSnapshotOf: opts.snapshot.manifestBasedOf,
+        snapshotTag: opts.snapshot.tag,
+        minimalSnapshot: opts.snapshot.minimal,
+        output: opts.snapshot.output,
+      },
+      {
+        client: own,
+        logger,
+        progress,
+        loadManifests: async () => {
+          const loaded = await loadManifests(opts.manifests);
+          for (const w of loaded.warnings) logger.warn(formatProblem(w));
+          return loaded.manifests;
+        },
+      },
+    );
+    progress.finish();
+    // upstream prints with fmt.Println: the rendering plus one newline
+    io.stdout(`${text}\n`);
+    return ExitCode.ok;
+  } finally {
+    if (!client) await own.close();
+  }
 }
