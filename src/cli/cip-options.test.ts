@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Command } from 'commander';
+import { InputError } from '../errors.js';
+import { addCipFlags, DEFAULT_OIDC_ISSUER, DEFAULT_SIGNER_ACCOUNT, toCipOptions, type CipOptions } from './cip-options.js';
+import { attributeName } from './flags.js';
+import { TextLogger, parseLogLevel } from './logger.js';
+
+/** Parses `argv` the way `kpromo cip` does. */
+function parse(...argv: string[]): CipOptions {
+  const cmd = new Command('cip').exitOverride();
+  addCipFlags(cmd);
+  cmd.parse(argv, { from: 'user' });
+  return toCipOptions(cmd.opts(), (flag) => cmd.getOptionValueSource(attributeName(flag)) === 'cli');
+}
+
+describe('toCipOptions', () => {
+  it('has upstream defaults', () => {
+    const o = parse('--manifest', 'm.yaml');
+    assert.equal(o.mode, 'promotion');
+    assert.deepEqual(o.run, { confirm: false, parseOnly: false, reportFile: undefined });
+    assert.deepEqual(o.signing, { sign: true, signerAccount: DEFAULT_SIGNER_ACCOUNT, maxSignatureOps: 50 });
+    assert.deepEqual(o.verification, { identity: DEFAULT_SIGNER_ACCOUNT, oidcIssuer: DEFAULT_OIDC_ISSUER });
+    assert.equal(o.snapshot.output, 'yaml');
+    assert.equal(o.scan.vulnSeverityThreshold, -1);
+    assert.deepEqual(o.warnings, []);
+  });
+
+  it('selects the mode as upstream: snapshot, else scan, else promotion', () => {
+    assert.equal(parse('--snapshot', 'r.io/x').mode, 'snapshot');
+    assert.equal(parse('--manifest', 'm', '--manifest-based-snapshot-of', 'r.io/x').mode, 'snapshot');
+    assert.equal(parse('--manifest', 'm', '--vuln-severity-threshold', '0').mode, 'scan');
+    assert.equal(parse('--manifest', 'm', '--snapshot', 'r.io/x', '--vuln-severity-threshold', '3').mode, 'snapshot');
+    assert.equal(parse('--thin-manifest-dir', 'd', '--vuln-severity-threshold', '-1').mode, 'promotion');
+  });
+
+  it('a regexp replaces the default exact identity and issuer', () => {
+    const o = parse('--manifest', 'm', '--certificate-identity-regexp', '^krel@', '--certificate-oidc-issuer-regexp', 'google');
+    assert.deepEqual(o.verification, { identityRegexp: '^krel@', oidcIssuerRegexp: 'google' });
+  });
+
+  it('reads booleans with values, repeatable comma lists, and numbers', () => {
+    const o = parse('--manifest', 'm', '--sign=false', '--confirm', '--parse-only=true', '--allowed-builders', 'a,b', '--allowed-builders', 'c', '--max-signature-ops', '7');
+    assert.equal(o.signing.sign, false);
+    assert.equal(o.run.confirm, true);
+    assert.equal(o.run.parseOnly, true);
+    assert.deepEqual(o.provenance.allowedBuilders, ['a', 'b', 'c']);
+    assert.equal(o.signing.maxSignatureOps, 7);
+  });
+
+  it('rejects a bad regexp and a zero concurrency together', () => {
+    assert.throws(
+      () => parse('--manifest', 'm', '--certificate-identity-regexp', '(', '--max-signature-ops', '0'),
+      (e: unknown) => e instanceof InputError && e.problems.length === 2,
+    );
+  });
+
+  it('warns when --thin-manifest-dir is shadowed by --manifest', () => {
+    assert.match(parse('--manifest', 'm', '--thin-manifest-dir', 'd').warnings[0]!, /--thin-manifest-dir is ignored/);
+  });
+});
+
+describe('cli logger', () => {
+  it('filters by level and renders fields', () => {
+    let out = '';
+    const log = new TextLogger((s) => (out += s), 'warn').child({ phase: 'plan' });
+    log.info('hidden');
+    log.warn('careful', { file: 'a b.yaml', n: 2 });
+    assert.equal(out, 'warn  careful phase=plan file="a b.yaml" n=2\n');
+  });
+
+  it('maps upstream logrus level names', () => {
+    assert.equal(parseLogLevel('warning'), 'warn');
+    assert.equal(parseLogLevel('DEBUG'), 'debug');
+    assert.throws(() => parseLogLevel('loud'), InputError);
+  });
+});
