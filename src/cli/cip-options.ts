@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
 import { addFlags, FlagReader, type FlagSpec } from './flags.js';
+import { NETWORK_FLAGS, readNetworkOptions, type NetworkSettings } from './network-options.js';
 
 /** Upstream's default signing and verification identity. */
 export const DEFAULT_SIGNER_ACCOUNT = 'krel-trust@k8s-releng-prod.iam.gserviceaccount.com';
@@ -64,7 +65,7 @@ const KPROMO_FLAGS: FlagSpec[] = [
 ];
 
 /** All flags of `kpromo cip`. Other blocks (network, trust) are appended here. */
-export const CIP_FLAGS: readonly FlagSpec[] = [...UPSTREAM_FLAGS, ...PROVENANCE_FLAGS, ...KPROMO_FLAGS, ...REMOVED_FLAGS];
+export const CIP_FLAGS: readonly FlagSpec[] = [...UPSTREAM_FLAGS, ...PROVENANCE_FLAGS, ...KPROMO_FLAGS, ...NETWORK_FLAGS, ...REMOVED_FLAGS];
 
 /** What `kpromo cip` does, chosen as upstream: snapshot, else scan, else promotion. */
 export type CipMode = 'promotion' | 'snapshot' | 'scan';
@@ -80,6 +81,8 @@ export interface CipOptions {
   verification: { identity?: string; identityRegexp?: string; oidcIssuer?: string; oidcIssuerRegexp?: string };
   provenance: { require: boolean; allowedBuilders: string[]; allowedSourceRepos: string[] };
   scan: { vulnSeverityThreshold: number };
+  /** Rate limits, adaptive concurrency and retries per registry host (network flags). */
+  network: NetworkSettings;
   /** Warnings about the flags (ignored flags, precedence), for the CLI to log. */
   warnings: string[];
 }
@@ -114,6 +117,7 @@ export function toCipOptions(raw: Record<string, unknown>, explicit: (flag: stri
     verification: exclusive(f, 'certificate-identity', 'identity', 'certificate-oidc-issuer', 'oidcIssuer'),
     provenance: { require: f.bool('require-provenance'), allowedBuilders: f.list('allowed-builders'), allowedSourceRepos: f.list('allowed-source-repos') },
     scan: { vulnSeverityThreshold: f.int('vuln-severity-threshold', -(2 ** 31), 5) },
+    network: readNetworkOptions(f),
     warnings: f.warnings,
   };
   f.int('max-image-size', 0, Number.MAX_SAFE_INTEGER); // hidden no-op upstream: only type-checked

@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FlagReader } from './flags.js';
+import { readNetworkOptions } from './network-options.js';
+
+const read = (raw: Record<string, unknown>) => {
+  const f = new FlagReader({ registryBurst: 10, registryMaxInFlight: 64, registryRetries: 5, ...raw }, (k) => k in raw);
+  return { opts: readNetworkOptions(f), problems: f.problems.map((p) => p.message) };
+};
+
+test('--registry-qps: a default and per-host overrides, repeatable and comma-separated', () => {
+  const { opts, problems } = read({ registryQps: ['20', 'us-docker.pkg.dev=40,127.0.0.1:5000=5'] });
+  assert.deepEqual(problems, []);
+  assert.equal(opts.qps, 20);
+  assert.deepEqual(opts.hostQps, { 'us-docker.pkg.dev': 40, '127.0.0.1:5000': 5 });
+  assert.deepEqual(opts.retry, { maxAttempts: 6 });
+  assert.deepEqual(opts.concurrency, { max: 64, initial: 16 });
+});
+
+test('bad values are reported, every one', () => {
+  const { problems } = read({ registryQps: ['0', 'h=x', '=3', 'fast'], registryRetries: -1 });
+  assert.equal(problems.length, 5);
+  assert.match(problems[0]!, /invalid --registry-qps "0"/);
+});
+
+test('a low in-flight ceiling also caps the starting value', () => {
+  assert.deepEqual(read({ registryMaxInFlight: 4 }).opts.concurrency, { max: 4, initial: 4 });
+});

@@ -1,0 +1,48 @@
+/**
+ * The network flags of `kpromo cip` (rate limits and retries per registry host), read into the
+ * options of createNetwork (src/net/policy.ts). Kept apart so cip-options.ts only appends a block.
+ */
+import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_QPS, type NetworkOptions } from '../net/policy.js';
+import { DEFAULT_RETRY_POLICY } from '../net/retry.js';
+import type { FlagReader, FlagSpec } from './flags.js';
+
+/** The network flags. */
+export const NETWORK_FLAGS: FlagSpec[] = [
+  {
+    name: 'registry-qps',
+    kind: 'list',
+    description: `requests per second per registry host (default ${DEFAULT_QPS}); "host=N" overrides one host (repeatable)`,
+  },
+  { name: 'registry-burst', kind: 'int', default: DEFAULT_BURST, description: 'requests a host may get at once after an idle period' },
+  {
+    name: 'registry-max-in-flight',
+    kind: 'int',
+    default: DEFAULT_CONCURRENCY.max,
+    description: 'ceiling of the adaptive number of requests in flight per host',
+  },
+  { name: 'registry-retries', kind: 'int', default: DEFAULT_RETRY_POLICY.maxAttempts - 1, description: 'retries of a transient failure (429, 5xx, reset, timeout)' },
+];
+
+/** The network settings of a run: createNetwork's options without the base transport. */
+export type NetworkSettings = Omit<NetworkOptions, 'base' | 'clock' | 'random'>;
+
+/** Reads the network flags; problems go to the reader. */
+export function readNetworkOptions(f: FlagReader): NetworkSettings {
+  const out: NetworkSettings = { hostQps: {} };
+  for (const item of f.list('registry-qps')) {
+    const eq = item.lastIndexOf('=');
+    const host = eq >= 0 ? item.slice(0, eq).trim() : undefined;
+    const value = Number(eq >= 0 ? item.slice(eq + 1) : item);
+    if (!(value > 0) || !Number.isFinite(value) || host === '') {
+      f.fail(`invalid --registry-qps "${item}": use a number > 0, or host=N (e.g. us-docker.pkg.dev=40)`);
+      continue;
+    }
+    if (host) out.hostQps![host] = value;
+    else out.qps = value;
+  }
+  out.burst = f.int('registry-burst', 1, 10_000);
+  const max = f.int('registry-max-in-flight', 1, 1_024);
+  out.concurrency = { max, initial: Math.min(DEFAULT_CONCURRENCY.initial, max) };
+  out.retry = { maxAttempts: f.int('registry-retries', 0, 100) + 1 };
+  return out;
+}
