@@ -64,8 +64,24 @@ const KPROMO_FLAGS: FlagSpec[] = [
   { name: 'report-file', kind: 'string', description: 'write a JSON report of the run (plan, outcomes) to this file' },
 ];
 
+// ---- trust (signing identities, signature format and placement, verification) ----
+/** Signing and verification flags of kpromo (beyond upstream's --sign and certificate flags). */
+const TRUST_FLAGS: FlagSpec[] = [
+  { name: 'identity-token', kind: 'string', description: 'keyless signing: file holding the OIDC identity token (default: $SIGSTORE_ID_TOKEN)' },
+  { name: 'identity-token-command', kind: 'string', description: 'keyless signing: command whose stdout is the OIDC identity token (split on spaces)' },
+  { name: 'fulcio-url', kind: 'string', default: 'https://fulcio.sigstore.dev', description: 'keyless signing: Fulcio certificate authority' },
+  { name: 'rekor-url', kind: 'string', default: 'https://rekor.sigstore.dev', description: 'keyless signing: Rekor transparency log' },
+  { name: 'tsa-url', kind: 'string', default: 'https://timestamp.sigstore.dev', description: 'keyless signing: RFC 3161 timestamp authority ("" to skip)' },
+  { name: 'signing-key', kind: 'string', description: 'key-based signing: PEM PKCS#8 ECDSA P-256 key or cosign encrypted key ($COSIGN_PASSWORD)' },
+  { name: 'signature-format', kind: 'string', default: 'simple', description: 'simple: cosign .sig images; bundle: sigstore bundles attached as OCI referrers' },
+  { name: 'signature-placement', kind: 'string', default: 'canonical', description: 'canonical: first destination only; replicate: copy signatures to every destination' },
+  { name: 'verification-key', kind: 'string', description: 'verify source signatures with this PEM public key instead of certificate identities' },
+  { name: 'require-signatures', kind: 'bool', description: 'refuse unsigned source images' },
+  { name: 'trusted-root', kind: 'string', description: 'sigstore TrustedRoot JSON for keyless verification (offline)' },
+];
+
 /** All flags of `kpromo cip`. Other blocks (network, trust) are appended here. */
-export const CIP_FLAGS: readonly FlagSpec[] = [...UPSTREAM_FLAGS, ...PROVENANCE_FLAGS, ...KPROMO_FLAGS, ...NETWORK_FLAGS, ...REMOVED_FLAGS];
+export const CIP_FLAGS: readonly FlagSpec[] = [...UPSTREAM_FLAGS, ...PROVENANCE_FLAGS, ...KPROMO_FLAGS, ...TRUST_FLAGS, ...NETWORK_FLAGS, ...REMOVED_FLAGS];
 
 /** What `kpromo cip` does, chosen as upstream: snapshot, else scan, else promotion. */
 export type CipMode = 'promotion' | 'snapshot' | 'scan';
@@ -83,6 +99,8 @@ export interface CipOptions {
   scan: { vulnSeverityThreshold: number };
   /** Rate limits, adaptive concurrency and retries per registry host (network flags). */
   network: NetworkSettings;
+  /** Signing identity, signature format/placement and verification material (trust flags). */
+  trust: TrustFlags;
   /** Warnings about the flags (ignored flags, precedence), for the CLI to log. */
   warnings: string[];
 }
@@ -118,6 +136,7 @@ export function toCipOptions(raw: Record<string, unknown>, explicit: (flag: stri
     provenance: { require: f.bool('require-provenance'), allowedBuilders: f.list('allowed-builders'), allowedSourceRepos: f.list('allowed-source-repos') },
     scan: { vulnSeverityThreshold: f.int('vuln-severity-threshold', -(2 ** 31), 5) },
     network: readNetworkOptions(f),
+    trust: readTrustFlags(f),
     warnings: f.warnings,
   };
   f.int('max-image-size', 0, Number.MAX_SAFE_INTEGER); // hidden no-op upstream: only type-checked
@@ -159,4 +178,45 @@ function checkInputs(f: FlagReader, o: CipOptions): void {
   if (o.mode !== 'snapshot' && (o.snapshot.tag || o.snapshot.minimal)) {
     f.warnings.push('--snapshot-tag and --minimal-snapshot only apply with --snapshot');
   }
+}
+
+/** The trust flags, typed. */
+export interface TrustFlags {
+  identityTokenFile?: string;
+  identityTokenCommand?: string[];
+  fulcioUrl: string;
+  rekorUrl: string;
+  /** '' disables timestamping. */
+  tsaUrl: string;
+  signingKey?: string;
+  signatureFormat: 'simple' | 'bundle';
+  signaturePlacement: 'canonical' | 'replicate';
+  verificationKey?: string;
+  requireSignatures: boolean;
+  trustedRoot?: string;
+}
+
+function readTrustFlags(f: FlagReader): TrustFlags {
+  const format = f.str('signature-format') ?? 'simple';
+  const placement = f.str('signature-placement') ?? 'canonical';
+  if (format !== 'simple' && format !== 'bundle') f.fail(`invalid --signature-format "${format}": use simple or bundle`);
+  if (placement !== 'canonical' && placement !== 'replicate') f.fail(`invalid --signature-placement "${placement}": use canonical or replicate`);
+  const verificationKey = f.str('verification-key');
+  for (const c of ['certificate-identity-regexp', 'certificate-oidc-issuer-regexp']) {
+    if (verificationKey && f.str(c)) f.fail(`--verification-key and --${c} are mutually exclusive`);
+  }
+  const command = f.str('identity-token-command');
+  return {
+    identityTokenFile: f.str('identity-token'),
+    identityTokenCommand: command ? command.split(/\s+/).filter(Boolean) : undefined,
+    fulcioUrl: f.str('fulcio-url') ?? 'https://fulcio.sigstore.dev',
+    rekorUrl: f.str('rekor-url') ?? 'https://rekor.sigstore.dev',
+    tsaUrl: f.explicit('tsa-url') ? (f.str('tsa-url') ?? '') : 'https://timestamp.sigstore.dev',
+    signingKey: f.str('signing-key'),
+    signatureFormat: format === 'bundle' ? 'bundle' : 'simple',
+    signaturePlacement: placement === 'replicate' ? 'replicate' : 'canonical',
+    verificationKey,
+    requireSignatures: f.bool('require-signatures'),
+    trustedRoot: f.str('trusted-root'),
+  };
 }

@@ -1,0 +1,96 @@
+/**
+ * Builds the trust phases' configuration from the cip flags, at setup: reads the signing key,
+ * the verification key and the trusted root, and picks the signing identity.
+ *
+ * `--sign` defaults to true, as upstream. With no --signing-key, signing is keyless and needs an
+ * identity token (--identity-token, $SIGSTORE_ID_TOKEN or --identity-token-command): a real run
+ * (--confirm) without any token source fails here with exit 2 and tells about --sign=false; a
+ * dry run never signs, so it only needs the token once it is real.
+ */
+import { readFile } from 'node:fs/promises';
+import { InputError, errorMessage } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { CipOptions } from '../../cli/cip-options.js';
+import { resolveTokenProvider } from '../../signing/identity-token.js';
+import { createKeySigner, loadSigningKey } from '../../signing/key-signer.js';
+import { createKeylessSigner } from '../../signing/keyless-signer.js';
+import { matcherFrom } from '../../signing/matcher.js';
+import { SignatureError } from '../../signing/errors.js';
+import { loadTrustedRoot } from '../../signing/trust-root.js';
+import type { Signer, Verifier } from '../../signing/types.js';
+import { createVerifier } from '../../signing/verifier.js';
+import { VERSION } from '../../version.js';
+import type { TrustConfig } from './trust.js';
+
+/** Builds the TrustConfig of a promotion run; InputError for unusable trust flags. */
+export async function buildTrustConfig(
+  opts: Pick<CipOptions, 'signing' | 'verification' | 'provenance' | 'trust' | 'run'>,
+  env: NodeJS.ProcessEnv = process.env,
+  logger?: Logger,
+): Promise<TrustConfig> {
+  const t = opts.trust;
+  return {
+    verifier: await buildVerifier(opts),
+    requireSignatures: t.requireSignatures,
+    provenance: { ...opts.provenance },
+    signer: opts.signing.sign ? await buildSigner(opts, env, logger) : undefined,
+    format: t.signatureFormat,
+    placement: t.signaturePlacement,
+    maxOps: opts.signing.maxSignatureOps,
+    version: VERSION,
+  };
+}
+
+async function buildVerifier(opts: Pick<CipOptions, 'verification' | 'trust'>): Promise<Verifier> {
+  if (opts.trust.verificationKey) {
+    const file = opts.trust.verificationKey;
+    let pem: string;
+    try {
+      pem = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new InputError([{ file, message: `cannot read the verification key: ${errorMessage(err)}` }]);
+    }
+    try {
+      return createVerifier({ kind: 'publicKey', publicKeyPem: pem });
+    } catch (err) {
+      throw new InputError([{ file, message: `not a PEM public key: ${errorMessage(err)}` }]);
+    }
+  }
+  const v = opts.verification;
+  const identity = matcherFrom(v.identity, v.identityRegexp, 'certificate-identity') ?? { regexp: '.*' };
+  const issuer = matcherFrom(v.oidcIssuer, v.oidcIssuerRegexp, 'certificate-oidc-issuer') ?? { regexp: '.*' };
+  if (!opts.trust.trustedRoot) return unverifiable('keyless signatures need --trusted-root FILE (no public sigstore trust root is bundled)');
+  return createVerifier({ kind: 'certificate', identity, issuer }, await loadTrustedRoot(opts.trust.trustedRoot));
+}
+
+/** A verifier for when no trust material exists: any signature it meets is refused, with why. */
+function unverifiable(why: string): Verifier {
+  const fail = async (): Promise<never> => {
+    throw new SignatureError('SIGNER_UNTRUSTED', `cannot verify: ${why}`);
+  };
+  return { verifySimpleSigning: fail, verifyBundle: fail };
+}
+
+async function buildSigner(
+  opts: Pick<CipOptions, 'trust' | 'run'>,
+  env: NodeJS.ProcessEnv,
+  logger?: Logger,
+): Promise<Signer | undefined> {
+  const t = opts.trust;
+  if (t.signingKey) return createKeySigner(await loadSigningKey(t.signingKey, env));
+  const tokens = resolveTokenProvider({ identityTokenFile: t.identityTokenFile, identityTokenCommand: t.identityTokenCommand }, env);
+  if (!tokens) {
+    if (!opts.run.confirm) {
+      logger?.warn('no signing identity: a run with --confirm would need --identity-token, $SIGSTORE_ID_TOKEN, --signing-key or --sign=false');
+      return undefined;
+    }
+    throw new InputError([
+      {
+        message:
+          'signing needs an identity token: none given. Pass --identity-token FILE or set SIGSTORE_ID_TOKEN (keyless), ' +
+          '--signing-key FILE (key-based), or --sign=false to promote without signing',
+      },
+    ]);
+  }
+  return createKeylessSigner({ fulcioUrl: t.fulcioUrl, rekorUrl: t.rekorUrl, tsaUrl: t.tsaUrl, tokens });
+}
