@@ -32,6 +32,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     .description('Promote container images between OCI registries (drop-in for kubernetes-sigs/promo-tools kpromo)')
     .version(VERSION, '--version')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .option('--log-format <format>', 'text, or json (one object per line on stderr)', 'text')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   let exit: number = ExitCode.ok;

@@ -7,7 +7,8 @@ import { InputError, NotSupportedError, type Problem } from '../../errors.js';
 import type { LogLevel } from '../../log.js';
 import { addCipFlags, toCipOptions, type CipOptions } from '../cip-options.js';
 import { attributeName } from '../flags.js';
-import { TextLogger, parseLogLevel } from '../logger.js';
+import { parseLogLevel } from '../logger.js';
+import { createCliLogger } from '../log-setup.js';
 import type { CliIO } from '../main.js';
 import type { CipContext } from './cip-context.js';
 import type { SetExit } from './index.js';
@@ -23,7 +24,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
   addCipFlags(cmd);
   cmd.action(async (_opts: unknown, command: Command) => {
     const { options, level } = parseCipCommand(command);
-    const logger = new TextLogger(io.stderr, level);
+    const logger = createCliLogger({ level, format: String(command.optsWithGlobals().logFormat ?? 'text'), write: io.stderr });
     for (const w of options.warnings) logger.warn(w);
     setExit(await runCip(options, { io, logger }));
   });

@@ -1,0 +1,43 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main, type CliIO } from '../../src/cli/main.js';
+
+let fixtures: string;
+before(async () => {
+  fixtures = await mkdtemp(join(tmpdir(), 'kpromo-logging-'));
+  await mkdir(join(fixtures, 'manifests/p'), { recursive: true });
+  await mkdir(join(fixtures, 'images/p'), { recursive: true });
+  await writeFile(join(fixtures, 'manifests/p/promoter-manifest.yaml'), 'registries:\n- name: staging.example/s\n  src: true\n- name: prod.example/p\n');
+  await writeFile(join(fixtures, 'images/p/images.yaml'), `- name: app\n  dmap:\n    "sha256:${'a'.repeat(64)}": ["v1"]\n`);
+});
+after(() => rm(fixtures, { recursive: true, force: true }));
+
+function captureIO(): CliIO & { out: string; err: string } {
+  const io = { out: '', err: '', isTTY: false, env: {} as NodeJS.ProcessEnv, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
+  return io;
+}
+
+test('--log-format json: every stderr line is one JSON object', async () => {
+  const io = captureIO();
+  const code = await main(['--log-format', 'json', 'cip', '--parse-only', '--thin-manifest-dir', fixtures, '--use-service-account'], io);
+  assert.equal(code, 0, io.err);
+  const lines = io.err.trimEnd().split('\n');
+  assert.ok(lines.length >= 1);
+  const records = lines.map((l) => JSON.parse(l) as { level: string; msg: string; time: string });
+  const warn = records.find((r) => r.msg.includes('--use-service-account is ignored'));
+  assert.equal(warn?.level, 'warn');
+  assert.ok(records.every((r) => typeof r.time === 'string'));
+  assert.match(io.out, /parsed 1 manifest/); // stdout keeps the command output
+});
+
+test('--log-format text (default) and an invalid --log-format', async () => {
+  const io = captureIO();
+  assert.equal(await main(['cip', '--parse-only', '--thin-manifest-dir', fixtures, '--use-service-account'], io), 0, io.err);
+  assert.match(io.err, /^warn +--use-service-account is ignored/m);
+  const bad = captureIO();
+  assert.equal(await main(['--log-format', 'xml', 'cip', '--parse-only', '--thin-manifest-dir', fixtures], bad), 2);
+  assert.match(bad.err, /invalid --log-format "xml"/);
+});
