@@ -130,7 +130,6 @@ describe('kpromo cip flags', () => {
     { name: 'bad log level', argv: ['--manifest', 'm', '--log-level', 'loud'], code: 2, err: /invalid --log-level "loud"/ },
     { name: 'unknown flag', argv: ['--manifest', 'm', '--frobnicate'], code: 2, err: /unknown option '--frobnicate'/ },
     { name: 'scan mode is not supported', argv: ['--manifest', 'm', '--vuln-severity-threshold', '3'], code: 2, err: /not supported: .*Grafeas/ },
-    { name: 'promotion is not implemented yet', argv: ['--manifest', 'm'], code: 1, err: /not implemented yet; use --parse-only/ },
   ];
   for (const c of cases) {
     it(c.name, async () => {
