@@ -1,20 +1,19 @@
 /**
- * `kpromo cip` promotion mode. For now only `--parse-only` (offline: manifests → edges → summary
- * and report); the registry pipeline replaces the NOT_IMPLEMENTED branch.
+ * `kpromo cip` promotion mode. `--parse-only` runs here (offline: manifests → edges → summary
+ * and report); everything else runs the registry pipeline (cip-pipeline.ts).
  */
-import { KpromoError, formatProblem } from '../../errors.js';
+import { formatProblem } from '../../errors.js';
 import type { PlanSummary } from '../../plan/edges.js';
 import { planOffline } from '../../plan/offline.js';
 import { buildReport, writeReport } from '../../report/report.js';
 import type { CipOptions } from '../cip-options.js';
 import { ExitCode } from '../main.js';
 import type { CipContext } from './cip-context.js';
+import { runRegistryPromotion } from './cip-pipeline.js';
 
 /** Runs promotion mode and returns the exit code. */
 export async function runPromotion(opts: CipOptions, ctx: CipContext): Promise<number> {
-  if (!opts.run.parseOnly) {
-    throw new KpromoError('NOT_IMPLEMENTED', 'promotion against registries is not implemented yet; use --parse-only to check manifests offline');
-  }
+  if (!opts.run.parseOnly) return runRegistryPromotion(opts, ctx);
   const plan = await planOffline(opts.manifests);
   for (const w of plan.warnings) ctx.logger.warn(formatProblem(w));
   if (plan.redundant) ctx.logger.debug('redundant promotions dropped (same digest, same destination)', { count: plan.redundant });

@@ -1,0 +1,55 @@
+/**
+ * `kpromo cip` against registries: wires the real registry client (undici transport under the
+ * network policy, docker-config credentials) into the promotion pipeline, prints the plan on a
+ * dry run and the outcomes after a promotion, writes the report, and turns a partly failed run
+ * into exit 1 (after the report is written).
+ */
+import { createHttpTransport } from '../../net/http-transport.js';
+import { createNetwork } from '../../net/policy.js';
+import { runPromotion as promote } from '../../pipeline/promoter.js';
+import type { PromotionDeps } from '../../pipeline/state.js';
+import { formatOutcomes, formatPlan } from '../../plan/format.js';
+import { createHttpRegistryClient } from '../../registry/http/client.js';
+import { dockerCredentials } from '../../registry/http/credentials.js';
+import { writeReport } from '../../report/report.js';
+import type { CipOptions } from '../cip-options.js';
+import { ExitCode } from '../main.js';
+import type { CipContext } from './cip-context.js';
+
+/** Extra wiring for tests and other phases: replace the registry client or the offline plan. */
+export type PipelineOverrides = Partial<Pick<PromotionDeps, 'registry' | 'loadPlan' | 'progress'>>;
+
+/** Runs the promotion pipeline for `opts`; returns the exit code, or throws RunFailedError (exit 1) after writing the report. */
+export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrides = {}): Promise<number> {
+  const { io, logger } = ctx;
+  const net = createNetwork({ base: createHttpTransport() });
+  const registry =
+    overrides.registry ??
+    createHttpRegistryClient({ transport: net.transport, retry: net.retry, credentials: dockerCredentials({ env: io.env }), logger });
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  try {
+    const result = await promote(
+      { manifests: opts.manifests, confirm: opts.run.confirm, parseOnly: opts.run.parseOnly },
+      { ...overrides, registry, logger, stats: () => net.stats() },
+      { signal: abort.signal },
+    );
+    const { state } = result;
+    if (state.outcomes) io.stdout(formatOutcomes(state.outcomes));
+    else if (state.plan) {
+      io.stdout(formatPlan(state.plan));
+      if (!opts.run.confirm) io.stdout('dry run: nothing was written; pass --confirm to promote\n');
+    }
+    if (opts.run.reportFile) {
+      await writeReport(opts.run.reportFile, result.report);
+      logger.info('report written', { file: opts.run.reportFile });
+    }
+    if (result.failure) throw result.failure;
+    return ExitCode.ok;
+  } finally {
+    process.off('SIGINT', onSignal);
+    if (!overrides.registry) await registry.close();
+    await net.close();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Human text for a plan (dry run) and for the outcomes of a promotion, printed by the CLI. Pure.
+ */
+import type { Plan, Decision } from './classify.js';
+import { planCounts } from './classify.js';
+import type { EdgeOutcome, OutcomeKind } from '../promote/outcome.js';
+import { outcomeCounts } from '../promote/outcome.js';
+import type { Edge } from './edge.js';
+
+const short = (d: string): string => d.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, '$1…');
+const target = (e: Edge): string => `${e.dstRegistry}/${e.dstImage}${e.tag === null ? `@${short(e.digest)}` : `:${e.tag}`}`;
+const source = (e: Edge): string => `${e.srcRegistry}/${e.srcImage}@${short(e.digest)}`;
+
+const DECISION_LABEL: Record<Decision['kind'], string> = {
+  promote: 'promote',
+  present: 'present',
+  lost: 'lost',
+  'tag-move': 'tag move',
+  unreadable: 'unreadable',
+  refused: 'refused',
+};
+
+/** The plan, one line per edge that needs attention (present edges are counted, not listed). */
+export function formatPlan(plan: Plan): string {
+  const c = planCounts(plan);
+  const tagOnly = plan.edges.filter((p) => p.decision.kind === 'promote' && p.decision.tagOnly).length;
+  const lines = [
+    `plan: ${c.promote} to promote${tagOnly ? ` (${tagOnly} only add a tag)` : ''}, ${c.present} already present, ` +
+      `${c.lost} lost, ${c['tag-move']} tag moves refused, ${c.unreadable} unreadable` +
+      (c.refused ? `, ${c.refused} refused` : ''),
+  ];
+  for (const { edge, decision } of plan.edges) {
+    if (decision.kind === 'present') continue;
+    let line = `  ${DECISION_LABEL[decision.kind].padEnd(10)} ${source(edge)} → ${target(edge)}`;
+    if (decision.kind === 'promote' && decision.tagOnly) line += ' (tag only)';
+    if (decision.kind === 'tag-move') line += ` (points at ${short(decision.current)})`;
+    if (decision.kind === 'unreadable') line += `: ${decision.error}`;
+    if (decision.kind === 'refused') line += `: ${decision.reason}`;
+    lines.push(line);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const OUTCOME_LABEL: Record<OutcomeKind, string> = {
+  promoted: 'promoted',
+  'already-present': 'present',
+  lost: 'lost',
+  'refused-tag-move': 'tag move',
+  failed: 'FAILED',
+};
+
+/** The outcome counts, then one line per edge that did not succeed. */
+export function formatOutcomes(outcomes: readonly EdgeOutcome[]): string {
+  const c = outcomeCounts(outcomes);
+  const lines = [
+    `promoted ${c.promoted}, already present ${c['already-present']}, lost ${c.lost}, ` +
+      `tag moves refused ${c['refused-tag-move']}, failed ${c.failed}`,
+  ];
+  for (const o of outcomes) {
+    if (o.outcome === 'promoted' || o.outcome === 'already-present') continue;
+    lines.push(`  ${OUTCOME_LABEL[o.outcome].padEnd(10)} ${source(o.edge)} → ${target(o.edge)}${o.error ? `: ${o.error}` : ''}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,73 @@
+/**
+ * `kpromo cip` end to end through main(): dry run prints the plan and writes nothing, --confirm
+ * promotes and writes the report, a refused tag move exits 1 with the report naming it.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { main, type CliIO } from '../../src/cli/main.js';
+import { buildImage, fetchManifest, pushImage, seedImage, type ImageData } from '../support/seed.js';
+import { assertHasImage, startEnv, writeManifest, type E2eEnv } from './harness.js';
+
+let env: E2eEnv;
+let img: ImageData;
+
+before(async () => {
+  env = await startEnv(2);
+  img = buildImage({ seed: 'cli-app', layers: 2 });
+  await pushImage(env.staging, 'staging/app', img, 'v1');
+});
+after(() => env.stop());
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIO = {
+    stdout: (s) => void (out += s),
+    stderr: (s) => void (err += s),
+    isTTY: false,
+    env: { HOME: env.dir, DOCKER_CONFIG: env.dir }, // no credentials from the machine running the tests
+  };
+  const code = await main(args, io);
+  return { code, out, err };
+}
+
+test('kpromo cip: dry run, then --confirm with a report, then a tag move exits 1', async () => {
+  const [m0, m1] = env.mirrors as [E2eEnv['mirrors'][0], E2eEnv['mirrors'][0]];
+  const manifest = await writeManifest(env.dir, `${env.staging.host}/staging`, [`${m0.host}/prod`, `${m1.host}/prod`], [
+    { name: 'app', dmap: { [img.digest]: ['v1'] } },
+  ]);
+
+  const dry = await cli(['cip', '--manifest', manifest]);
+  assert.equal(dry.code, 0, dry.err);
+  assert.match(dry.out, /plan: 2 to promote/);
+  assert.match(dry.out, /dry run: nothing was written/);
+  assert.equal((await fetchManifest(m0, 'prod/app', 'v1')).status, 404);
+
+  const report = join(env.dir, 'report.json');
+  const run = await cli(['cip', '--manifest', manifest, '--confirm', '--report-file', report]);
+  assert.equal(run.code, 0, run.err);
+  assert.match(run.out, /promoted 2, already present 0/);
+  for (const m of [m0, m1]) await assertHasImage(m, 'prod/app', img, 'v1');
+  const doc = JSON.parse(await readFile(report, 'utf8'));
+  assert.equal(doc.mode, 'promote');
+  assert.deepEqual(doc.outcomes.map((o: { outcome: string }) => o.outcome), ['promoted', 'promoted']);
+  assert.ok(doc.requests.some((h: { host: string; requests: number }) => h.host === m0.host && h.requests > 0));
+
+  // A second manifest wants v1 to be another image on the same mirrors: refused, exit 1.
+  const other = await seedImage(env.staging, 'staging/app', 'v2', { seed: 'cli-other' });
+  const moving = await writeManifest(env.dir, `${env.staging.host}/staging`, [`${m0.host}/prod`], [
+    { name: 'app', dmap: { [other.digest]: ['v1', 'v2'] } },
+  ]);
+  const moved = await cli(['cip', '--manifest', moving, '--confirm', '--report-file', report]);
+  assert.equal(moved.code, 1, moved.err);
+  assert.match(moved.err, /tag move refused/);
+  const doc2 = JSON.parse(await readFile(report, 'utf8'));
+  assert.deepEqual(
+    doc2.outcomes.map((o: { tag: string; outcome: string }) => [o.tag, o.outcome]),
+    [['v1', 'refused-tag-move'], ['v2', 'promoted']],
+  );
+  const still = await fetchManifest(m0, 'prod/app', 'v1');
+  assert.ok(Buffer.from(still.body).equals(Buffer.from(img.bytes)), 'v1 still points at the first image');
+});
