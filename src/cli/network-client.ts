@@ -1,0 +1,32 @@
+/**
+ * Wires the run's registry client: one undici base transport, the network policy over it
+ * (per-host budgets, AIMD, Retry-After, retries, stats), and B's HTTP client on top. One
+ * instance serves the whole run, so connections and tokens are reused across all copies.
+ */
+import type { Logger } from '../log.js';
+import { createHttpTransport, type HttpTransportOptions } from '../net/http-transport.js';
+import { createNetwork, type Network } from '../net/policy.js';
+import { createHttpRegistryClient } from '../registry/http/client.js';
+import type { RegistryClient } from '../registry/types.js';
+import type { NetworkSettings } from './network-options.js';
+
+/** The client of a run and the network under it (for `stats()` in the report). */
+export interface NetworkedClient {
+  client: RegistryClient;
+  network: Network;
+}
+
+/** Builds the registry client of a run with the network policy from the flags. */
+export function createNetworkedClient(
+  settings: NetworkSettings = {},
+  opts: { logger?: Logger; transport?: HttpTransportOptions; insecureRegistries?: string[] } = {},
+): NetworkedClient {
+  const network = createNetwork({ ...settings, base: createHttpTransport(opts.transport) });
+  const client = createHttpRegistryClient({
+    transport: network.transport,
+    retry: network.retry,
+    logger: opts.logger,
+    insecureRegistries: opts.insecureRegistries,
+  });
+  return { client, network };
+}
