@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { CliIO } from '../main.js';
 import * as cip from './cip.js';
+import * as demo from './demo.js';
 import * as registry from './registry.js';
 
 /** Sets the process exit code chosen by a command. */
@@ -13,5 +14,6 @@ export type SetExit = (code: number) => void;
 /** Registers every subcommand on `program`. */
 export function registerCommands(program: Command, io: CliIO, setExit: SetExit): void {
   cip.register(program, io, setExit);
+  demo.register(program, io, setExit);
   registry.register(program, io, setExit);
 }

@@ -1,0 +1,19 @@
+/**
+ * `kpromo demo`: the embedded default. Promotes sample images from an in-process staging
+ * registry to three in-process mirrors with `kpromo cip`, twice, and shows where they went.
+ */
+import type { Command } from 'commander';
+import { runDemo } from '../../demo/run.js';
+import type { CliIO } from '../main.js';
+import type { SetExit } from './index.js';
+
+/** Registers `kpromo demo` on `program`. */
+export function register(program: Command, io: CliIO, setExit: SetExit): void {
+  program
+    .command('demo')
+    .description('promote sample images between in-process registries on 127.0.0.1 (no setup, no network)')
+    .action(async () => {
+      const r = await runDemo(io);
+      setExit(r.firstExit || r.secondExit);
+    });
+}
