@@ -22,7 +22,8 @@ export type PipelineOverrides = Partial<Pick<PromotionDeps, 'registry' | 'loadPl
 /** Runs the promotion pipeline for `opts`; returns the exit code, or throws RunFailedError (exit 1) after writing the report. */
 export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrides = {}): Promise<number> {
   const { io, logger } = ctx;
-  const net = createNetwork({ base: createHttpTransport() });
+  // Per-host budgets, AIMD and retries from the network flags (--registry-qps etc.).
+  const net = createNetwork({ ...opts.network, base: createHttpTransport() });
   const registry =
     overrides.registry ??
     createHttpRegistryClient({ transport: net.transport, retry: net.retry, credentials: dockerCredentials({ env: io.env }), logger });
