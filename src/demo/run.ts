@@ -15,6 +15,8 @@ import { createDemoWorld, expectedTags, MIRROR_PATH, STAGING_PATH } from './setu
 export interface MirrorContent {
   registry: string;
   tags: { name: string; tag: string; digest: Digest }[];
+  /** Digests present without a tag (an index's children), as `name@digest`. */
+  untagged: string[];
 }
 
 /** The outcome of a demo run, for the caller (and the test) to check. */
@@ -57,6 +59,7 @@ export async function runDemo(io: CliIO): Promise<DemoResult> {
     for (const m of mirrors) {
       say(`  ${m.registry}`);
       for (const t of m.tags) say(`    ${t.name}:${t.tag} -> ${t.digest}`);
+      for (const u of m.untagged) say(`    ${u} (untagged: a platform image of an index)`);
     }
     say(`\nsecond run: ${secondRunWrites} write requests to the mirrors`);
     const expected = expectedTags(world.images);
@@ -87,8 +90,10 @@ async function readMirrors(servers: readonly RegistryServer[]): Promise<MirrorCo
     for (const s of servers) {
       const registry = `${s.host}/${MIRROR_PATH}`;
       const { inventory } = await readRegistrySnapshot({ client, registry });
-      const tags = sortInventory(inventory).flatMap((img) => img.digests.flatMap((d) => d.tags.map((tag) => ({ name: img.name, tag: String(tag), digest: d.digest }))));
-      out.push({ registry, tags });
+      const sorted = sortInventory(inventory);
+      const tags = sorted.flatMap((img) => img.digests.flatMap((d) => d.tags.map((tag) => ({ name: img.name, tag: String(tag), digest: d.digest }))));
+      const untagged = sorted.flatMap((img) => img.digests.filter((d) => d.tags.length === 0).map((d) => `${img.name}@${d.digest}`));
+      out.push({ registry, tags, untagged });
     }
     return out;
   } finally {

@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { CliIO } from '../src/cli/main.js';
+import { runDemo } from '../src/demo/run.js';
+import { MIRROR_COUNT, sampleImages } from '../src/demo/setup.js';
+
+test('the demo promotes every sample image to every mirror, and the second run writes nothing', async () => {
+  const io = { out: '', err: '', isTTY: false, env: {} as NodeJS.ProcessEnv, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
+  const r = await runDemo(io as CliIO);
+  assert.equal(r.firstExit, 0, io.err);
+  assert.equal(r.secondExit, 0, io.err);
+  assert.equal(r.mirrors.length, MIRROR_COUNT);
+
+  const samples = sampleImages();
+  const expectedTags = samples
+    .flatMap((i) => i.tags.map((tag) => ({ name: i.name, tag, digest: i.manifest.digest })))
+    .sort((a, b) => (`${a.name}:${a.tag}` < `${b.name}:${b.tag}` ? -1 : 1));
+  assert.deepEqual(r.expected.length, expectedTags.length);
+  const index = samples.find((i) => i.manifest.children.length > 0)!;
+  assert.ok(index, 'the samples include a multi-platform index');
+  const children = index.manifest.children.map((c) => `${index.name}@${c.digest}`).sort();
+
+  for (const m of r.mirrors) {
+    assert.deepEqual(m.tags, expectedTags, `tags on ${m.registry}`);
+    assert.deepEqual([...m.untagged].sort(), children, `index children on ${m.registry}`);
+  }
+  assert.equal(r.secondRunWrites, 0, 'the second run must not write to any mirror');
+  assert.match(io.out, /where everything went/);
+});
