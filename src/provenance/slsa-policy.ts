@@ -67,7 +67,8 @@ export function normaliseRepo(uri: string | undefined): string | undefined {
   if (!uri) return undefined;
   return uri
     .replace(/^git\+/, '')
-    .replace(/@[^/]*$/, '')
+    // a ref after the path (`@refs/heads/main`, `@<sha>`), never the userinfo before the host
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^/]+\/[^@]*)@.*$/i, '$1')
     .replace(/\.git$/, '')
     .replace(/\/+$/, '');
 }
