@@ -2,6 +2,7 @@
  * The inventory: what the plan needs to know about the repositories the edges touch, read with
  * as few requests as possible. Destinations: one tag list per repository, a HEAD per tag the
  * edges name that exists, and a HEAD by digest only when the tags did not already answer.
+ * A tagged edge into a repository with no tags skips that HEAD: it is copied in full (idempotent).
  * Sources: one GET per digest still to promote (its bytes are reused by the copy, so the
  * source manifest is read once for the whole run; a 404 means "lost").
  */
@@ -128,6 +129,9 @@ export async function readInventory(
   const dstHeads = new Map<string, { r: MutableRepo; d: Digest }>();
   for (const e of unsettled) {
     const d = repo(dstRepo(e));
+    // A repository without tags is new (or holds only tagless images): a tagged edge there is
+    // copied in full without asking; only tagless edges need the HEAD to be found present.
+    if (e.tag !== null && d.tags.size === 0) continue;
     if (!d.manifests.has(e.digest)) dstHeads.set(`${repoKey(d.ref)}@${e.digest}`, { r: d, d: e.digest });
   }
   await Promise.all(
