@@ -14,7 +14,9 @@ import { dockerCredentials } from '../../registry/http/credentials.js';
 import { writeReport } from '../../report/report.js';
 import type { CipOptions } from '../cip-options.js';
 import { ExitCode } from '../main.js';
+import { formatSummary, ProgressRenderer } from '../progress.js';
 import type { CipContext } from './cip-context.js';
+import { loadScopedPlan } from './cip-scope.js';
 
 /** Extra wiring for tests and other phases: replace the registry client or the offline plan. */
 export type PipelineOverrides = Partial<Pick<PromotionDeps, 'registry' | 'loadPlan' | 'progress'>>;
@@ -27,15 +29,19 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
   const registry =
     overrides.registry ??
     createHttpRegistryClient({ transport: net.transport, retry: net.retry, credentials: dockerCredentials({ env: io.env }), logger });
+  // a status line per phase on a terminal, nothing otherwise
+  const progress = new ProgressRenderer({ write: io.stderr, isTTY: io.isTTY });
   const abort = new AbortController();
   const onSignal = (): void => abort.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
   try {
     const result = await promote(
       { manifests: opts.manifests, confirm: opts.run.confirm, parseOnly: opts.run.parseOnly },
-      { ...overrides, registry, logger, stats: () => net.stats() },
+      { loadPlan: () => loadScopedPlan(opts, ctx, abort.signal), progress, ...overrides, registry, logger, stats: () => net.stats() },
       { signal: abort.signal },
     );
+    const phases = progress.finish();
+    if (io.isTTY) io.stderr(`done: ${formatSummary(phases)}\n`);
     const { state } = result;
     if (state.outcomes) io.stdout(formatOutcomes(state.outcomes));
     else if (state.plan) {
@@ -49,6 +55,7 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
     if (result.failure) throw result.failure;
     return ExitCode.ok;
   } finally {
+    progress.finish(); // ends a status line left open by a failed phase
     process.off('SIGINT', onSignal);
     if (!overrides.registry) await registry.close();
     await net.close();

@@ -4,17 +4,17 @@
  */
 import { formatProblem } from '../../errors.js';
 import type { PlanSummary } from '../../plan/edges.js';
-import { planOffline } from '../../plan/offline.js';
 import { buildReport, writeReport } from '../../report/report.js';
 import type { CipOptions } from '../cip-options.js';
 import { ExitCode } from '../main.js';
 import type { CipContext } from './cip-context.js';
 import { runRegistryPromotion } from './cip-pipeline.js';
+import { loadScopedPlan } from './cip-scope.js';
 
 /** Runs promotion mode and returns the exit code. */
 export async function runPromotion(opts: CipOptions, ctx: CipContext): Promise<number> {
   if (!opts.run.parseOnly) return runRegistryPromotion(opts, ctx);
-  const plan = await planOffline(opts.manifests);
+  const plan = await loadScopedPlan(opts, ctx);
   for (const w of plan.warnings) ctx.logger.warn(formatProblem(w));
   if (plan.redundant) ctx.logger.debug('redundant promotions dropped (same digest, same destination)', { count: plan.redundant });
   ctx.io.stdout(formatPlanSummary(plan.summary));
