@@ -5,6 +5,7 @@
  * stopped by PID; children still running when the test process exits are killed.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +49,8 @@ export interface Distribution {
   stop(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
+/** Running registries and their temp dirs, cleaned up if the test process exits without stop(). */
+const live = new Map<ChildProcess, string>();
 let hooksInstalled = false;
 
 /** Kills every registry still running when the test process exits or is signalled. */
@@ -56,7 +58,10 @@ function installExitHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
   const killAll = (): void => {
-    for (const c of live) c.kill('SIGKILL');
+    for (const [c, dir] of live) {
+      c.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
     live.clear();
   };
   process.on('exit', killAll);
@@ -182,7 +187,7 @@ export async function startDistribution(opts: DistributionOptions = {}): Promise
 
     const proc = spawn('docker-registry', ['serve', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
-    live.add(proc);
+    live.set(proc, dir);
     proc.once('exit', () => live.delete(proc));
     const logs: string[] = [];
     const host = await waitForListen(proc, logs, 15000);
