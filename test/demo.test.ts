@@ -27,3 +27,17 @@ test('the demo promotes every sample image to every mirror, and the second run w
   assert.equal(r.secondRunWrites, 0, 'the second run must not write to any mirror');
   assert.match(io.out, /where everything went/);
 });
+
+test('on a terminal the demo shows copy progress and a summary; off a terminal it draws nothing', async () => {
+  const tty = { out: '', err: '', isTTY: true, env: {} as NodeJS.ProcessEnv, stdout: (s: string) => void (tty.out += s), stderr: (s: string) => void (tty.err += s) };
+  const r = await runDemo(tty as CliIO);
+  assert.equal(r.firstExit, 0, tty.err);
+  assert.match(tty.err, /\r\x1b\[2Kpromote +\d+\/\d+ images/);
+  assert.match(tty.err, /done: promote: \d+ images, [\d.]+ KiB/);
+  assert.match(tty.err, /done: nothing to do/); // the second run copies nothing
+
+  const plain = { out: '', err: '', isTTY: false, env: {} as NodeJS.ProcessEnv, stdout: (s: string) => void (plain.out += s), stderr: (s: string) => void (plain.err += s) };
+  await runDemo(plain as CliIO);
+  assert.ok(!plain.err.includes('\x1b['), 'no terminal control codes off a terminal');
+  assert.ok(!/^done: /m.test(plain.err));
+});
