@@ -63,13 +63,19 @@ export function outcomeCounts(outcomes: readonly EdgeOutcome[]): Record<OutcomeK
 
 /**
  * Why the run failed, or undefined when it succeeded: any failed or refused edge fails it, and so
- * does promoting nothing when the plan expected work (performance.md §5, lesson of #1731).
+ * does promoting nothing when the plan expected work (performance.md §5, lesson of #1731). Some
+ * lost edges beside promoted ones only warn, as upstream.
  */
 export function runFailure(outcomes: readonly EdgeOutcome[], expected: number): string | undefined {
   const c = outcomeCounts(outcomes);
   const parts: string[] = [];
   if (c.failed) parts.push(`${c.failed} edge${c.failed === 1 ? '' : 's'} failed`);
   if (c['refused-tag-move']) parts.push(`${c['refused-tag-move']} tag move${c['refused-tag-move'] === 1 ? '' : 's'} refused`);
-  if (expected > 0 && c.promoted === 0 && parts.length === 0) parts.push(`promoted nothing although ${expected} edges were to be promoted`);
+  if (parts.length === 0 && c.promoted === 0) {
+    // Everything still to do is "lost": the source answered nothing, as in #1731 when every image
+    // looked lost and the job succeeded without promoting anything.
+    if (c.lost > 0) parts.push(`promoted nothing: all ${c.lost} edges to promote are missing from the source registry`);
+    else if (expected > 0) parts.push(`promoted nothing although ${expected} edges were to be promoted`);
+  }
   return parts.length ? parts.join(', ') : undefined;
 }

@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { digest, imageName, registryName, tag } from '../image/ref.js';
+import type { Edge } from '../plan/edge.js';
+import { collectOutcomes, runFailure, type EdgeOutcome, type OutcomeKind } from './outcome.js';
+import { edgeKey } from '../plan/edge.js';
+
+const e = (t: string): Edge => ({
+  srcRegistry: registryName('s/x'),
+  srcImage: imageName('a'),
+  dstRegistry: registryName('d/x'),
+  dstImage: imageName('a'),
+  digest: digest('sha256:' + '1'.repeat(64)),
+  tag: tag(t),
+});
+const of = (...kinds: OutcomeKind[]): EdgeOutcome[] => kinds.map((k, i) => ({ edge: e(`t${i}`), outcome: k }));
+
+test('runFailure: which runs fail', () => {
+  const cases: { name: string; o: EdgeOutcome[]; expected: number; want: string | undefined }[] = [
+    { name: 'all promoted', o: of('promoted', 'already-present'), expected: 1, want: undefined },
+    { name: 'rerun: nothing to do', o: of('already-present'), expected: 0, want: undefined },
+    { name: 'a lost edge beside promoted ones only warns', o: of('promoted', 'lost'), expected: 1, want: undefined },
+    { name: 'everything to do is lost (#1731)', o: of('lost', 'lost', 'already-present'), expected: 0, want: 'promoted nothing: all 2 edges to promote are missing from the source registry' },
+    { name: 'failed and refused', o: of('promoted', 'failed', 'refused-tag-move'), expected: 2, want: '1 edge failed, 1 tag move refused' },
+    { name: 'expected work, none promoted', o: of('already-present'), expected: 3, want: 'promoted nothing although 3 edges were to be promoted' },
+  ];
+  for (const c of cases) assert.equal(runFailure(c.o, c.expected), c.want, c.name);
+});
+
+test('collectOutcomes: a copied edge that fails verification is failed', () => {
+  const edge = e('v1');
+  const out = collectOutcomes(
+    { edges: [{ edge, decision: { kind: 'promote', tagOnly: false } }] },
+    new Map([[edgeKey(edge), { ok: true }]]),
+    new Map([[edgeKey(edge), 'verification: v1 is missing after the copy']]),
+  );
+  assert.deepEqual(out, [{ edge, outcome: 'failed', error: 'verification: v1 is missing after the copy' }]);
+});
