@@ -249,3 +249,20 @@ test('server errors carry spec codes and are retryable; the error body is capped
   // the body was cut at 64 KiB, so it is not valid JSON and yields no codes: that is the cap working
   assert.deepEqual(err.codes, []);
 });
+
+test('identity tokens are exchanged at the realm with an OAuth2 refresh_token POST', async () => {
+  const s = await stub((r): StubReply => {
+    if (r.url.pathname === '/token') {
+      const form = new URLSearchParams(r.body.toString());
+      assert.equal(r.method, 'POST');
+      assert.equal(form.get('grant_type'), 'refresh_token');
+      assert.equal(form.get('refresh_token'), 'refresh-canary');
+      assert.equal(form.get('scope'), 'repository:r:pull');
+      return json({ access_token: 'at-1', expires_in: 300 });
+    }
+    if (r.headers.authorization !== 'Bearer at-1') return { status: 401, headers: { 'www-authenticate': `Bearer realm="http://${s.host}/token",service="svc"` } };
+    return json({ tags: ['a'] });
+  });
+  const c = client({ credentials: staticCredentials({ [s.host]: { kind: 'identity', username: '<token>', identityToken: 'refresh-canary' } }) });
+  assert.deepEqual(await c.listTags({ host: s.host, repository: 'r' }), ['a']);
+});
