@@ -5,6 +5,8 @@
  */
 import { formatProblem } from '../../errors.js';
 import { loadManifests } from '../../manifest/load.js';
+import { createHttpTransport } from '../../net/http-transport.js';
+import { createNetwork } from '../../net/policy.js';
 import { createHttpRegistryClient } from '../../registry/http/client.js';
 import { dockerCredentials } from '../../registry/http/credentials.js';
 import type { RegistryClient } from '../../registry/types.js';
@@ -17,7 +19,12 @@ import type { CipContext } from './cip-context.js';
 /** Runs snapshot mode and returns the exit code; `client` overrides the HTTP client (tests). */
 export async function runSnapshot(opts: CipOptions, ctx: CipContext, client?: RegistryClient): Promise<number> {
   const { io, logger } = ctx;
-  const own = client ?? createHttpRegistryClient({ credentials: dockerCredentials({ env: io.env }), logger });
+  // the same network policy (per-host budgets, retries) as a promotion: a snapshot of a big
+  // registry is thousands of reads
+  const net = client ? undefined : createNetwork({ ...opts.network, base: createHttpTransport() });
+  const own =
+    client ??
+    createHttpRegistryClient({ transport: net!.transport, retry: net!.retry, credentials: dockerCredentials({ env: io.env }), logger });
   const progress = new ProgressRenderer({ write: io.stderr, isTTY: io.isTTY });
   try {
     const text = await takeSnapshot(
@@ -44,6 +51,8 @@ export async function runSnapshot(opts: CipOptions, ctx: CipContext, client?: Re
     io.stdout(`${text}\n`);
     return ExitCode.ok;
   } finally {
+    progress.finish();
     if (!client) await own.close();
+    await net?.close();
   }
 }
