@@ -6,7 +6,7 @@
  */
 import type { Transport } from '../../net/transport.js';
 import { readCapped, readPrefix } from '../digest.js';
-import { RegistryError, parseDiagnostics } from '../errors.js';
+import { RegistryError, isNetworkError, parseDiagnostics } from '../errors.js';
 import type { Side } from '../types.js';
 import type { Credential, CredentialStore } from './credentials.js';
 import { redactUrl } from './urls.js';
@@ -158,7 +158,7 @@ export class Authenticator {
     try {
       res = await this.options.transport.request({ method, url: realm, headers, body, kind: 'token', signal: ctx.signal });
     } catch (err) {
-      throw new RegistryError('token request failed', { ...where, retryable: true, cause: err });
+      throw new RegistryError('token request failed', { ...where, retryable: isNetworkError(err), cause: err });
     }
     if (res.status !== 200) {
       const diagnostics = parseDiagnostics(await readPrefix(res.body, 64 * 1024));

@@ -6,9 +6,9 @@
 import type { Readable } from 'node:stream';
 import { isDigest, type Digest, type RepoRef } from '../../image/ref.js';
 import { nullLogger, type Logger } from '../../log.js';
-import { headerValue, runOnce, type HttpResponse, type RetryRunner, type Transport } from '../../net/transport.js';
+import { headerValue, runOnce, type RetryRunner, type Transport } from '../../net/transport.js';
 import { createHttpTransport, type HttpTransportOptions } from '../../net/http-transport.js';
-import { discard, readCapped, TooLargeError, verifyStream } from '../digest.js';
+import { discard, verifyStream } from '../digest.js';
 import { RegistryError } from '../errors.js';
 import {
   MANIFEST_ACCEPT,
@@ -27,7 +27,8 @@ import { anonymous, type CredentialStore } from './credentials.js';
 import { checkManifest, referrersTag } from './manifest.js';
 import { Session, type Call } from './session.js';
 import { mountBlob, uploadBlob } from './upload.js';
-import { nextLink, repoPath, resolveLocation } from './urls.js';
+import { listPages, readBody } from './lists.js';
+import { repoPath } from './urls.js';
 
 /** Options of the HTTP registry client. */
 export interface HttpRegistryClientOptions {
@@ -48,11 +49,6 @@ export interface HttpRegistryClientOptions {
   /** Clock for token expiry (tests). */
   now?: () => number;
 }
-
-/** Largest tag or catalog page read. */
-const LIST_PAGE_CAP = 16 * 1024 * 1024;
-/** Pages followed at most (a registry looping its Link must not hang us). */
-const MAX_PAGES = 10_000;
 
 /** Creates the registry client for real registries. */
 export function createHttpRegistryClient(options: HttpRegistryClientOptions = {}): RegistryClient {
@@ -87,13 +83,13 @@ export class HttpRegistryClient implements RegistryClient {
     const url = new URL('_catalog', this.session.base(host));
     url.searchParams.set('n', '1000');
     const call = { op: 'catalog', reference: host, host, scopes: ['registry:catalog:*'], ...opts };
-    return this.retry('catalog', host, () => this.pages(call, url, (body) => strings((body as { repositories?: unknown }).repositories)));
+    return this.retry('catalog', host, () => listPages(this.session, call, url, (body) => strings((body as { repositories?: unknown }).repositories)));
   }
 
   async listTags(repo: RepoRef, opts: CallOptions = {}): Promise<string[]> {
     const url = new URL(`${repoPath(repo.repository)}/tags/list`, this.session.base(repo.host));
     const call = { op: 'list tags', reference: ref(repo), host: repo.host, scopes: [this.readScope(repo, opts)], ...opts };
-    return this.retry('list tags', repo.host, () => this.pages(call, url, (body) => strings((body as { tags?: unknown }).tags), true));
+    return this.retry('list tags', repo.host, () => listPages(this.session, call, url, (body) => strings((body as { tags?: unknown }).tags), true));
   }
 
   async headManifest(repo: RepoRef, reference: string, opts: CallOptions = {}): Promise<ManifestInfo | undefined> {
@@ -121,7 +117,7 @@ export class HttpRegistryClient implements RegistryClient {
     const where = { op: 'get manifest', reference: ref(repo, reference), side: opts.side };
     return this.retry('get manifest', repo.host, async () => {
       const res = await this.session.send(this.manifestCall(repo, reference, 'GET', opts));
-      const bytes = await this.readBody(res, MAX_MANIFEST_BYTES, where);
+      const bytes = await readBody(res, MAX_MANIFEST_BYTES, where);
       const check = checkManifest(bytes, reference, headerValue(res, 'content-type'), headerValue(res, 'docker-content-digest'));
       if (!check.ok) throw new RegistryError(check.problem, { ...where, status: res.status, retryable: check.corrupt });
       return { digest: check.digest, mediaType: check.mediaType, size: bytes.length, bytes };
@@ -200,7 +196,7 @@ export class HttpRegistryClient implements RegistryClient {
         discard(res.body);
         return undefined;
       }
-      return parseIndex(await this.readBody(res, MAX_MANIFEST_BYTES, where), where);
+      return parseIndex(await readBody(res, MAX_MANIFEST_BYTES, where), where);
     });
     let manifests: Descriptor[];
     if (index) {
@@ -240,47 +236,6 @@ export class HttpRegistryClient implements RegistryClient {
       op: `${method === 'GET' ? 'get' : 'head'} blob`, reference: ref(repo, digest), host: repo.host, method, url,
       kind: method === 'GET' ? 'blob-get' : 'blob-head', scopes: [this.readScope(repo, opts)], ok: [404], side: opts.side, signal: opts.signal,
     };
-  }
-
-  /** Reads a body up to `cap` bytes; a truncated body is a retryable error, an oversized one is not. */
-  private async readBody(res: HttpResponse, cap: number, where: { op: string; reference: string; side?: CallOptions['side'] }): Promise<Buffer> {
-    try {
-      return await readCapped(res.body, cap);
-    } catch (err) {
-      if (err instanceof TooLargeError) throw new RegistryError(`response is larger than ${cap} bytes`, { ...where, status: res.status, retryable: false });
-      throw new RegistryError('response body was cut off', { ...where, status: res.status, retryable: true, cause: err });
-    }
-  }
-
-  /** Follows `Link: <…>; rel="next"` pages, collecting what `pick` extracts from each JSON page. */
-  private async pages(
-    base: { op: string; reference: string; host: string; scopes: string[]; side?: CallOptions['side']; signal?: AbortSignal },
-    first: URL,
-    pick: (body: unknown) => string[],
-    absentIsEmpty = false,
-  ): Promise<string[]> {
-    const out: string[] = [];
-    const seen = new Set<string>();
-    for (let url: URL | undefined = first, page = 0; url && page < MAX_PAGES; page++) {
-      if (seen.has(url.href)) break;
-      seen.add(url.href);
-      const res = await this.session.send({ ...base, method: 'GET', url, kind: 'tags', ok: absentIsEmpty ? [404] : [], headers: { accept: 'application/json' } });
-      if (res.status === 404) {
-        discard(res.body);
-        return out;
-      }
-      const text = (await this.readBody(res, LIST_PAGE_CAP, base)).toString('utf8');
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch (err) {
-        throw new RegistryError('list response is not JSON', { ...base, status: res.status, retryable: true, cause: err });
-      }
-      out.push(...pick(body));
-      const next = nextLink(headerValue(res, 'link'));
-      url = next ? resolveLocation(url, next) : undefined;
-    }
-    return out;
   }
 }
 
