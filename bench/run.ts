@@ -1,0 +1,72 @@
+/**
+ * `npm run bench [-- --quick]`: kpromo against the request floor of performance.md §4 and
+ * against skopeo, on loopback Distribution registries (staging + K mirrors, K = 4 quick,
+ * K = 20 full). Prints a markdown table and writes bench/results/latest.json. Not run in CI.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startStaging, stopAll } from './env.js';
+import { measure, SCENARIOS, type Measurement, type RunContext, type Tool } from './scenarios.js';
+import { formatTable } from './table.js';
+import { buildWorkload, FULL, pushWorkload, QUICK } from './workload.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const kArg = args.find((a) => a.startsWith('--k='));
+const k = kArg ? Number(kArg.slice(4)) : quick ? 4 : 20;
+const only = args.find((a) => a.startsWith('--scenario='))?.slice(11);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function hasSkopeo(): boolean {
+  return spawnSync('skopeo', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+async function run(): Promise<void> {
+  const spec = quick ? QUICK : FULL;
+  const workload = buildWorkload(spec);
+  const dir = await mkdtemp(join(tmpdir(), 'kpromo-bench-'));
+  const staging = await startStaging();
+  const log = (s: string) => process.stderr.write(s + '\n');
+  try {
+    await pushWorkload(staging.registry, 'staging', workload);
+    const ctx: RunContext = { dir, staging, workload, k };
+    const tools: Tool[] = hasSkopeo() ? ['kpromo', 'skopeo'] : ['kpromo'];
+    if (tools.length === 1) log('skopeo not found: measuring kpromo only');
+    const results: Measurement[] = [];
+    for (const sc of SCENARIOS.filter((s) => !only || s.name.startsWith(only))) {
+      for (const tool of tools) {
+        log(`${sc.name} / ${tool} …`);
+        const m = await measure(sc, tool, ctx);
+        log(`  ${m.wallMs} ms, ${m.requests} requests (floor ${m.floor.total}), ok=${m.ok}, verified=${m.verified}${m.error ? `, error: ${m.error}` : ''}`);
+        results.push(m);
+      }
+    }
+    const meta = {
+      date: new Date().toISOString(),
+      mode: quick ? 'quick' : 'full',
+      mirrors: k,
+      workload: { ...spec, ...workload.counts, uniqueBytes: workload.uniqueBytes },
+      node: process.version,
+      cpus: (await import('node:os')).cpus().length,
+    };
+    process.stdout.write(formatTable(meta, results));
+    const out = join(root, 'bench', 'results', 'latest.json');
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, JSON.stringify({ ...meta, results }, null, 2) + '\n');
+    log(`wrote ${out}`);
+  } finally {
+    await stopAll([staging]);
+    if (!process.env.BENCH_KEEP) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+run().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

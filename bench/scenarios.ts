@@ -1,0 +1,171 @@
+/**
+ * Benchmark scenarios (performance.md §7): cold, rerun, half the mirrors pre-filled, a second
+ * repository per mirror (mount), random faults, and a per-host quota. Each runs on fresh
+ * mirrors for each tool, with the faults active during the timed run only.
+ */
+import { createHash } from 'node:crypto';
+import { requestFloor, type DestinationState, type Floor } from './floor.js';
+import { setFaults, startMirrors, stopAll, type FaultPlan, type Fronted } from './env.js';
+import { runKpromo, runSkopeo, type ToolRun } from './tools.js';
+import { pushWorkload, writeBenchManifest, type BuiltWorkload } from './workload.js';
+import type { RequestKind } from '../src/net/transport.js';
+import { fetchManifest } from '../test/support/seed.js';
+
+/** A promoter under test. */
+export type Tool = 'kpromo' | 'skopeo';
+
+/** One scenario. */
+export interface Scenario {
+  name: string;
+  /** Destination repository prefix of the timed run. */
+  repo: string;
+  states(k: number): DestinationState[];
+  /** Untimed preparation on fresh mirrors. */
+  prepare?(ctx: RunContext, mirrors: Fronted[], tool: Tool): Promise<void>;
+  faults?: FaultPlan;
+}
+
+/** Shared state of a benchmark run. */
+export interface RunContext {
+  dir: string;
+  staging: Fronted;
+  workload: BuiltWorkload;
+  k: number;
+}
+
+/** The measurements of one (scenario, tool). */
+export interface Measurement {
+  scenario: string;
+  tool: Tool;
+  wallMs: number;
+  ok: boolean;
+  error?: string;
+  requests: number;
+  byKind: Partial<Record<RequestKind, number>>;
+  floor: Floor;
+  sourceBlobBytes: number;
+  uniqueBytes: number;
+  throttled: number;
+  /** 429s that arrived after the first announced Retry-After had elapsed (per host). */
+  throttledAfterFirst: number;
+  retries?: number;
+  waitedMs?: number;
+  peakRss?: number;
+  /** Every image present on every mirror with the right digest. */
+  verified: boolean;
+}
+
+/** Runs `tool` promoting the workload to `repo` on `mirrors`. */
+export async function promoteWith(tool: Tool, ctx: RunContext, mirrors: Fronted[], repo: string): Promise<ToolRun> {
+  if (tool === 'kpromo') {
+    const manifest = await writeBenchManifest(ctx.dir, `${ctx.staging.proxy.host}/staging`, mirrors.map((m) => `${m.proxy.host}/${repo}`), ctx.workload);
+    return runKpromo(manifest, ctx.dir);
+  }
+  const pairs = mirrors.flatMap((m) =>
+    ctx.workload.images.map((img) => ({ src: `${ctx.staging.proxy.host}/staging/${img.name}:${img.tag}`, dst: `${m.proxy.host}/${repo}/${img.name}:${img.tag}` })),
+  );
+  return runSkopeo(pairs, ctx.dir);
+}
+
+const half = (k: number): DestinationState[] => Array.from({ length: k }, (_, i) => (i < Math.floor(k / 2) ? 'present' : 'empty'));
+
+/** The scenarios, in order. */
+export const SCENARIOS: Scenario[] = [
+  { name: 'cold', repo: 'prod', states: (k) => Array(k).fill('empty') },
+  {
+    name: 'rerun',
+    repo: 'prod',
+    states: (k) => Array(k).fill('present'),
+    prepare: async (ctx, mirrors, tool) => void (await promoteWith(tool, ctx, mirrors, 'prod')),
+  },
+  {
+    name: 'half pre-filled',
+    repo: 'prod',
+    states: half,
+    prepare: async (ctx, mirrors) => {
+      for (const m of mirrors.slice(0, Math.floor(mirrors.length / 2))) await pushWorkload(m.registry, 'prod', ctx.workload);
+    },
+  },
+  {
+    name: 'mount (2nd repo)',
+    repo: 'prod2',
+    states: (k) => Array(k).fill('mount'),
+    prepare: async (ctx, mirrors, tool) => void (await promoteWith(tool, ctx, mirrors, 'prod')),
+  },
+  {
+    name: 'faults',
+    repo: 'prod',
+    states: (k) => Array(k).fill('empty'),
+    // performance.md §7 S5: 1% 429 (Retry-After 1 s), 1% 503, 0.5% resets, 0.2% truncations.
+    faults: { rates: { throttle: 0.01, unavailable: 0.01, reset: 0.005, truncate: 0.002 }, retryAfterSeconds: 1 },
+  },
+  {
+    name: 'quota 60/10s',
+    repo: 'prod',
+    states: (k) => Array(k).fill('empty'),
+    // S6 scaled down: an AR-like quota per host, answered with 429 + Retry-After past it.
+    faults: { quota: { limit: 60, windowMs: 10_000 } },
+  },
+];
+
+/** Checks every image on every mirror, directly (not through the proxy). */
+async function verify(ctx: RunContext, mirrors: Fronted[], repo: string): Promise<boolean> {
+  for (const m of mirrors) {
+    for (const img of ctx.workload.images) {
+      const got = await fetchManifest(m.registry, `${repo}/${img.name}`, img.tag);
+      const digest = 'sha256:' + createHash('sha256').update(got.body).digest('hex');
+      if (got.status !== 200 || digest !== img.data.digest) return false;
+    }
+  }
+  return true;
+}
+
+/** Runs one scenario for one tool on fresh mirrors and measures it. */
+export async function measure(sc: Scenario, tool: Tool, ctx: RunContext): Promise<Measurement> {
+  const mirrors = await startMirrors(ctx.k);
+  const all = [ctx.staging, ...mirrors];
+  try {
+    await sc.prepare?.(ctx, mirrors, tool);
+    for (const f of all) f.proxy.reset();
+    setFaults(all, sc.faults);
+    const run = await promoteWith(tool, ctx, mirrors, sc.repo);
+    setFaults(all, undefined);
+    const byKind: Partial<Record<RequestKind, number>> = {};
+    let requests = 0;
+    let throttled = 0;
+    let throttledAfterFirst = 0;
+    for (const f of all) {
+      const c = f.proxy.counters();
+      requests += c.requests;
+      for (const [k, v] of Object.entries(c.byKind)) byKind[k as RequestKind] = (byKind[k as RequestKind] ?? 0) + v;
+      const first = f.proxy.announcements[0]?.notBefore ?? Infinity;
+      for (const a of f.proxy.arrivals) {
+        if (a.outcome !== 429) continue;
+        throttled++;
+        if (a.at >= first) throttledAfterFirst++;
+      }
+    }
+    const hosts = run.hosts ?? [];
+    return {
+      scenario: sc.name,
+      tool,
+      wallMs: Math.round(run.wallMs),
+      ok: run.ok,
+      error: run.error,
+      requests,
+      byKind,
+      floor: requestFloor(ctx.workload.counts, sc.states(ctx.k)),
+      sourceBlobBytes: ctx.staging.proxy.counters().blobBytesToClient,
+      uniqueBytes: ctx.workload.uniqueBytes,
+      throttled,
+      throttledAfterFirst,
+      retries: run.hosts ? hosts.reduce((n, h) => n + (h.retries ?? 0), 0) : undefined,
+      waitedMs: run.hosts ? Math.round(hosts.reduce((n, h) => n + (h.waitedMs ?? 0), 0)) : undefined,
+      peakRss: run.peakRss,
+      verified: await verify(ctx, mirrors, sc.repo),
+    };
+  } finally {
+    setFaults(all, undefined);
+    await stopAll(mirrors);
+  }
+}

@@ -1,0 +1,41 @@
+/** The benchmark's markdown table: one row per scenario, kpromo against the floor and skopeo. */
+import type { Measurement } from './scenarios.js';
+
+const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
+const sec = (ms: number) => (ms / 1000).toFixed(2);
+
+/** Renders the results as markdown (a header line, then the table). */
+export function formatTable(meta: { mode: string; mirrors: number; workload: { images: number; childManifests: number; uniqueBlobs: number; uniqueBytes: number }; cpus: number; date: string }, results: Measurement[]): string {
+  const w = meta.workload;
+  const lines = [
+    `Benchmark (${meta.mode}): staging + ${meta.mirrors} Distribution mirrors on loopback, ${w.images} images ` +
+      `(${w.childManifests} child manifests), ${w.uniqueBlobs} unique blobs, ${mib(w.uniqueBytes)} MiB unique; ${meta.cpus} CPUs; ${meta.date.slice(0, 10)}`,
+    '',
+    '| Scenario | kpromo wall (s) | skopeo wall (s) | kpromo / skopeo | kpromo requests | floor | requests / floor | skopeo requests | source bytes / unique | 429s (after 1st window) | retries | waited (s) | peak RSS (MiB) | verified |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  const scenarios = [...new Set(results.map((r) => r.scenario))];
+  for (const s of scenarios) {
+    const kp = results.find((r) => r.scenario === s && r.tool === 'kpromo');
+    const sk = results.find((r) => r.scenario === s && r.tool === 'skopeo');
+    if (!kp) continue;
+    const cells = [
+      s,
+      sec(kp.wallMs) + (kp.ok ? '' : ' (failed)'),
+      sk ? sec(sk.wallMs) + (sk.ok ? '' : ' (failed)') : '–',
+      sk ? (kp.wallMs / sk.wallMs).toFixed(2) : '–',
+      String(kp.requests),
+      String(kp.floor.total),
+      (kp.requests / kp.floor.total).toFixed(2),
+      sk ? String(sk.requests) : '–',
+      (kp.sourceBlobBytes / kp.uniqueBytes).toFixed(2),
+      `${kp.throttled} (${kp.throttledAfterFirst})`,
+      String(kp.retries ?? '–'),
+      kp.waitedMs === undefined ? '–' : sec(kp.waitedMs),
+      kp.peakRss === undefined ? '–' : mib(kp.peakRss),
+      kp.verified && (!sk || sk.verified) ? 'yes' : `kpromo ${kp.verified ? 'yes' : 'NO'}, skopeo ${sk?.verified ? 'yes' : 'NO'}`,
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n') + '\n';
+}
