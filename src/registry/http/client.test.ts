@@ -266,3 +266,19 @@ test('identity tokens are exchanged at the realm with an OAuth2 refresh_token PO
   const c = client({ credentials: staticCredentials({ [s.host]: { kind: 'identity', username: '<token>', identityToken: 'refresh-canary' } }) });
   assert.deepEqual(await c.listTags({ host: s.host, repository: 'r' }), ['a']);
 });
+
+test('a registry without the referrers API is asked once, then the fallback tag is read directly', async () => {
+  const subject = asDigest(manifestDigest);
+  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: OCI, digest: blobDigest, size: 1, artifactType: 'a/b' }] }));
+  const s = await stub((r): StubReply => {
+    if (r.url.pathname === '/v2/') return { status: 200 };
+    if (r.url.pathname.includes('/referrers/')) return { status: 404, headers: { 'content-type': 'text/plain' }, body: '404 page not found' };
+    if (r.url.pathname.endsWith(`/manifests/sha256-${subject.slice(7)}`)) return { status: 200, headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' }, body: index };
+    return { status: 404, body: JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN' }] }) };
+  });
+  const c = client();
+  const repo = { host: s.host, repository: 'r' };
+  assert.deepEqual((await c.listReferrers(repo, subject)).map((d) => d.digest), [blobDigest]);
+  assert.deepEqual(await c.listReferrers(repo, subject, { artifactType: 'x/y' }), []);
+  assert.equal(s.requests.filter((r) => r.url.pathname.includes('/referrers/')).length, 1);
+});

@@ -8,8 +8,8 @@ import { isDigest, type Digest, type RepoRef } from '../../image/ref.js';
 import { nullLogger, type Logger } from '../../log.js';
 import { headerValue, runOnce, type RetryRunner, type Transport } from '../../net/transport.js';
 import { createHttpTransport, type HttpTransportOptions } from '../../net/http-transport.js';
-import { discard, verifyStream } from '../digest.js';
-import { RegistryError } from '../errors.js';
+import { discard, readPrefix, verifyStream } from '../digest.js';
+import { RegistryError, parseDiagnostics } from '../errors.js';
 import {
   MANIFEST_ACCEPT,
   MAX_MANIFEST_BYTES,
@@ -62,6 +62,8 @@ export class HttpRegistryClient implements RegistryClient {
   private readonly session: Session;
   private readonly auth: Authenticator;
   private readonly retry: RetryRunner;
+  /** Hosts seen to lack the referrers API. */
+  private readonly noReferrersApi = new Set<string>();
 
   constructor(options: HttpRegistryClientOptions = {}) {
     this.ownsTransport = !options.transport;
@@ -187,13 +189,15 @@ export class HttpRegistryClient implements RegistryClient {
     const where = { op: 'list referrers', reference: ref(repo, digest), side: opts.side };
     const url = new URL(`${repoPath(repo.repository)}/referrers/${digest}`, this.session.base(repo.host));
     if (opts.artifactType) url.searchParams.set('artifactType', opts.artifactType);
-    const index = await this.retry('list referrers', repo.host, async () => {
+    const index = this.noReferrersApi.has(repo.host) ? undefined : await this.retry('list referrers', repo.host, async () => {
       const res = await this.session.send({
         ...where, host: repo.host, method: 'GET', url, kind: 'referrers', scopes: [this.readScope(repo, opts)], ok: [404, 405],
         headers: { accept: MediaTypes.ociIndex }, signal: opts.signal,
       });
       if (res.status === 404 || res.status === 405) {
-        discard(res.body);
+        // a route-level 404 without a spec error body ("404 page not found") means no API at
+        // all: remember it so later calls read the fallback tag directly
+        if (parseDiagnostics(await readPrefix(res.body, 4096)).length === 0) this.noReferrersApi.add(repo.host);
         return undefined;
       }
       return parseIndex(await readBody(res, MAX_MANIFEST_BYTES, where), where);
