@@ -78,7 +78,7 @@ export class Session {
   async send(call: Call): Promise<HttpResponse> {
     await this.ping(call.host, { signal: call.signal, side: call.side });
     let scopes = call.scopes;
-    let res = await this.follow(call, await this.auth.authorization(call.host, scopes, call));
+    let res = await this.follow(call, await this.authorize(call, scopes));
     const replayable = !(call.body && !(call.body instanceof Uint8Array));
     if (res.status === 401 && replayable) {
       // expired token, or the registry wants more scopes than we asked for: renew once
@@ -88,10 +88,20 @@ export class Session {
       this.auth.invalidate(call.host, scopes);
       const extra = this.auth.challengeScopes(header).filter((s) => !scopes.includes(s));
       scopes = [...scopes, ...extra];
-      res = await this.follow(call, await this.auth.authorization(call.host, scopes, call));
+      res = await this.follow(call, await this.authorize(call, scopes));
     }
     if ((res.status >= 200 && res.status < 300) || call.ok.includes(res.status)) return res;
     throw await toError(res, call, statusText(res.status));
+  }
+
+  /** The Authorization value for a call; credential-store failures become RegistryErrors too. */
+  private async authorize(call: Call, scopes: readonly string[]): Promise<string | undefined> {
+    try {
+      return await this.auth.authorization(call.host, scopes, { signal: call.signal, side: call.side });
+    } catch (err) {
+      if (err instanceof RegistryError) throw err;
+      throw new RegistryError(`getting credentials failed: ${safeMessage(err)}`, { op: call.op, reference: call.reference, side: call.side, retryable: false, cause: err });
+    }
   }
 
   /** Sends, following redirects for GET/HEAD; Authorization only goes to the registry's own origin. */
