@@ -25,6 +25,7 @@ export const promotePhase: Phase<PromotionState> = {
       logger: log,
       progress: state.deps.progress,
     });
+    signal.throwIfAborted(); // an interrupted copy is a failed phase, not a list of failed edges
     const written = plan.edges.filter((p) => p.decision.kind === 'promote' && copied.get(edgeKeyOf(p.edge))?.ok).map((p) => p.edge);
     const problems = await verifyEdges(state.deps.registry, written, { concurrency: state.options.readConcurrency, signal });
     state.outcomes = collectOutcomes(plan, copied, problems);
