@@ -140,3 +140,15 @@ test('a second run writes nothing', async () => {
   assert.equal(client.calls.getManifest + client.calls.getBlob, 0, 'the source is not read');
 });
 
+
+test('into a repository that already has tags, blobs are HEADed first and present ones are not sent', async () => {
+  const base = buildImage({ seed: 'base-v1', layers: 2 });
+  const next = buildImage({ seed: 'base-v2', sharedLayers: base.layers }); // two shared layers + one new
+  const client = await seeded(next);
+  await putImage(client.store('m1.local'), 'prod/app', base, 'v0');
+  const { out, calls } = await promote(client, edges(next, ['m1.local/prod'], ['v1']));
+  assert.deepEqual([...out.values()], [{ ok: true }]);
+  assert.equal(calls.filter((c) => c.op === 'headBlob').length, blobsOf(next).length);
+  const sent = calls.filter((c) => c.op === 'uploadBlob').map((c) => c.reference).sort();
+  assert.deepEqual(sent, [next.config.digest, next.layers[2]!.digest].sort());
+});
