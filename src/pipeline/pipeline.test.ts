@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KpromoError } from '../errors.js';
+import { InputError, KpromoError } from '../errors.js';
 import { MemoryLogger } from '../log.js';
 import { PhaseError, phase, runPipeline } from './pipeline.js';
 import { StopPipeline } from './phase.js';
@@ -60,6 +60,19 @@ test('an aborted signal stops before the next phase', async () => {
   });
   await assert.rejects(runPipeline([abort, rec('plan')], s, { logger: new MemoryLogger(), signal: ac.signal }), {
     message: 'phase "plan" failed: interrupted',
+  });
+  assert.deepEqual(s.ran, ['setup']);
+});
+
+test('bad input passes through unwrapped, so the CLI still exits 2 with located problems', async () => {
+  const bad = new InputError([{ file: 'm.yaml', line: 3, column: 1, message: 'invalid tag: "a b"' }]);
+  const fail = phase<S>('plan', async () => {
+    throw bad;
+  });
+  const s: S = { ran: [] };
+  await assert.rejects(runPipeline([rec('setup'), fail, rec('promote')], s, { logger: new MemoryLogger() }), (e) => {
+    assert.equal(e, bad);
+    return true;
   });
   assert.deepEqual(s.ran, ['setup']);
 });

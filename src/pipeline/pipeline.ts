@@ -4,7 +4,7 @@
  * (upstream promoter/image/pipeline/pipeline.go).
  */
 import { setMaxListeners } from 'node:events';
-import { KpromoError, errorMessage } from '../errors.js';
+import { InputError, KpromoError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { StopPipeline, type Phase, type PhaseName } from './phase.js';
 
@@ -39,7 +39,7 @@ export function phase<S>(name: PhaseName, run: (state: S, signal: AbortSignal) =
   return { name, run };
 }
 
-/** Runs `phases` in order over `state`. Resolves when all ran or one stopped the run; rejects with PhaseError. */
+/** Runs `phases` in order over `state`. Resolves when all ran or one stopped the run; rejects with PhaseError (InputError passes through). */
 export async function runPipeline<S>(
   phases: readonly Phase<S>[],
   state: S,
@@ -67,6 +67,11 @@ export async function runPipeline<S>(
         log.info(`pipeline stopped after ${p.name}: ${err.reason}`, { durationMs: done('stopped') });
         result.stopped = err.reason;
         return result;
+      }
+      // Bad input means nothing was attempted: it keeps its class (exit 2) and its located problems.
+      if (err instanceof InputError) {
+        done('failed');
+        throw err;
       }
       log.error(`phase ${p.name} failed`, { durationMs: done('failed'), error: errorMessage(err) });
       throw new PhaseError(p.name, err);
