@@ -23,6 +23,11 @@ export interface ReportRequests {
   byKind: HostStats['byKind'];
   retries: number;
   throttled: number;
+  /** Milliseconds spent waiting on this host's budget, Retry-After floors and retry backoff. */
+  waitedMs: number;
+  /** Network errors (resets, timeouts, refused connections). */
+  networkErrors: number;
+  peakInFlight: number;
   bytesIn: number;
   bytesOut: number;
 }
@@ -76,6 +81,9 @@ export function addPromotion(
       byKind: h.byKind,
       retries: h.retries,
       throttled: h.throttled,
+      waitedMs: Math.round(h.waitedMs),
+      networkErrors: h.networkErrors,
+      peakInFlight: h.peakInFlight,
       bytesIn: h.bytesIn,
       bytesOut: h.bytesOut,
     }));
