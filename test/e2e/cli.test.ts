@@ -46,7 +46,7 @@ test('kpromo cip: dry run, then --confirm with a report, then a tag move exits 1
   assert.equal((await fetchManifest(m0, 'prod/app', 'v1')).status, 404);
 
   const report = join(env.dir, 'report.json');
-  const run = await cli(['cip', '--manifest', manifest, '--confirm', '--report-file', report]);
+  const run = await cli(['cip', '--manifest', manifest, '--confirm', '--sign=false', '--report-file', report]);
   assert.equal(run.code, 0, run.err);
   assert.match(run.out, /promoted 2, already present 0/);
   for (const m of [m0, m1]) await assertHasImage(m, 'prod/app', img, 'v1');
@@ -60,7 +60,7 @@ test('kpromo cip: dry run, then --confirm with a report, then a tag move exits 1
   const moving = await writeManifest(env.dir, `${env.staging.host}/staging`, [`${m0.host}/prod`], [
     { name: 'app', dmap: { [other.digest]: ['v1', 'v2'] } },
   ]);
-  const moved = await cli(['cip', '--manifest', moving, '--confirm', '--report-file', report]);
+  const moved = await cli(['cip', '--manifest', moving, '--confirm', '--sign=false', '--report-file', report]);
   assert.equal(moved.code, 1, moved.err);
   assert.match(moved.err, /tag move refused/);
   const doc2 = JSON.parse(await readFile(report, 'utf8'));

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createKeySigner } from '../../src/signing/key-signer.js';
 import { attestPhase } from '../../src/pipeline/phases/attest.js';
 import { signPhase } from '../../src/pipeline/phases/sign.js';
+import type { PromotionState } from '../../src/pipeline/state.js';
 import { buildImage, buildMultiPlatform, fetchBlob, pushImage, pushIndex, type ImageData, type IndexData } from '../support/seed.js';
 import { writeManifest } from '../e2e/harness.js';
 import { keyTrust, manifestJson, newKey, promoteWithTrust, referrersOf, startTrustEnv, type RegistryKind, type TestKey, type TrustEnv } from './harness.js';
@@ -116,7 +117,7 @@ for (const kind of ['distribution', 'in-process'] as RegistryKind[]) {
 
     // Signing and attesting the same promotions again adds nothing.
     const before = await manifestJson(m0, `prod/app`, sigTagOf(app.digest));
-    const again = { ...r.state, deps: { ...r.state.deps, registry: env.client }, trust: undefined };
+    const again: PromotionState = { ...r.state, deps: { ...r.state.deps, registry: env.client }, trust: undefined };
     const cfg = keyTrust(staging, promoter);
     const ctl = new AbortController();
     await signPhase(cfg).run(again, ctl.signal);

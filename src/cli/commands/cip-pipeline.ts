@@ -6,6 +6,7 @@
  */
 import { createHttpTransport } from '../../net/http-transport.js';
 import { createNetwork } from '../../net/policy.js';
+import { buildTrustConfig } from '../../pipeline/phases/trust-config.js';
 import { runPromotion as promote } from '../../pipeline/promoter.js';
 import type { PromotionDeps } from '../../pipeline/state.js';
 import { formatOutcomes, formatPlan } from '../../plan/format.js';
@@ -24,6 +25,9 @@ export type PipelineOverrides = Partial<Pick<PromotionDeps, 'registry' | 'loadPl
 /** Runs the promotion pipeline for `opts`; returns the exit code, or throws RunFailedError (exit 1) after writing the report. */
 export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrides = {}): Promise<number> {
   const { io, logger } = ctx;
+  // Signing identity, verification material and policy; a --confirm run without any signing
+  // identity (and without --sign=false) fails here with exit 2, before any registry is touched.
+  const trust = opts.run.parseOnly ? undefined : await buildTrustConfig(opts, io.env, logger);
   // Per-host budgets, AIMD and retries from the network flags (--registry-qps etc.).
   const net = createNetwork({ ...opts.network, base: createHttpTransport() });
   const registry =
@@ -38,7 +42,7 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
     const result = await promote(
       { manifests: opts.manifests, confirm: opts.run.confirm, parseOnly: opts.run.parseOnly },
       { loadPlan: () => loadScopedPlan(opts, ctx, abort.signal), progress, ...overrides, registry, logger, stats: () => net.stats() },
-      { signal: abort.signal },
+      { signal: abort.signal, trust },
     );
     const phases = progress.finish();
     if (io.isTTY) io.stderr(`done: ${formatSummary(phases)}\n`);
