@@ -7,6 +7,7 @@ import type { CliIO } from '../main.js';
 import * as cip from './cip.js';
 import * as demo from './demo.js';
 import * as registry from './registry.js';
+import * as sigcheck from './sigcheck.js';
 
 /** Sets the process exit code chosen by a command. */
 export type SetExit = (code: number) => void;
@@ -16,4 +17,5 @@ export function registerCommands(program: Command, io: CliIO, setExit: SetExit):
   cip.register(program, io, setExit);
   demo.register(program, io, setExit);
   registry.register(program, io, setExit);
+  sigcheck.register(program, io, setExit);
 }

@@ -30,7 +30,7 @@ export async function buildTrustConfig(
 ): Promise<TrustConfig> {
   const t = opts.trust;
   return {
-    verifier: await buildVerifier(opts),
+    verifier: await buildVerifier(opts.verification, opts.trust),
     requireSignatures: t.requireSignatures,
     provenance: { ...opts.provenance },
     signer: opts.signing.sign ? await buildSigner(opts, env, logger) : undefined,
@@ -41,9 +41,13 @@ export async function buildTrustConfig(
   };
 }
 
-async function buildVerifier(opts: Pick<CipOptions, 'verification' | 'trust'>): Promise<Verifier> {
-  if (opts.trust.verificationKey) {
-    const file = opts.trust.verificationKey;
+/** The verifier the flags ask for: a verification key, else certificate identity/issuer against --trusted-root. */
+export async function buildVerifier(
+  v: CipOptions['verification'],
+  t: Pick<CipOptions['trust'], 'verificationKey' | 'trustedRoot'>,
+): Promise<Verifier> {
+  if (t.verificationKey) {
+    const file = t.verificationKey;
     let pem: string;
     try {
       pem = await readFile(file, 'utf8');
@@ -56,11 +60,10 @@ async function buildVerifier(opts: Pick<CipOptions, 'verification' | 'trust'>): 
       throw new InputError([{ file, message: `not a PEM public key: ${errorMessage(err)}` }]);
     }
   }
-  const v = opts.verification;
   const identity = matcherFrom(v.identity, v.identityRegexp, 'certificate-identity') ?? { regexp: '.*' };
   const issuer = matcherFrom(v.oidcIssuer, v.oidcIssuerRegexp, 'certificate-oidc-issuer') ?? { regexp: '.*' };
-  if (!opts.trust.trustedRoot) return unverifiable('keyless signatures need --trusted-root FILE (no public sigstore trust root is bundled)');
-  return createVerifier({ kind: 'certificate', identity, issuer }, await loadTrustedRoot(opts.trust.trustedRoot));
+  if (!t.trustedRoot) return unverifiable('keyless signatures need --trusted-root FILE (no public sigstore trust root is bundled)');
+  return createVerifier({ kind: 'certificate', identity, issuer }, await loadTrustedRoot(t.trustedRoot));
 }
 
 /** A verifier for when no trust material exists: any signature it meets is refused, with why. */
