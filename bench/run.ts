@@ -17,6 +17,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const kArg = args.find((a) => a.startsWith('--k='));
 const k = kArg ? Number(kArg.slice(4)) : quick ? 4 : 20;
+const qps = args.find((a) => a.startsWith('--qps='))?.slice(6);
 const only = args.find((a) => a.startsWith('--scenario='))?.slice(11);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -32,7 +33,7 @@ async function run(): Promise<void> {
   const log = (s: string) => process.stderr.write(s + '\n');
   try {
     await pushWorkload(staging.registry, 'staging', workload);
-    const ctx: RunContext = { dir, staging, workload, k };
+    const ctx: RunContext = { dir, staging, workload, k, skopeoDeadlineMs: quick ? 12_000 : 600_000, kpromoArgs: qps ? ['--registry-qps', qps] : [] };
     const tools: Tool[] = hasSkopeo() ? ['kpromo', 'skopeo'] : ['kpromo'];
     if (tools.length === 1) log('skopeo not found: measuring kpromo only');
     const results: Measurement[] = [];
@@ -48,6 +49,7 @@ async function run(): Promise<void> {
       date: new Date().toISOString(),
       mode: quick ? 'quick' : 'full',
       mirrors: k,
+      kpromoQps: qps ?? 'default',
       workload: { ...spec, ...workload.counts, uniqueBytes: workload.uniqueBytes },
       node: process.version,
       cpus: (await import('node:os')).cpus().length,

@@ -31,6 +31,10 @@ export interface RunContext {
   staging: Fronted;
   workload: BuiltWorkload;
   k: number;
+  /** skopeo runs still going after this are killed and reported as failed. */
+  skopeoDeadlineMs: number;
+  /** Extra kpromo flags (e.g. --registry-qps 1000). */
+  kpromoArgs: string[];
 }
 
 /** The measurements of one (scenario, tool). */
@@ -59,12 +63,12 @@ export interface Measurement {
 export async function promoteWith(tool: Tool, ctx: RunContext, mirrors: Fronted[], repo: string): Promise<ToolRun> {
   if (tool === 'kpromo') {
     const manifest = await writeBenchManifest(ctx.dir, `${ctx.staging.proxy.host}/staging`, mirrors.map((m) => `${m.proxy.host}/${repo}`), ctx.workload);
-    return runKpromo(manifest, ctx.dir);
+    return runKpromo(manifest, ctx.dir, ctx.kpromoArgs);
   }
   const pairs = mirrors.flatMap((m) =>
     ctx.workload.images.map((img) => ({ src: `${ctx.staging.proxy.host}/staging/${img.name}:${img.tag}`, dst: `${m.proxy.host}/${repo}/${img.name}:${img.tag}` })),
   );
-  return runSkopeo(pairs, ctx.dir);
+  return runSkopeo(pairs, ctx.dir, ctx.skopeoDeadlineMs);
 }
 
 const half = (k: number): DestinationState[] => Array.from({ length: k }, (_, i) => (i < Math.floor(k / 2) ? 'present' : 'empty'));
@@ -100,11 +104,11 @@ export const SCENARIOS: Scenario[] = [
     faults: { rates: { throttle: 0.01, unavailable: 0.01, reset: 0.005, truncate: 0.002 }, retryAfterSeconds: 1 },
   },
   {
-    name: 'quota 60/10s',
+    name: 'quota 60/5s',
     repo: 'prod',
     states: (k) => Array(k).fill('empty'),
     // S6 scaled down: an AR-like quota per host, answered with 429 + Retry-After past it.
-    faults: { quota: { limit: 60, windowMs: 10_000 } },
+    faults: { quota: { limit: 60, windowMs: 5_000 } },
   },
 ];
 

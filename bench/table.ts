@@ -5,13 +5,13 @@ const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
 const sec = (ms: number) => (ms / 1000).toFixed(2);
 
 /** Renders the results as markdown (a header line, then the table). */
-export function formatTable(meta: { mode: string; mirrors: number; workload: { images: number; childManifests: number; uniqueBlobs: number; uniqueBytes: number }; cpus: number; date: string }, results: Measurement[]): string {
+export function formatTable(meta: { mode: string; mirrors: number; kpromoQps: string; workload: { images: number; childManifests: number; uniqueBlobs: number; uniqueBytes: number }; cpus: number; date: string }, results: Measurement[]): string {
   const w = meta.workload;
   const lines = [
     `Benchmark (${meta.mode}): staging + ${meta.mirrors} Distribution mirrors on loopback, ${w.images} images ` +
-      `(${w.childManifests} child manifests), ${w.uniqueBlobs} unique blobs, ${mib(w.uniqueBytes)} MiB unique; ${meta.cpus} CPUs; ${meta.date.slice(0, 10)}`,
+      `(${w.childManifests} child manifests), ${w.uniqueBlobs} unique blobs, ${mib(w.uniqueBytes)} MiB unique; kpromo --registry-qps ${meta.kpromoQps}; ${meta.cpus} CPUs; ${meta.date.slice(0, 10)}`,
     '',
-    '| Scenario | kpromo wall (s) | skopeo wall (s) | kpromo / skopeo | kpromo requests | floor | requests / floor | skopeo requests | source bytes / unique | 429s (after 1st window) | retries | waited (s) | peak RSS (MiB) | verified |',
+    '| Scenario | kpromo wall (s) | skopeo wall (s) | kpromo / skopeo | kpromo requests | floor | requests / floor | skopeo requests | source bytes / unique | 429s (after 1st window) | retries | waited (s, Σ over requests) | peak RSS (MiB) | verified |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const scenarios = [...new Set(results.map((r) => r.scenario))];

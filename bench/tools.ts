@@ -36,7 +36,8 @@ export async function runKpromo(manifest: string, dir: string, extraArgs: string
   const t0 = performance.now();
   let code: number;
   try {
-    code = await main(['cip', '--manifest', manifest, '--confirm', '--report-file', report, ...extraArgs], io);
+    // Signing is not part of the copy benchmark (it needs an identity; skopeo does not sign either).
+    code = await main(['cip', '--manifest', manifest, '--confirm', '--sign=false', '--report-file', report, ...extraArgs], io);
   } finally {
     clearInterval(sampler);
   }
@@ -64,7 +65,8 @@ async function policyFile(dir: string): Promise<string> {
   return file;
 }
 
-function skopeoCopy(policy: string, pair: CopyPair, dir: string): Promise<string | undefined> {
+function skopeoCopy(policy: string, pair: CopyPair, dir: string, signal: AbortSignal): Promise<string | undefined> {
+  if (signal.aborted) return Promise.resolve('deadline passed');
   const args = [
     '--policy', policy,
     'copy', '--all', '--preserve-digests', '--retry-times', '3', '--quiet',
@@ -75,20 +77,23 @@ function skopeoCopy(policy: string, pair: CopyPair, dir: string): Promise<string
     const child = spawn('skopeo', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: dir, REGISTRY_AUTH_FILE: join(dir, 'auth.json') } });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    const kill = () => child.kill('SIGKILL');
+    signal.addEventListener('abort', kill, { once: true });
     child.on('close', (code) => {
-      clearTimeout(timer);
+      signal.removeEventListener('abort', kill);
+      if (signal.aborted) return resolve('deadline passed');
       resolve(code === 0 ? undefined : stderr.trim().split('\n').pop() ?? `exit ${code}`);
     });
   });
 }
 
-/** Copies every pair with skopeo, `parallel` at a time. */
-export async function runSkopeo(pairs: CopyPair[], dir: string, parallel = 8): Promise<ToolRun> {
+/** Copies every pair with skopeo, `parallel` at a time; copies still running at `deadlineMs` are killed. */
+export async function runSkopeo(pairs: CopyPair[], dir: string, deadlineMs: number, parallel = 8): Promise<ToolRun> {
+  const signal = AbortSignal.timeout(deadlineMs);
   const policy = await policyFile(dir);
   await writeFile(join(dir, 'auth.json'), '{"auths":{}}');
   const limit = pLimit(parallel);
   const t0 = performance.now();
-  const errors = (await Promise.all(pairs.map((p) => limit(() => skopeoCopy(policy, p, dir))))).filter((e): e is string => e !== undefined);
+  const errors = (await Promise.all(pairs.map((p) => limit(() => skopeoCopy(policy, p, dir, signal))))).filter((e): e is string => e !== undefined);
   return { wallMs: performance.now() - t0, ok: errors.length === 0, error: errors[0] };
 }
