@@ -13,7 +13,7 @@ import { setupPhase } from './phases/setup.js';
 import { attestPhase } from './phases/attest.js';
 import { provenancePhase } from './phases/provenance.js';
 import { signPhase } from './phases/sign.js';
-import { trustFailure, type TrustConfig } from './phases/trust.js';
+import { trustFailure, trustReport, type TrustConfig } from './phases/trust.js';
 import { validatePhase } from './phases/validate.js';
 import { runPipeline, type PipelineResult } from './pipeline.js';
 import { newPromotionState, type PromotionDeps, type PromotionOptions, type PromotionState } from './state.js';
@@ -52,5 +52,6 @@ export async function runPromotion(
     phases: pipeline.phases,
     failure: why,
   });
+  if (state.trust) report.trust = trustReport(state.trust);
   return { state, pipeline, mode, report, ...(why ? { failure: new RunFailedError('RUN_FAILED', `promotion incomplete: ${why}`) } : {}) };
 }

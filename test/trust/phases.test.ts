@@ -79,6 +79,12 @@ for (const kind of ['distribution', 'in-process'] as RegistryKind[]) {
     assert.equal(refused.length, 2);
     for (const o of refused) assert.match(o.error ?? '', /signature does not verify/);
     for (const m of env.mirrors) assert.equal(await manifestJson(m, 'prod/bad', bad.digest), undefined, 'refused image not copied');
+    const trustReport = r.report.trust as { signatures: { image: string; status: string }[]; attested: unknown[] };
+    assert.deepEqual(
+      Object.fromEntries(trustReport.signatures.map((x) => [x.image.split('/').at(-1)!.split('@')[0], x.status])),
+      { app: 'unsigned', multi: 'unsigned', bad: 'refused', good: 'verified' },
+    );
+    assert.equal(trustReport.attested.length, 3);
 
     // Canonical placement: signatures only on the first mirror, for the index and each child.
     for (const [name, d] of [['app', app.digest], ['multi', multi.digest], ...multi.manifests.map((c) => ['multi', c.digest]), ['good', good.digest]] as [string, string][]) {

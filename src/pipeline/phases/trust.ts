@@ -98,3 +98,13 @@ export function trustFailure(state: { plan?: { edges: readonly PlannedEdge[] }; 
   if (attestFailed) parts.push(`${attestFailed} attestation${attestFailed === 1 ? '' : 's'} not written`);
   return parts.length ? parts.join(', ') : undefined;
 }
+
+/** The trust part of the JSON report: per source image verdicts, and what was signed and attested. */
+export function trustReport(t: TrustRecord): Record<string, unknown> {
+  return {
+    provenance: [...t.provenance].map(([image, o]) => ({ image, ...o })),
+    signatures: [...t.signatures].map(([image, o]) => ({ image, ...o })),
+    signed: t.signed,
+    attested: t.attested,
+  };
+}
