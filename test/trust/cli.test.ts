@@ -92,6 +92,10 @@ test('keyless through the CLI: staging verified by identity against --trusted-ro
   const sigstore = ['--fulcio-url', mock.url, '--rekor-url', mock.url, '--tsa-url', mock.url, '--trusted-root', rootFile, '--identity-token', tokenFile];
   const manifest = await writeManifest(dir, `${regs[0]!.host}/staging`, [`${regs[1]!.host}/kl`], [{ name: 'app', dmap: { [keyless]: ['v1'] } }]);
 
+  const account = await cli(['cip', '--manifest', manifest, '--confirm', ...sigstore, '--signer-account', 'krel@example.iam']);
+  assert.equal(account.code, 2);
+  assert.match(account.err, /is for promoter@kpromo.test, but --signer-account is krel@example.iam/);
+
   const wrong = await cli(['cip', '--manifest', manifest, '--confirm', ...sigstore, '--certificate-identity', 'someone@else', '--certificate-oidc-issuer', MOCK_ISSUER]);
   assert.equal(wrong.code, 1, wrong.err);
   assert.equal((await fetchManifest(regs[1]!, 'kl/app', 'v1')).status, 404, 'wrong signer: not promoted');

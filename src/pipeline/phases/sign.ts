@@ -40,11 +40,14 @@ export function signPhase(cfg: TrustConfig): Phase<PromotionState> {
       const client = state.deps.registry;
       const limit = pLimit(cfg.maxOps);
       const jobs: Promise<void>[] = [];
-      for (const img of promotedImages(state.outcomes)) {
-        const [canonical, ...others] = img.destinations;
-        if (!canonical) continue;
-        const digests = await withChildren(client, canonical.repo, img.digest, signal);
-        for (const d of digests) {
+      const images = promotedImages(state.outcomes).filter((i) => i.destinations.length > 0);
+      // Index children are read first (bounded), so signing jobs never wait inside a limit slot.
+      const digestsOf = await Promise.all(
+        images.map((img) => limit(() => withChildren(client, img.destinations[0]!.repo, img.digest, signal))),
+      );
+      for (const [i, img] of images.entries()) {
+        const [canonical, ...others] = img.destinations as [TrustDestination, ...TrustDestination[]];
+        for (const d of digestsOf[i]!) {
           jobs.push(
             limit(async () => {
               const w: TrustWrite = { ref: `${canonical.reference}@${d}`, digest: d, result: 'failed' };

@@ -11,7 +11,8 @@ import { readFile } from 'node:fs/promises';
 import { InputError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { CipOptions } from '../../cli/cip-options.js';
-import { resolveTokenProvider } from '../../signing/identity-token.js';
+import { jwtClaims, resolveTokenProvider, type IdentityTokenProvider } from '../../signing/identity-token.js';
+import { DEFAULT_SIGNER_ACCOUNT } from '../../cli/cip-options.js';
 import { createKeySigner, loadSigningKey } from '../../signing/key-signer.js';
 import { createKeylessSigner } from '../../signing/keyless-signer.js';
 import { matcherFrom } from '../../signing/matcher.js';
@@ -75,7 +76,7 @@ function unverifiable(why: string): Verifier {
 }
 
 async function buildSigner(
-  opts: Pick<CipOptions, 'trust' | 'run'>,
+  opts: Pick<CipOptions, 'trust' | 'run' | 'signing'>,
   env: NodeJS.ProcessEnv,
   logger?: Logger,
 ): Promise<Signer | undefined> {
@@ -95,5 +96,35 @@ async function buildSigner(
       },
     ]);
   }
-  return createKeylessSigner({ fulcioUrl: t.fulcioUrl, rekorUrl: t.rekorUrl, tsaUrl: t.tsaUrl, tokens });
+  const checked = forAccount(tokens, opts.signing.signerAccount);
+  if (opts.run.confirm) {
+    // Read the token once now: a missing or wrong identity is bad input (exit 2), found before any copy.
+    try {
+      await checked.getToken();
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      throw new InputError([{ message: errorMessage(err) }]);
+    }
+  }
+  return createKeylessSigner({ fulcioUrl: t.fulcioUrl, rekorUrl: t.rekorUrl, tsaUrl: t.tsaUrl, tokens: checked });
+}
+
+/**
+ * --signer-account keeps upstream's meaning (the identity that signs): upstream mints the token
+ * for it; here the token comes from outside, so a token whose email is another identity is
+ * refused. Left at upstream's default (a GCP service account), the flag is not enforced.
+ */
+function forAccount(tokens: IdentityTokenProvider, account: string): IdentityTokenProvider {
+  return {
+    source: tokens.source,
+    async getToken() {
+      const token = await tokens.getToken();
+      const c = jwtClaims(token);
+      const who = typeof c.email === 'string' ? c.email : undefined;
+      if (who !== undefined && account !== DEFAULT_SIGNER_ACCOUNT && who !== account) {
+        throw new SignatureError('SIGNING_FAILED', `the identity token (${tokens.source}) is for ${who}, but --signer-account is ${account}`);
+      }
+      return token;
+    },
+  };
 }
