@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import { errorMessage } from '../../errors.js';
-import type { Digest } from '../../image/ref.js';
+import { repoKey, type Digest } from '../../image/ref.js';
 import type { Logger } from '../../log.js';
 import type { RegistryClient } from '../../registry/types.js';
 import { COSIGN_SIGN_PREDICATE_TYPE } from '../../signing/check.js';
@@ -45,9 +45,14 @@ export function signPhase(cfg: TrustConfig): Phase<PromotionState> {
       const digestsOf = await Promise.all(
         images.map((img) => limit(() => withChildren(client, img.destinations[0]!.repo, img.digest, signal))),
       );
+      // A child digest may also be promoted on its own: sign each (repository, digest) once.
+      const planned = new Set<string>();
       for (const [i, img] of images.entries()) {
         const [canonical, ...others] = img.destinations as [TrustDestination, ...TrustDestination[]];
         for (const d of digestsOf[i]!) {
+          const key = `${repoKey(canonical.repo)}@${d}`;
+          if (planned.has(key)) continue;
+          planned.add(key);
           jobs.push(
             limit(async () => {
               const w: TrustWrite = { ref: `${canonical.reference}@${d}`, digest: d, result: 'failed' };

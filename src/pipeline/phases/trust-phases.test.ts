@@ -125,3 +125,19 @@ test('sign and attest do nothing with --sign=false', async () => {
   await attestPhase(cfg({ signer: undefined })).run(state, new AbortController().signal);
   assert.equal(client.history.length, before);
 });
+
+test('a child digest also promoted on its own is signed once', async () => {
+  const { imgs, state, stores } = await setup();
+  const child = imgs.multi.manifests[0]!;
+  for (const host of ['a.local', 'b.local'] as const) await putIndex(stores[host], 'p/multi', imgs.multi, 'v1');
+  const multiEdge = state.plan!.edges.find((p) => p.edge.digest === imgs.multi.digest)!.edge;
+  state.outcomes = [
+    { edge: multiEdge, outcome: 'promoted' },
+    { edge: { ...multiEdge, digest: digest(child.digest), tag: null }, outcome: 'promoted' },
+  ];
+  await signPhase(cfg()).run(state, new AbortController().signal);
+  const refs = state.trust!.signed.map((w) => w.ref);
+  assert.equal(refs.length, 1 + imgs.multi.manifests.length);
+  assert.equal(new Set(refs).size, refs.length);
+  assert.ok(state.trust!.signed.every((w) => w.result === 'written'));
+});
