@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from '../../errors.js';
+import { Command } from 'commander';
+import { addCipFlags, DEFAULT_OIDC_ISSUER, DEFAULT_SIGNER_ACCOUNT, toCipOptions, type CipOptions } from '../../cli/cip-options.js';
+import { attributeName } from '../../cli/flags.js';
+import { buildTrustConfig } from './trust-config.js';
+
+const base = (trust: Partial<CipOptions['trust']> = {}, confirm = true, sign = true): Parameters<typeof buildTrustConfig>[0] => ({
+  run: { confirm, parseOnly: false },
+  signing: { sign, signerAccount: DEFAULT_SIGNER_ACCOUNT, maxSignatureOps: 5 },
+  verification: { identity: DEFAULT_SIGNER_ACCOUNT, oidcIssuer: DEFAULT_OIDC_ISSUER },
+  provenance: { require: false, allowedBuilders: [], allowedSourceRepos: [] },
+  trust: {
+    fulcioUrl: 'http://127.0.0.1:1', rekorUrl: 'http://127.0.0.1:1', tsaUrl: '',
+    signatureFormat: 'simple', signaturePlacement: 'canonical', requireSignatures: false, ...trust,
+  },
+});
+
+test('signing identity: none with --confirm is exit-2 input; a dry run or --sign=false needs none; a key file gives a key signer', async (t) => {
+  await assert.rejects(buildTrustConfig(base(), {}), (e: unknown) => e instanceof InputError && /signing needs an identity token/.test(e.message));
+  assert.equal((await buildTrustConfig(base({}, false), {})).signer, undefined);
+  assert.equal((await buildTrustConfig(base({}, true, false), {})).signer, undefined);
+  const dir = await mkdtemp(join(tmpdir(), 'kpromo-tc-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const key = join(dir, 'k.pem');
+  await writeFile(key, generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  const cfg = await buildTrustConfig(base({ signingKey: key }), {});
+  assert.equal(cfg.signer?.kind, 'key');
+  assert.equal(cfg.maxOps, 5);
+  await assert.rejects(buildTrustConfig(base({ signingKey: join(dir, 'nope') }), {}), InputError);
+  await assert.rejects(buildTrustConfig(base({ verificationKey: key.replace('k.pem', 'missing.pem') }, false), {}), InputError);
+  const tok = `h.${Buffer.from(JSON.stringify({ email: 'me@x' })).toString('base64url')}.s`;
+  assert.equal((await buildTrustConfig(base(), { SIGSTORE_ID_TOKEN: tok })).signer?.kind, 'keyless');
+});
+
+test('trust flags: formats, placements and exclusive verification flags are validated', () => {
+  const parse = (...argv: string[]): CipOptions => {
+    const cmd = new Command('cip').exitOverride();
+    addCipFlags(cmd);
+    cmd.parse(['--manifest', 'm', ...argv], { from: 'user' });
+    return toCipOptions(cmd.opts(), (flag) => cmd.getOptionValueSource(attributeName(flag)) === 'cli');
+  };
+  const d = parse();
+  assert.deepEqual([d.trust.signatureFormat, d.trust.signaturePlacement, d.trust.tsaUrl, d.trust.requireSignatures], ['simple', 'canonical', 'https://timestamp.sigstore.dev', false]);
+  assert.equal(parse('--signature-format', 'bundle', '--signature-placement', 'replicate').trust.signatureFormat, 'bundle');
+  assert.throws(() => parse('--signature-format', 'xml'), (e: unknown) => e instanceof InputError && /--signature-format/.test(e.message));
+  assert.throws(() => parse('--signature-placement', 'everywhere'), (e: unknown) => e instanceof InputError && /--signature-placement/.test(e.message));
+  assert.throws(() => parse('--verification-key', 'k', '--certificate-identity-regexp', '.*'), (e: unknown) => e instanceof InputError && /mutually exclusive/.test(e.message));
+  assert.equal(parse('--tsa-url', '').trust.tsaUrl, '');
+  assert.deepEqual(parse('--identity-token-command', 'gcloud auth print-identity-token').trust.identityTokenCommand, ['gcloud', 'auth', 'print-identity-token']);
+});
