@@ -52,3 +52,8 @@ test('key signatures carry only the signature annotation', () => {
   const a = cosignAnnotations({ signature: new Uint8Array([9]), key: { kind: 'publicKey', publicKeyPem: 'P' }, rfc3161Timestamps: [], bundle: {} as never });
   assert.deepEqual(Object.keys(a), [CosignAnnotations.signature]);
 });
+
+test('a certificate without a known chain writes no chain annotation', () => {
+  const a = cosignAnnotations({ signature: new Uint8Array([1]), key: { kind: 'certificate', certificatePem: 'LEAF', chainPem: [] }, rfc3161Timestamps: [], bundle: {} as never });
+  assert.deepEqual(Object.keys(a).sort(), [CosignAnnotations.signature, CosignAnnotations.certificate].sort());
+});

@@ -32,7 +32,8 @@ export function cosignAnnotations(msg: SignedMessage): Record<string, string> {
   };
   if (msg.key.kind === 'certificate') {
     out[CosignAnnotations.certificate] = msg.key.certificatePem;
-    out[CosignAnnotations.chain] = msg.key.chainPem.join('');
+    // Fulcio's chain when known; an empty annotation would be a chain of zero certificates.
+    if (msg.key.chainPem.length > 0) out[CosignAnnotations.chain] = msg.key.chainPem.join('');
   }
   if (msg.rekor) {
     out[CosignAnnotations.bundle] = JSON.stringify({
