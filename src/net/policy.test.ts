@@ -74,3 +74,24 @@ test('bytes out are counted for buffered and streamed bodies', async () => {
   assert.equal(net.stats()[0]!.bytesOut >= 10, true);
   assert.deepEqual(net.stats()[0]!.byKind, { 'manifest-put': 1, 'upload-put': 1 });
 });
+
+test('retries do not multiply across layers, and an unreachable host then fails fast', async () => {
+  const clock = new FakeClock();
+  let calls = 0;
+  const base: Transport = {
+    async close() {},
+    async request() {
+      calls++;
+      throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    },
+  };
+  const net = createNetwork({ base, clock, retry: { maxAttempts: 4 } });
+  const op = () => net.retry('op', 'down', () => net.transport.request({ method: 'GET', url: new URL('http://down/v2/'), kind: 'ping' }));
+  await assert.rejects(op(), /ECONNREFUSED/);
+  assert.equal(calls, 4, 'the runner did not retry what the transport had already retried');
+  await assert.rejects(op(), /ECONNREFUSED/);
+  assert.equal(calls, 5, 'a host that gave no answer gets a single attempt for a while');
+  clock.advance(60_000);
+  await assert.rejects(op(), /ECONNREFUSED/);
+  assert.equal(calls, 9, 'after the window, full retries again');
+});

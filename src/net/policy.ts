@@ -7,7 +7,7 @@
 import { systemClock, type Clock } from './clock.js';
 import { HostLimiter, type HostBudget } from './host-limiter.js';
 import { meteredTransport } from './metered-transport.js';
-import { createRetryRunner, retryingTransport, type RetryPolicy } from './retry.js';
+import { createRetryRunner, RetryLedger, retryingTransport, type RetryPolicy } from './retry.js';
 import { NetworkStats, type HostStats } from './stats.js';
 import type { RetryRunner, Transport } from './transport.js';
 
@@ -77,7 +77,7 @@ export function createNetwork(opts: NetworkOptions): Network {
     }
     return l;
   };
-  const deps = { policy: opts.retry, clock, random: opts.random, stats };
+  const deps = { policy: opts.retry, clock, random: opts.random, stats, ledger: new RetryLedger() };
   const transport = retryingTransport(meteredTransport(opts.base, limiter, stats), deps);
   return {
     transport,

@@ -99,12 +99,47 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: () =>
   return Math.round(exp / 2 + random() * (exp / 2));
 }
 
+/**
+ * What the transport layer already gave up on, shared with the operation runner so retries do
+ * not multiply (a runner attempt whose request already used the transport's retries is not
+ * retried again), and so a host that stopped answering fails fast for a while (circuit breaker).
+ */
+export class RetryLedger {
+  private readonly exhausted = new Map<string, number>();
+  private readonly unreachable = new Map<string, number>();
+
+  /** The transport gave up on a request to `host` at `now`; `unreachable` when no response came. */
+  gaveUp(host: string, now: number, unreachable: boolean): void {
+    this.exhausted.set(host, now);
+    if (unreachable) this.unreachable.set(host, now);
+  }
+
+  /** Whether the transport gave up on `host` at or after `since`. */
+  gaveUpSince(host: string, since: number): boolean {
+    return (this.exhausted.get(host) ?? -Infinity) >= since;
+  }
+
+  /** Whether `host` was unreachable within the last `windowMs`: then requests get one attempt. */
+  isUnreachable(host: string, now: number, windowMs = UNREACHABLE_WINDOW_MS): boolean {
+    return now - (this.unreachable.get(host) ?? -Infinity) < windowMs;
+  }
+
+  /** `host` answered: it is reachable again. */
+  answered(host: string): void {
+    this.unreachable.delete(host);
+  }
+}
+
+/** How long a host that exhausted its retries without any answer gets single attempts. */
+export const UNREACHABLE_WINDOW_MS = 30_000;
+
 /** Dependencies of the retry helpers. */
 export interface RetryDeps {
   policy?: Partial<RetryPolicy>;
   clock?: Clock;
   random?: () => number;
   stats?: NetworkStats;
+  ledger?: RetryLedger;
 }
 
 /** The wait before the next attempt, or undefined when the attempt or time budget is spent. */
@@ -129,10 +164,13 @@ export function createRetryRunner(deps: RetryDeps = {}): RetryRunner {
   return async (_op, host, fn) => {
     const started = clock.now();
     for (let attempt = 0; ; attempt++) {
+      const attemptStart = clock.now();
       try {
         return await fn(attempt);
       } catch (err) {
-        const delay = isTransientError(err) ? nextDelay(attempt, started, 0, p, clock, random) : undefined;
+        // The transport already spent its retries on this attempt's request: do not multiply them.
+        const spent = deps.ledger?.gaveUpSince(host, attemptStart) ?? false;
+        const delay = isTransientError(err) && !spent ? nextDelay(attempt, started, 0, p, clock, random) : undefined;
         if (delay === undefined) throw err;
         await clock.sleep(delay);
         deps.stats?.forHost(host).retried();
@@ -160,24 +198,34 @@ export function retryingTransport(base: Transport, deps: RetryDeps = {}): Transp
     close: () => base.close(),
     async request(req) {
       if (!replayable(req)) return base.request(req);
+      const host = req.url.host;
       const started = clock.now();
+      // A host that recently gave no answer at all gets a single attempt: fail fast, not for minutes.
+      const single = deps.ledger?.isUnreachable(host, started) ?? false;
       for (let attempt = 0; ; attempt++) {
         let res: HttpResponse;
         try {
           res = await base.request(req);
         } catch (err) {
           const transient = isTransientError(err) && !req.signal?.aborted;
-          const delay = transient ? nextDelay(attempt, started, 0, p, clock, random) : undefined;
-          if (delay === undefined) throw err;
+          const delay = transient && !single ? nextDelay(attempt, started, 0, p, clock, random) : undefined;
+          if (delay === undefined) {
+            if (transient) deps.ledger?.gaveUp(host, clock.now(), true);
+            throw err;
+          }
           await clock.sleep(delay, req.signal);
           deps.stats?.forHost(req.url.host).retried();
           deps.stats?.forHost(req.url.host).waited(delay);
           continue;
         }
+        deps.ledger?.answered(host);
         if (!isTransientStatus(res.status)) return res;
         const floor = parseRetryAfter(headerValue(res, 'retry-after'), Date.now()) ?? 0;
         const delay = nextDelay(attempt, started, floor, p, clock, random);
-        if (delay === undefined) return res;
+        if (delay === undefined) {
+          deps.ledger?.gaveUp(host, clock.now(), false);
+          return res;
+        }
         res.body.destroy();
         await clock.sleep(delay, req.signal);
         deps.stats?.forHost(req.url.host).retried();

@@ -31,6 +31,8 @@ export interface FaultProxyOptions {
   seed?: number;
   rates?: FaultRates;
   nth?: NthFault[];
+  /** Persistent faults: every request whose path contains `path` gets `fault` (e.g. one corrupt blob). */
+  paths?: Array<{ path: string; fault: FaultKind }>;
   /** Retry-After announced with injected 429s (seconds, default 1). */
   retryAfterSeconds?: number;
   /** Delay before forwarding each request. */
@@ -86,7 +88,7 @@ export interface FaultProxy {
   /** Clears arrivals, announcements and counters (between benchmark scenarios). */
   reset(): void;
   /** Changes the fault plan from now on. */
-  configure(opts: Partial<Pick<FaultProxyOptions, 'rates' | 'nth' | 'latency' | 'quota' | 'down' | 'retryAfterSeconds'>>): void;
+  configure(opts: Partial<Pick<FaultProxyOptions, 'rates' | 'nth' | 'paths' | 'latency' | 'quota' | 'down' | 'retryAfterSeconds'>>): void;
   stop(): Promise<void>;
 }
 
@@ -158,7 +160,9 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     s.on('close', () => sockets.delete(s));
   });
 
-  function pickFault(kind: RequestKind, method: string): FaultKind | undefined {
+  function pickFault(kind: RequestKind, method: string, path: string): FaultKind | undefined {
+    const byPath = plan.paths?.find((f) => path.includes(f.path) && eligible(f.fault, kind, method));
+    if (byPath) return byPath.fault;
     const nth = plan.nth?.find((f) => (f.kind === '*' ? counters.requests : counters.byKind[kind]) === f.n && (f.kind === '*' || f.kind === kind));
     if (nth) return nth.fault;
     for (const f of FAULT_ORDER) {
@@ -202,7 +206,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       count(arrival, 'quota');
       return reply(res, arrival, 429, 'quota exceeded', headers);
     }
-    const fault = pickFault(kind, method);
+    const fault = pickFault(kind, method, url.pathname);
     if (fault) count(arrival, fault);
     if (fault === 'throttle') {
       const s = plan.retryAfterSeconds ?? 1;

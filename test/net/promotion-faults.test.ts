@@ -1,0 +1,120 @@
+/**
+ * Promotions under faults, end to end through `kpromo cip` (main): real Distribution registries
+ * behind fault proxies. The run converges with every digest correct; a corrupt source blob keeps
+ * its image from being written while the others are promoted; a down mirror is reported while
+ * the others complete.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { main, type CliIO } from '../../src/cli/main.js';
+import { startDistributions, type Distribution } from '../support/distribution.js';
+import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../support/fault-proxy.js';
+import { fetchBlob, fetchManifest, seedImage, seedIndex, sha256, type ImageData, type IndexData } from '../support/seed.js';
+
+let dir: string;
+let staging: Distribution;
+const images: Array<{ name: string; data: ImageData | IndexData }> = [];
+const cleanups: Array<() => Promise<void>> = [];
+
+async function fronted(reg: Distribution, opts: Omit<FaultProxyOptions, 'target'> = {}): Promise<FaultProxy> {
+  const p = await startFaultProxy({ target: reg.url, lifetimeMs: 120_000, maxRequests: 20_000, ...opts });
+  cleanups.push(() => p.stop());
+  return p;
+}
+
+async function mirrors(n: number): Promise<Distribution[]> {
+  const regs = await startDistributions(n);
+  cleanups.push(() => Promise.all(regs.map((r) => r.stop())).then(() => {}));
+  return regs;
+}
+
+/** Runs `kpromo cip --confirm` on a manifest from `src` to `dsts`; returns exit code and report. */
+async function promote(src: string, dsts: string[], retries = 8): Promise<{ code: number; err: string; report: { outcomes: Array<{ dstRegistry: string; srcImage: string; outcome: string }> } }> {
+  const manifest = join(dir, `m-${Math.random().toString(36).slice(2)}.yaml`);
+  await writeFile(manifest, JSON.stringify({
+    registries: [{ name: `${src}/staging`, src: true }, ...dsts.map((d) => ({ name: `${d}/prod` }))],
+    images: images.map((i) => ({ name: i.name, dmap: { [i.data.digest]: ['v1'] } })),
+  }));
+  const reportFile = join(dir, `r-${Math.random().toString(36).slice(2)}.json`);
+  let err = '';
+  const io: CliIO = { stdout: () => {}, stderr: (s) => void (err += s), isTTY: false, env: { HOME: dir, DOCKER_CONFIG: dir } };
+  const args = ['cip', '--manifest', manifest, '--confirm', '--sign=false', '--report-file', reportFile, '--registry-retries', String(retries)];
+  const code = await main(args, io);
+  return { code, err, report: JSON.parse(await readFile(reportFile, 'utf8')) };
+}
+
+function blobsOf(d: ImageData | IndexData): Array<{ digest: string }> {
+  return 'manifests' in d ? d.manifests.flatMap(blobsOf) : [d.config, ...d.layers];
+}
+
+/** The image is on `reg` under prod/<name>:v1 with every manifest and blob hashing to its digest. */
+async function assertPromoted(reg: Distribution, img: (typeof images)[number]): Promise<void> {
+  const m = await fetchManifest(reg, `prod/${img.name}`, 'v1');
+  assert.equal(m.status, 200, `${reg.host} prod/${img.name}:v1`);
+  assert.equal(sha256(m.body), img.data.digest);
+  for (const b of blobsOf(img.data)) assert.equal(sha256((await fetchBlob(reg, `prod/${img.name}`, b.digest)).body), b.digest);
+}
+
+describe('promotion under faults', () => {
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kpromo-faults-'));
+    [staging] = (await startDistributions(1)) as [Distribution];
+    cleanups.push(() => staging.stop());
+    for (let i = 0; i < 3; i++) images.push({ name: `app${i}`, data: await seedImage(staging, `staging/app${i}`, 'v1', { seed: `pf-${i}`, layers: 2, layerSize: 16_384 }) });
+    images.push({ name: 'multi', data: await seedIndex(staging, 'staging/multi', 'v1', { seed: 'pf-multi' }) });
+  });
+  after(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('converges with every digest correct under 429/503/resets/truncations', async () => {
+    const regs = await mirrors(3);
+    const rates = { throttle: 0.04, unavailable: 0.04, reset: 0.03, truncate: 0.05 };
+    const src = await fronted(staging, { seed: 5, rates });
+    const dsts = await Promise.all(regs.map((r, i) => fronted(r, { seed: 50 + i, rates })));
+    const run = await promote(src.host, dsts.map((d) => d.host));
+    assert.equal(run.code, 0, run.err);
+    for (const r of regs) for (const img of images) await assertPromoted(r, img);
+    const injected = [src, ...dsts].reduce((n, p) => n + Object.values(p.counters().faults).reduce((a, b) => a + (b ?? 0), 0), 0);
+    assert.ok(injected > 0, 'faults were injected');
+    // Every Retry-After was honoured by the requests that followed it on that host.
+    for (const p of [src, ...dsts]) {
+      for (const ann of p.announcements) {
+        const next = p.arrivals.find((a) => a.at > ann.at);
+        if (next) assert.ok(next.at >= ann.notBefore || next.at - ann.at < 50, 'only requests already in flight may arrive inside the window');
+      }
+    }
+  });
+
+  it('a corrupt source blob: its image is not written, the others are', async () => {
+    const regs = await mirrors(2);
+    const bad = images[1]!;
+    const badLayer = (bad.data as ImageData).layers[1]!.digest;
+    const src = await fronted(staging, { paths: [{ path: badLayer, fault: 'flip' }] });
+    const run = await promote(src.host, regs.map((r) => r.host));
+    assert.equal(run.code, 1, 'the run fails');
+    for (const r of regs) {
+      assert.equal((await fetchManifest(r, `prod/${bad.name}`, 'v1')).status, 404, 'no tag for the corrupt image');
+      assert.equal((await fetchManifest(r, `prod/${bad.name}`, bad.data.digest)).status, 404, 'no manifest either');
+      for (const img of images.filter((i) => i !== bad)) await assertPromoted(r, img);
+    }
+    const failed = run.report.outcomes.filter((o) => o.outcome === 'failed');
+    assert.ok(failed.length === 2 && failed.every((o) => o.srcImage === bad.name), JSON.stringify(failed));
+  });
+
+  it('a down mirror is reported while the others complete', async () => {
+    const regs = await mirrors(3);
+    const proxies = await Promise.all(regs.map((r, i) => fronted(r, { down: i === 1 })));
+    const run = await promote(staging.host, proxies.map((p) => p.host), 2);
+    assert.equal(run.code, 1);
+    for (const i of [0, 2]) for (const img of images) await assertPromoted(regs[i]!, img);
+    const failed = run.report.outcomes.filter((o) => o.outcome === 'failed');
+    assert.equal(failed.length, images.length);
+    assert.ok(failed.every((o) => o.dstRegistry.startsWith(proxies[1]!.host)), 'the failures name the down mirror');
+    assert.match(run.err, new RegExp(proxies[1]!.host.replace(/\./g, '\\.')));
+  });
+});
