@@ -39,28 +39,53 @@ export const nullLogger: Logger = {
   },
 };
 
-/** A logger that records lines in memory, for tests. Children share the record list. */
-export class MemoryLogger implements Logger {
+/**
+ * The shared mechanics of a logger: level filtering, bindings, children. A subclass only says
+ * how to emit one record (text line, JSON line, in-memory list).
+ */
+export abstract class RecordLogger implements Logger {
   constructor(
-    readonly records: LogRecord[] = [],
-    private readonly bindings: LogFields = {},
+    protected readonly level: LogLevel = 'debug',
+    protected readonly bindings: LogFields = {},
   ) {}
-  private push(level: LogLevel, msg: string, fields?: LogFields): void {
-    this.records.push({ level, msg, fields: { ...this.bindings, ...fields } });
-  }
+  /** Emits one record that passed the level filter; fields already include the bindings. */
+  protected abstract emit(record: LogRecord): void;
+  /** A logger of the same kind with more bindings. */
+  protected abstract withBindings(bindings: LogFields): Logger;
+
   debug(msg: string, fields?: LogFields): void {
-    this.push('debug', msg, fields);
+    this.log('debug', msg, fields);
   }
   info(msg: string, fields?: LogFields): void {
-    this.push('info', msg, fields);
+    this.log('info', msg, fields);
   }
   warn(msg: string, fields?: LogFields): void {
-    this.push('warn', msg, fields);
+    this.log('warn', msg, fields);
   }
   error(msg: string, fields?: LogFields): void {
-    this.push('error', msg, fields);
+    this.log('error', msg, fields);
   }
   child(bindings: LogFields): Logger {
-    return new MemoryLogger(this.records, { ...this.bindings, ...bindings });
+    return this.withBindings({ ...this.bindings, ...bindings });
+  }
+  private log(level: LogLevel, msg: string, fields?: LogFields): void {
+    if (LOG_LEVELS[level] < LOG_LEVELS[this.level]) return;
+    this.emit({ level, msg, fields: { ...this.bindings, ...fields } });
+  }
+}
+
+/** A logger that records lines in memory, for tests. Children share the record list. */
+export class MemoryLogger extends RecordLogger {
+  constructor(
+    readonly records: LogRecord[] = [],
+    bindings: LogFields = {},
+  ) {
+    super('debug', bindings);
+  }
+  protected emit(record: LogRecord): void {
+    this.records.push(record);
+  }
+  protected withBindings(bindings: LogFields): Logger {
+    return new MemoryLogger(this.records, bindings);
   }
 }

@@ -2,37 +2,24 @@
  * `--log-format json`: one JSON object per line on stderr (`{"time","level","msg",…fields}`),
  * for log collectors. Same filtering as the text logger; errors become their message.
  */
-import { LOG_LEVELS, type LogFields, type LogLevel, type Logger } from '../log.js';
+import { RecordLogger, type LogFields, type LogLevel, type LogRecord, type Logger } from '../log.js';
 
 /** A logger writing JSON lines to `write` (normally stderr). */
-export class JsonLogger implements Logger {
+export class JsonLogger extends RecordLogger {
   constructor(
     private readonly write: (s: string) => void,
-    private readonly level: LogLevel = 'info',
-    private readonly bindings: LogFields = {},
+    level: LogLevel = 'info',
+    bindings: LogFields = {},
     private readonly now: () => Date = () => new Date(),
-  ) {}
-
-  debug(msg: string, fields?: LogFields): void {
-    this.log('debug', msg, fields);
+  ) {
+    super(level, bindings);
   }
-  info(msg: string, fields?: LogFields): void {
-    this.log('info', msg, fields);
+  protected withBindings(bindings: LogFields): Logger {
+    return new JsonLogger(this.write, this.level, bindings, this.now);
   }
-  warn(msg: string, fields?: LogFields): void {
-    this.log('warn', msg, fields);
-  }
-  error(msg: string, fields?: LogFields): void {
-    this.log('error', msg, fields);
-  }
-  child(bindings: LogFields): Logger {
-    return new JsonLogger(this.write, this.level, { ...this.bindings, ...bindings }, this.now);
-  }
-
-  private log(level: LogLevel, msg: string, fields?: LogFields): void {
-    if (LOG_LEVELS[level] < LOG_LEVELS[this.level]) return;
+  protected emit({ level, msg, fields }: LogRecord): void {
     // fields first, so they can never overwrite time/level/msg
-    const record = { ...this.bindings, ...fields, time: this.now().toISOString(), level, msg };
+    const record = { ...fields, time: this.now().toISOString(), level, msg };
     this.write(JSON.stringify(record, replacer) + '\n');
   }
 }

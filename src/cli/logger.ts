@@ -3,7 +3,7 @@
  * `--log-level`. stdout stays free for command output (summaries, snapshots).
  */
 import { InputError } from '../errors.js';
-import { LOG_LEVELS, type LogFields, type LogLevel, type Logger } from '../log.js';
+import { LOG_LEVELS, RecordLogger, type LogFields, type LogLevel, type LogRecord, type Logger } from '../log.js';
 
 /** Parses a `--log-level` value (upstream uses logrus names; `warning` and `fatal`/`panic` map to ours). */
 export function parseLogLevel(s: string): LogLevel {
@@ -16,33 +16,19 @@ export function parseLogLevel(s: string): LogLevel {
 }
 
 /** A text logger writing to `write` (normally stderr). */
-export class TextLogger implements Logger {
+export class TextLogger extends RecordLogger {
   constructor(
     private readonly write: (s: string) => void,
-    private readonly level: LogLevel = 'info',
-    private readonly bindings: LogFields = {},
-  ) {}
-
-  debug(msg: string, fields?: LogFields): void {
-    this.log('debug', msg, fields);
+    level: LogLevel = 'info',
+    bindings: LogFields = {},
+  ) {
+    super(level, bindings);
   }
-  info(msg: string, fields?: LogFields): void {
-    this.log('info', msg, fields);
+  protected withBindings(bindings: LogFields): Logger {
+    return new TextLogger(this.write, this.level, bindings);
   }
-  warn(msg: string, fields?: LogFields): void {
-    this.log('warn', msg, fields);
-  }
-  error(msg: string, fields?: LogFields): void {
-    this.log('error', msg, fields);
-  }
-  child(bindings: LogFields): Logger {
-    return new TextLogger(this.write, this.level, { ...this.bindings, ...bindings });
-  }
-
-  private log(level: LogLevel, msg: string, fields?: LogFields): void {
-    if (LOG_LEVELS[level] < LOG_LEVELS[this.level]) return;
-    const all = { ...this.bindings, ...fields };
-    const kv = Object.entries(all)
+  protected emit({ level, msg, fields }: LogRecord): void {
+    const kv = Object.entries(fields)
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${formatValue(v)}`);
     this.write(`${level.padEnd(5)} ${[msg, ...kv].join(' ')}\n`);
