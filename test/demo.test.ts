@@ -24,6 +24,13 @@ test('the demo promotes every sample image to every mirror, and the second run w
     assert.deepEqual(m.tags, expectedTags, `tags on ${m.registry}`);
     assert.deepEqual([...m.untagged].sort(), children, `index children on ${m.registry}`);
   }
+  // Canonical placement: every promoted digest (each image, the index and its children) is signed
+  // once, on the first mirror only; one promotion attestation per promoted (manifest) digest.
+  const signedDigests = samples.length + index.manifest.children.length;
+  const [first, ...rest] = r.mirrors;
+  assert.equal(first!.signatures.length, signedDigests, `signatures on ${first!.registry}`);
+  assert.equal(first!.attestations, samples.length, `attestations on ${first!.registry}`);
+  for (const m of rest) assert.deepEqual([m.signatures.length, m.attestations], [0, 0], `no signatures on ${m.registry}`);
   assert.equal(r.secondRunWrites, 0, 'the second run must not write to any mirror');
   assert.match(io.out, /where everything went/);
 });

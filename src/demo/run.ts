@@ -1,12 +1,17 @@
 /**
  * `npm run demo` / `kpromo demo`: promotes sample images from an in-process staging registry to
  * three in-process mirrors with the real CLI (`kpromo cip --thin-manifest-dir … --confirm`), runs
- * it again to show there is nothing left to do, and prints what each mirror now holds.
+ * it again to show there is nothing left to do, and prints what each mirror now holds. It signs
+ * with an ephemeral key (key-based, no Rekor) so the whole pipeline runs, sign and attest included.
  */
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { main, type CliIO } from '../cli/main.js';
 import type { Digest } from '../image/ref.js';
 import { createHttpRegistryClient } from '../registry/http/client.js';
 import type { RegistryServer } from '../registry/server/server.js';
+import { BUNDLE_MEDIA_TYPE } from '../signing/referrers.js';
 import { readRegistrySnapshot } from '../snapshot/read.js';
 import { sortInventory } from '../snapshot/inventory.js';
 import { createDemoWorld, expectedTags, MIRROR_PATH, STAGING_PATH } from './setup.js';
@@ -17,6 +22,10 @@ export interface MirrorContent {
   tags: { name: string; tag: string; digest: Digest }[];
   /** Digests present without a tag (an index's children), as `name@digest`. */
   untagged: string[];
+  /** cosign signature images (`name:sha256-<hex>.sig`). */
+  signatures: string[];
+  /** Promotion attestations attached as referrers, counted over the mirror's image digests. */
+  attestations: number;
 }
 
 /** The outcome of a demo run, for the caller (and the test) to check. */
@@ -30,8 +39,18 @@ export interface DemoResult {
   expected: { name: string; tag: string; digest: Digest }[];
 }
 
-/** Extra `kpromo cip` flags the demo passes (signing needs an identity the demo does not have). */
-export const DEMO_CIP_FLAGS = ['--sign=false'];
+/** A cosign `.sig` tag (`sha256-<hex>.sig`). */
+const SIG_TAG = /^sha256-[0-9a-f]{64}\.sig$/;
+
+/** Writes an ephemeral ECDSA P-256 key pair (PKCS#8 / SPKI PEM) for the demo's signatures. */
+async function writeDemoKeys(dir: string): Promise<{ key: string; pub: string }> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const key = join(dir, 'demo-signing-key.pem');
+  const pub = join(dir, 'demo-signing-key.pub');
+  await writeFile(key, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  await writeFile(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+  return { key, pub };
+}
 
 /** Runs the demo, narrating on `io.stdout`; kpromo's own output goes to `io` too. */
 export async function runDemo(io: CliIO): Promise<DemoResult> {
@@ -45,7 +64,9 @@ export async function runDemo(io: CliIO): Promise<DemoResult> {
     say('seeded in staging:');
     for (const i of world.images) say(`  ${i.name}:${i.tags.join(',')}  ${i.kind}  ${i.manifest.digest.slice(0, 19)}…`);
     say(`thin manifests written under ${world.dir}`);
-    const argv = ['cip', '--thin-manifest-dir', world.dir, '--confirm', ...DEMO_CIP_FLAGS];
+    const keys = await writeDemoKeys(world.dir);
+    say(`ephemeral signing key ${keys.key} (public key ${keys.pub})`);
+    const argv = ['cip', '--thin-manifest-dir', world.dir, '--confirm', '--signing-key', keys.key];
 
     say(`\n$ kpromo ${argv.join(' ')}`);
     const firstExit = await main(argv, io);
@@ -60,7 +81,9 @@ export async function runDemo(io: CliIO): Promise<DemoResult> {
       say(`  ${m.registry}`);
       for (const t of m.tags) say(`    ${t.name}:${t.tag} -> ${t.digest}`);
       for (const u of m.untagged) say(`    ${u} (untagged: a platform image of an index)`);
+      say(`    signatures: ${m.signatures.length} cosign .sig images; attestations: ${m.attestations} promotion bundles (referrers)`);
     }
+    say('(signatures and attestations live on the first mirror only: --signature-placement canonical, the default)');
     say(`\nsecond run: ${secondRunWrites} write requests to the mirrors`);
     const expected = expectedTags(world.images);
     return { staging, firstExit, secondExit, secondRunWrites, mirrors, expected };
@@ -91,9 +114,17 @@ async function readMirrors(servers: readonly RegistryServer[]): Promise<MirrorCo
       const registry = `${s.host}/${MIRROR_PATH}`;
       const { inventory } = await readRegistrySnapshot({ client, registry });
       const sorted = sortInventory(inventory);
-      const tags = sorted.flatMap((img) => img.digests.flatMap((d) => d.tags.map((tag) => ({ name: img.name, tag: String(tag), digest: d.digest }))));
+      const all = sorted.flatMap((img) => img.digests.flatMap((d) => d.tags.map((tag) => ({ name: img.name, tag: String(tag), digest: d.digest }))));
+      const tags = all.filter((t) => !SIG_TAG.test(t.tag));
+      const signatures = all.filter((t) => SIG_TAG.test(t.tag)).map((t) => `${t.name}:${t.tag}`);
       const untagged = sorted.flatMap((img) => img.digests.filter((d) => d.tags.length === 0).map((d) => `${img.name}@${d.digest}`));
-      out.push({ registry, tags, untagged });
+      const images = sorted.flatMap((img) => img.digests.filter((d) => !d.tags.some((t) => SIG_TAG.test(String(t)))).map((d) => ({ name: img.name, digest: d.digest })));
+      let attestations = 0;
+      for (const i of images) {
+        const refs = await client.listReferrers({ host: s.host, repository: `${MIRROR_PATH}/${i.name}` }, i.digest);
+        attestations += refs.filter((r) => r.artifactType === BUNDLE_MEDIA_TYPE).length;
+      }
+      out.push({ registry, tags, untagged, signatures, attestations });
     }
     return out;
   } finally {
