@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { createHttpTransport, type HttpTransportOptions } from '../net/http-transport.js';
 import { createNetwork, type Network } from '../net/policy.js';
 import { createHttpRegistryClient } from '../registry/http/client.js';
+import { dockerCredentials } from '../registry/http/credentials.js';
 import type { RegistryClient } from '../registry/types.js';
 import type { NetworkSettings } from './network-options.js';
 
@@ -19,14 +20,18 @@ export interface NetworkedClient {
 /** Builds the registry client of a run with the network policy from the flags. */
 export function createNetworkedClient(
   settings: NetworkSettings = {},
-  opts: { logger?: Logger; transport?: HttpTransportOptions; insecureRegistries?: string[] } = {},
+  opts: { logger?: Logger; env?: NodeJS.ProcessEnv; transport?: HttpTransportOptions; insecureRegistries?: string[] } = {},
 ): NetworkedClient {
-  const network = createNetwork({ ...settings, base: createHttpTransport(opts.transport) });
+  const { insecureRegistries = [], caFile, ...policy } = settings;
+  const base = createHttpTransport({ ...opts.transport, ...(caFile ? { caFile } : {}) });
+  const network = createNetwork({ ...policy, base });
   const client = createHttpRegistryClient({
     transport: network.transport,
     retry: network.retry,
     logger: opts.logger,
-    insecureRegistries: opts.insecureRegistries,
+    // docker config.json / credential helpers / REGISTRY_AUTH_FILE, read from the run's environment
+    credentials: dockerCredentials({ env: opts.env ?? process.env }),
+    insecureRegistries: [...(opts.insecureRegistries ?? []), ...insecureRegistries],
   });
   return { client, network };
 }

@@ -26,3 +26,11 @@ test('bad values are reported, every one', () => {
 test('a low in-flight ceiling also caps the starting value', () => {
   assert.deepEqual(read({ registryMaxInFlight: 4 }).opts.concurrency, { max: 4, initial: 4 });
 });
+
+test('--insecure-registry (repeatable) and --ca-file reach the access settings', () => {
+  const { opts, problems } = read({ insecureRegistry: ['reg.internal:5000', 'other.local,third.local'], caFile: '/etc/ca.pem' });
+  assert.deepEqual(problems, []);
+  assert.deepEqual(opts.insecureRegistries, ['reg.internal:5000', 'other.local', 'third.local']);
+  assert.equal(opts.caFile, '/etc/ca.pem');
+  assert.equal(read({}).opts.insecureRegistries, undefined);
+});

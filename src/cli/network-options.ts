@@ -21,10 +21,24 @@ export const NETWORK_FLAGS: FlagSpec[] = [
     description: 'ceiling of the adaptive number of requests in flight per host',
   },
   { name: 'registry-retries', kind: 'int', default: DEFAULT_RETRY_POLICY.maxAttempts - 1, description: 'retries of a transient failure (429, 5xx, reset, timeout)' },
+  {
+    name: 'insecure-registry',
+    kind: 'list',
+    description: 'allow plain HTTP to this registry host (repeatable); loopback hosts always use HTTP, as docker does',
+  },
+  { name: 'ca-file', kind: 'string', description: 'PEM file of extra certificate authorities trusted for registries (beside the system CAs)' },
 ];
 
-/** The network settings of a run: createNetwork's options without the base transport. */
-export type NetworkSettings = Omit<NetworkOptions, 'base' | 'clock' | 'random'>;
+/** How registries are reached: transport rules beside the policy. */
+export interface RegistryAccess {
+  /** Hosts allowed over plain HTTP (`--insecure-registry`). */
+  insecureRegistries?: string[];
+  /** Extra CAs (`--ca-file`). */
+  caFile?: string;
+}
+
+/** The network settings of a run: createNetwork's options without the base transport, and access rules. */
+export type NetworkSettings = Omit<NetworkOptions, 'base' | 'clock' | 'random'> & RegistryAccess;
 
 /** Reads the network flags; problems go to the reader. */
 export function readNetworkOptions(f: FlagReader): NetworkSettings {
@@ -44,5 +58,9 @@ export function readNetworkOptions(f: FlagReader): NetworkSettings {
   const max = f.int('registry-max-in-flight', 1, 1_024);
   out.concurrency = { max, initial: Math.min(DEFAULT_CONCURRENCY.initial, max) };
   out.retry = { maxAttempts: f.int('registry-retries', 0, 100) + 1 };
+  const insecure = f.list('insecure-registry').map((h) => h.trim()).filter(Boolean);
+  if (insecure.length) out.insecureRegistries = insecure;
+  const caFile = f.str('ca-file');
+  if (caFile) out.caFile = caFile;
   return out;
 }

@@ -4,16 +4,13 @@
  * dry run and the outcomes after a promotion, writes the report, and turns a partly failed run
  * into exit 1 (after the report is written).
  */
-import { createHttpTransport } from '../../net/http-transport.js';
-import { createNetwork } from '../../net/policy.js';
 import { buildTrustConfig } from '../../pipeline/phases/trust-config.js';
 import { runPromotion as promote } from '../../pipeline/promoter.js';
 import type { PromotionDeps } from '../../pipeline/state.js';
 import { formatOutcomes, formatPlan } from '../../plan/format.js';
-import { createHttpRegistryClient } from '../../registry/http/client.js';
-import { dockerCredentials } from '../../registry/http/credentials.js';
 import { writeReport } from '../../report/report.js';
 import type { CipOptions } from '../cip-options.js';
+import { createNetworkedClient } from '../network-client.js';
 import { ExitCode } from '../main.js';
 import { formatSummary, ProgressRenderer } from '../progress.js';
 import type { CipContext } from './cip-context.js';
@@ -29,10 +26,8 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
   // identity (and without --sign=false) fails here with exit 2, before any registry is touched.
   const trust = opts.run.parseOnly ? undefined : await buildTrustConfig(opts, io.env, logger);
   // Per-host budgets, AIMD and retries from the network flags (--registry-qps etc.).
-  const net = createNetwork({ ...opts.network, base: createHttpTransport() });
-  const registry =
-    overrides.registry ??
-    createHttpRegistryClient({ transport: net.transport, retry: net.retry, credentials: dockerCredentials({ env: io.env }), logger });
+  const { client, network: net } = createNetworkedClient(opts.network, { logger, env: io.env });
+  const registry = overrides.registry ?? client;
   // a status line per phase on a terminal, nothing otherwise
   const progress = new ProgressRenderer({ write: io.stderr, isTTY: io.isTTY });
   const abort = new AbortController();
@@ -61,7 +56,7 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
   } finally {
     progress.finish(); // ends a status line left open by a failed phase
     process.off('SIGINT', onSignal);
-    if (!overrides.registry) await registry.close();
+    await client.close();
     await net.close();
   }
 }

@@ -5,13 +5,10 @@
  */
 import { formatProblem } from '../../errors.js';
 import { loadManifests } from '../../manifest/load.js';
-import { createHttpTransport } from '../../net/http-transport.js';
-import { createNetwork } from '../../net/policy.js';
-import { createHttpRegistryClient } from '../../registry/http/client.js';
-import { dockerCredentials } from '../../registry/http/credentials.js';
 import type { RegistryClient } from '../../registry/types.js';
 import { takeSnapshot } from '../../snapshot/snapshot.js';
 import type { CipOptions } from '../cip-options.js';
+import { createNetworkedClient } from '../network-client.js';
 import { ExitCode } from '../main.js';
 import { ProgressRenderer } from '../progress.js';
 import type { CipContext } from './cip-context.js';
@@ -21,10 +18,8 @@ export async function runSnapshot(opts: CipOptions, ctx: CipContext, client?: Re
   const { io, logger } = ctx;
   // the same network policy (per-host budgets, retries) as a promotion: a snapshot of a big
   // registry is thousands of reads
-  const net = client ? undefined : createNetwork({ ...opts.network, base: createHttpTransport() });
-  const own =
-    client ??
-    createHttpRegistryClient({ transport: net!.transport, retry: net!.retry, credentials: dockerCredentials({ env: io.env }), logger });
+  const net = client ? undefined : createNetworkedClient(opts.network, { logger, env: io.env });
+  const own = client ?? net!.client;
   const progress = new ProgressRenderer({ write: io.stderr, isTTY: io.isTTY });
   try {
     const text = await takeSnapshot(
@@ -53,6 +48,6 @@ export async function runSnapshot(opts: CipOptions, ctx: CipContext, client?: Re
   } finally {
     progress.finish();
     if (!client) await own.close();
-    await net?.close();
+    await net?.network.close();
   }
 }

@@ -10,13 +10,13 @@ import { repoOf, splitRegistry, type Digest } from '../../image/ref.js';
 import { isDigest } from '../../image/ref.js';
 import { buildVerifier } from '../../pipeline/phases/trust-config.js';
 import { planOffline } from '../../plan/offline.js';
-import { createHttpRegistryClient } from '../../registry/http/client.js';
-import { dockerCredentials } from '../../registry/http/credentials.js';
 import type { RegistryClient } from '../../registry/types.js';
 import { sigcheck, withIndexChildren, type SigcheckResult, type SigcheckTarget } from '../../signing/sigcheck.js';
 import { DEFAULT_OIDC_ISSUER, DEFAULT_SIGNER_ACCOUNT } from '../cip-options.js';
 import { addFlags, attributeName, FlagReader, type FlagSpec } from '../flags.js';
 import { createCliLogger } from '../log-setup.js';
+import { createNetworkedClient } from '../network-client.js';
+import { NETWORK_FLAGS, readNetworkOptions } from '../network-options.js';
 import { ExitCode, type CliIO } from '../main.js';
 import type { SetExit } from './index.js';
 
@@ -31,6 +31,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'verification-key', kind: 'string', description: 'verify with this PEM public key instead of certificate identities' },
   { name: 'trusted-root', kind: 'string', description: 'sigstore TrustedRoot JSON for keyless verification' },
   { name: 'max-signature-ops', kind: 'int', default: 10, description: 'checks in flight at once' },
+  ...NETWORK_FLAGS,
 ];
 
 /** Registers `kpromo sigcheck`. */
@@ -42,7 +43,8 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
   addFlags(cmd, FLAGS);
   cmd.action(async (refs: string[], _opts: unknown, command: Command) => {
     const f = new FlagReader(command.opts(), (flag) => command.getOptionValueSource(attributeName(flag)) === 'cli');
-    const logger = createCliLogger({ level: 'info', format: String(command.optsWithGlobals().logFormat ?? 'text'), write: io.stderr });
+    const globals = command.optsWithGlobals();
+    const logger = createCliLogger({ level: String(globals.logLevel ?? 'info'), format: String(globals.logFormat ?? 'text'), write: io.stderr });
     const verification: Record<string, string | undefined> = {};
     for (const [flag, key] of [['certificate-identity', 'identity'], ['certificate-oidc-issuer', 'oidcIssuer']] as const) {
       const re = f.str(`${flag}-regexp`);
@@ -55,9 +57,11 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
     const concurrency = f.int('max-signature-ops', 1, 1000);
     if (refs.length === 0 && !manifest && !thin) f.fail('give image references, --manifest FILE or --thin-manifest-dir DIR');
     const targets = refs.map((r) => parseRef(r, f.problems));
+    const network = readNetworkOptions(f);
     if (f.problems.length) throw new InputError(f.problems);
     const verifier = await buildVerifier(verification, { verificationKey: f.str('verification-key'), trustedRoot: f.str('trusted-root') });
-    const client = createHttpRegistryClient({ credentials: dockerCredentials({ env: io.env }), logger });
+    // the same network policy (per-host budgets, retries) and credentials as a promotion
+    const { client, network: net } = createNetworkedClient(network, { logger, env: io.env });
     try {
       const all = [...(await resolveRefs(client, targets)), ...(manifest || thin ? await manifestTargets({ manifest, thinManifestDir: thin }) : [])];
       const expanded = await withIndexChildren(client, all);
@@ -66,6 +70,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
       return setExit(results.some((r) => !['signed', 'fixed', 'absent'].includes(r.status)) ? ExitCode.failed : ExitCode.ok);
     } finally {
       await client.close();
+      await net.close();
     }
   });
 }
