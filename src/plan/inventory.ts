@@ -1,8 +1,11 @@
 /**
  * The inventory: what the plan needs to know about the repositories the edges touch, read with
- * as few requests as possible. Destinations: one tag list per repository, a HEAD per tag the
- * edges name that exists, and a HEAD by digest only when the tags did not already answer.
- * A tagged edge into a repository with no tags skips that HEAD: it is copied in full (idempotent).
+ * as few requests as possible. Destinations, per repository, the cheaper of two reads: a HEAD per
+ * tag the edges name (a 404 is an absent tag; costs T) when it names at most HEAD_ONLY_MAX_TAGS,
+ * else one tag list and a HEAD per listed one (costs 1 + present). Either way tag moves are
+ * detected exactly (the HEAD gives the tag's digest). A HEAD by digest only when the tags did
+ * not already answer; a tagged edge into a repository with no known tags skips it: it is copied
+ * in full (idempotent; the copy probes blobs by mounting, so present ones cost one request).
  * Sources: one GET per digest still to promote (its bytes are reused by the copy, so the
  * source manifest is read once for the whole run; a 404 means "lost").
  */
@@ -16,8 +19,10 @@ import type { Edge } from './edge.js';
 
 /** What the plan learnt about one repository. */
 export interface RepoState {
-  /** Tags listed (tags/list). A missing repository has none. */
+  /** Tags known present: the whole tags/list when `listed`, else the named tags a HEAD found. */
   tags: ReadonlySet<string>;
+  /** Whether `tags` is the repository's complete tag list (absent or false: read by HEADs only). */
+  listed?: boolean;
   /** Digests of the tags the edges name, resolved by HEAD. */
   tagDigests: ReadonlyMap<string, Digest>;
   /** Whether a manifest digest is present (asked only when the tags did not say). */
@@ -48,12 +53,20 @@ export interface InventoryOptions {
   logger: Logger;
 }
 
+/**
+ * Repositories naming at most this many tags are read by HEADs alone. HEAD-only costs T, the list
+ * 1 + (present tags): equal on a rerun at T - 1 present, so HEADs win every rerun (the common
+ * case) and lose at most T - 1 = 1 per repository on a cold run.
+ */
+export const HEAD_ONLY_MAX_TAGS = 2;
+
 /** Default read concurrency (upstream ReadRegistries uses 20). */
 export const DEFAULT_READ_CONCURRENCY = 20;
 
 interface MutableRepo {
   ref: RepoRef;
   tags: Set<string>;
+  listed: boolean;
   tagDigests: Map<string, Digest>;
   manifests: Map<Digest, boolean>;
   error?: string;
@@ -77,7 +90,7 @@ export async function readInventory(
   const repo = (ref: RepoRef): MutableRepo => {
     const k = repoKey(ref);
     let r = repos.get(k);
-    if (!r) repos.set(k, (r = { ref, tags: new Set(), tagDigests: new Map(), manifests: new Map() }));
+    if (!r) repos.set(k, (r = { ref, tags: new Set(), listed: false, tagDigests: new Map(), manifests: new Map() }));
     return r;
   };
   const fail = (r: MutableRepo, what: string, err: unknown): void => {
@@ -85,40 +98,40 @@ export async function readInventory(
     opts.logger.warn(`cannot read ${repoKey(r.ref)}`, { error: errorMessage(err) });
   };
 
-  // 1. One tag list per destination repository.
-  const dsts = [...new Map(edges.map((e) => [repoKey(dstRepo(e)), repo(dstRepo(e))])).values()];
-  await Promise.all(
-    dsts.map((r) =>
-      limit(async () => {
-        try {
-          for (const t of await client.listTags(r.ref, { ...call, side: 'destination' })) r.tags.add(t);
-        } catch (err) {
-          fail(r, 'listing tags', err);
-        }
-      }),
-    ),
-  );
-
-  // 2. Resolve the tags the edges name that exist.
-  const tagReads = new Map<string, { r: MutableRepo; tag: string }>();
+  // 1. The tags each destination repository must resolve; a tag list only where it is cheaper.
+  const named = new Map<MutableRepo, Set<string>>();
   for (const e of edges) {
     const r = repo(dstRepo(e));
-    if (!r.error && e.tag !== null && r.tags.has(e.tag)) tagReads.set(`${repoKey(r.ref)}:${e.tag}`, { r, tag: e.tag });
+    if (!named.has(r)) named.set(r, new Set());
+    if (e.tag !== null) named.get(r)!.add(e.tag);
   }
+  // 2. Per repository at once: list first when listing, then HEAD the named tags (those listed).
+  const resolve = async (r: MutableRepo, tag: string): Promise<void> => {
+    try {
+      const info = await client.headManifest(r.ref, tag, { ...call, side: 'destination' });
+      if (info) {
+        r.tags.add(tag);
+        r.tagDigests.set(tag, info.digest);
+        r.manifests.set(info.digest, true);
+      }
+    } catch (err) {
+      fail(r, `resolving tag ${tag}`, err);
+    }
+  };
   await Promise.all(
-    [...tagReads.values()].map(({ r, tag }) =>
-      limit(async () => {
+    [...named].map(async ([r, tags]) => {
+      if (tags.size > HEAD_ONLY_MAX_TAGS) {
         try {
-          const info = await client.headManifest(r.ref, tag, { ...call, side: 'destination' });
-          if (info) {
-            r.tagDigests.set(tag, info.digest);
-            r.manifests.set(info.digest, true);
-          }
+          const listed = await limit(() => client.listTags(r.ref, { ...call, side: 'destination' }));
+          for (const t of listed) r.tags.add(t);
+          r.listed = true;
         } catch (err) {
-          fail(r, `resolving tag ${tag}`, err);
+          return fail(r, 'listing tags', err);
         }
-      }),
-    ),
+      }
+      const reads = [...tags].filter((t) => !r.listed || r.tags.has(t));
+      await Promise.all(reads.map((t) => limit(() => resolve(r, t))));
+    }),
   );
 
   // 3. For edges not settled by the tags: is the digest already at the destination?
@@ -129,8 +142,8 @@ export async function readInventory(
   const dstHeads = new Map<string, { r: MutableRepo; d: Digest }>();
   for (const e of unsettled) {
     const d = repo(dstRepo(e));
-    // A repository without tags is new (or holds only tagless images): a tagged edge there is
-    // copied in full without asking; only tagless edges need the HEAD to be found present.
+    // A repository without known tags is new (or holds only tagless images): a tagged edge there
+    // is copied in full without asking; only tagless edges need the HEAD to be found present.
     if (e.tag !== null && d.tags.size === 0) continue;
     if (!d.manifests.has(e.digest)) dstHeads.set(`${repoKey(d.ref)}@${e.digest}`, { r: d, d: e.digest });
   }
@@ -175,6 +188,7 @@ export async function readInventory(
 
 const freeze = (r: MutableRepo): RepoState => ({
   tags: r.tags,
+  listed: r.listed,
   tagDigests: r.tagDigests,
   manifests: r.manifests,
   ...(r.error ? { error: r.error } : {}),

@@ -1,13 +1,18 @@
 /**
  * Copies blobs to destination repositories with the fewest requests: skip what is known present,
- * HEAD only where the repository may already hold it, mount from another repository of the same
- * host, and otherwise read the source once and stream it to one repository per host at a time.
+ * mount from a repository of the same host known to hold it, and otherwise read the source once
+ * and stream it to one repository per host, the others of that host mounting from it afterwards.
+ * That one upload opens with a speculative mount from the repository most likely to hold the
+ * blob (its `hint`): Distribution answers 201 (present: done, no bytes sent) or 202 with the
+ * upload session the upload then uses, so the guess costs nothing; a refused mount (401/403/404)
+ * falls back to a plain upload. This replaces a HEAD probe (HEAD + POST + PUT when absent).
  */
 import type { Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import { errorMessage } from '../errors.js';
 import { repoKey, type RepoRef } from '../image/ref.js';
 import type { Logger } from '../log.js';
+import { RegistryError } from '../registry/errors.js';
 import type { RegistryClient, UploadSession } from '../registry/types.js';
 import { fanOut } from './fanout.js';
 import type { BlobRef } from './graph.js';
@@ -18,8 +23,11 @@ export interface BlobJob {
   blob: BlobRef;
   source: RepoRef;
   targets: RepoRef[];
-  /** Repositories (repoKey) that may already hold the blob: HEAD before writing. */
-  probe: ReadonlySet<string>;
+  /**
+   * Per target (repoKey), a repository of the same host that may hold the blob (the target
+   * itself when it may already have it): the upload first tries to mount from it.
+   */
+  hints: ReadonlyMap<string, string>;
 }
 
 /** Failures, keyed by `blobFailureKey(repo, digest)`. */
@@ -42,7 +50,7 @@ interface Ctx {
   logger: Logger;
 }
 
-type Upload = { repo: RepoRef; session?: UploadSession };
+type Upload = { repo: RepoRef; session?: UploadSession; hint?: string };
 
 /** Copies every job's blob; failures are recorded per (repository, blob), never thrown. */
 export async function copyBlobs(
@@ -59,42 +67,33 @@ export async function copyBlobs(
 
 async function copyBlob(ctx: Ctx, job: BlobJob): Promise<void> {
   const { digest } = job.blob;
-  const call = { signal: ctx.signal, side: 'destination' as const };
   const fail = (repo: RepoRef, err: unknown): void => {
     ctx.failures.set(blobFailureKey(repo, digest), `blob ${digest}: ${errorMessage(err)}`);
   };
-  const pending: RepoRef[] = [];
-  await Promise.all(
-    job.targets.map(async (repo) => {
-      if (ctx.known.has(repo, digest)) return;
-      if (!job.probe.has(repoKey(repo))) return void pending.push(repo);
-      try {
-        const found = await ctx.known.guard(repo.host, () => ctx.client.headBlob(repo, digest, call));
-        if (found) ctx.known.add(repo, digest);
-        else pending.push(repo);
-      } catch (err) {
-        fail(repo, err);
-      }
-    }),
-  );
+  const pending = job.targets.filter((repo) => !ctx.known.has(repo, digest));
+  const hint = (r: RepoRef): string | undefined => job.hints.get(repoKey(r));
   // Per host: mount where a repository already holds it; else one repository takes the upload
   // and the others of that host mount from it afterwards.
   const first: Upload[] = [];
   const later: RepoRef[] = [];
   const byHost = new Map<string, RepoRef[]>();
   for (const r of pending) byHost.set(r.host, [...(byHost.get(r.host) ?? []), r]);
+  // The uploader of a host is a repository with a hint, so its speculative mount may save the upload.
+  for (const repos of byHost.values()) repos.sort((a, b) => Number(hint(b) !== undefined) - Number(hint(a) !== undefined));
   await Promise.all(
     [...byHost].map(async ([host, repos]) => {
       const from = ctx.known.mountSource(host, digest);
       if (from === undefined) {
-        first.push({ repo: repos[0]! });
+        const h = hint(repos[0]!);
+        first.push({ repo: repos[0]!, ...(h !== undefined ? { hint: h } : {}) });
         later.push(...repos.slice(1));
         return;
       }
       await Promise.all(repos.map(async (repo) => first.push(...(await mount(ctx, job, repo, from, fail)))));
     }),
   );
-  await upload(ctx, job, first, fail);
+  const firstUploads = (await Promise.all(first.map((u) => (u.hint !== undefined ? speculate(ctx, job, u, fail) : [u])))).flat();
+  await upload(ctx, job, firstUploads, fail);
   const retry: Upload[] = [];
   await Promise.all(
     later.map(async (repo) => {
@@ -125,6 +124,28 @@ async function mount(
     fail(repo, err);
   }
   return [];
+}
+
+/** Whether a mount was refused outright (no access to the from-repository, or no mount support). */
+function refused(err: unknown): boolean {
+  return err instanceof RegistryError && err.status !== undefined && [400, 401, 403, 404, 405].includes(err.status);
+}
+
+/** Mounts from the upload's hint: [] when mounted, else the upload (in the 202's session, or plain when refused). */
+async function speculate(ctx: Ctx, job: BlobJob, u: Upload, fail: (r: RepoRef, e: unknown) => void): Promise<Upload[]> {
+  const { digest } = job.blob;
+  try {
+    const r = await ctx.known.guard(u.repo.host, () =>
+      ctx.client.mountBlob(u.repo, digest, u.hint!, { signal: ctx.signal, side: 'destination' }),
+    );
+    if (!r.mounted) return [{ repo: u.repo, session: r.session }];
+    ctx.known.add(u.repo, digest);
+    return [];
+  } catch (err) {
+    if (refused(err)) return [{ repo: u.repo }];
+    fail(u.repo, err);
+    return [];
+  }
 }
 
 /** Reads the blob from the source once and uploads it to every target (in memory when small, else streamed). */

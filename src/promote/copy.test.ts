@@ -7,6 +7,7 @@ import { edgeKey, type Edge } from '../plan/edge.js';
 import { readInventory } from '../plan/inventory.js';
 import { MemoryRegistryClient, type MemoryCall } from '../registry/memory/client.js';
 import { buildImage, buildMultiPlatform, putImage, putIndex, type ImageData, type IndexData } from '../registry/memory/fixtures.js';
+import { RegistryError } from '../registry/errors.js';
 import { copyPlan } from './copy.js';
 
 const SRC = 'staging.local';
@@ -81,9 +82,12 @@ test('within one host, blobs are uploaded to one repository and mounted into the
   assert.ok([...out.values()].every((o) => o.ok));
   const n = blobsOf(img).length;
   const on = (op: string, host: string) => calls.filter((c) => c.op === op && c.host === host).length;
+  // HEAD-only plan: contents unknown, so each upload opens with a mount from itself (202: the
+  // upload uses that session, the same two requests as POST + PUT); prod-eu then mounts from prod
   assert.equal(on('uploadBlob', 'm1.local'), n);
-  assert.equal(on('mountBlob', 'm1.local'), n);
+  assert.equal(on('mountBlob', 'm1.local'), 2 * n);
   assert.equal(on('uploadBlob', 'm2.local'), n);
+  assert.equal(on('mountBlob', 'm2.local'), n);
   assert.equal(calls.filter((c) => c.op === 'getBlob').length, n);
 });
 
@@ -141,14 +145,44 @@ test('a second run writes nothing', async () => {
 });
 
 
-test('into a repository that already has tags, blobs are HEADed first and present ones are not sent', async () => {
+test('into a repository that already has tags, each blob is mounted from itself and only absent ones are sent', async () => {
   const base = buildImage({ seed: 'base-v1', layers: 2 });
   const next = buildImage({ seed: 'base-v2', sharedLayers: base.layers }); // two shared layers + one new
   const client = await seeded(next);
   await putImage(client.store('m1.local'), 'prod/app', base, 'v0');
-  const { out, calls } = await promote(client, edges(next, ['m1.local/prod'], ['v1']));
-  assert.deepEqual([...out.values()], [{ ok: true }]);
-  assert.equal(calls.filter((c) => c.op === 'headBlob').length, blobsOf(next).length);
+  const { out, calls } = await promote(client, edges(next, ['m1.local/prod'], ['v1', 'v2', 'v3'])); // listed
+  assert.deepEqual([...out.values()], [{ ok: true }, { ok: true }, { ok: true }]);
+  assert.equal(calls.filter((c) => c.op === 'headBlob').length, 0);
+  assert.equal(calls.filter((c) => c.op === 'mountBlob').length, blobsOf(next).length);
   const sent = calls.filter((c) => c.op === 'uploadBlob').map((c) => c.reference).sort();
   assert.deepEqual(sent, [next.config.digest, next.layers[2]!.digest].sort());
+});
+
+test('a new repository mounts from the same image name on its host (a previous run): no source blob read', async () => {
+  const img = buildImage({ seed: 'sibling', layers: 2 });
+  const old = buildImage({ seed: 'sibling-old', sharedLayers: img.layers });
+  const client = await seeded(img);
+  await putImage(client.store('m1.local'), 'prod/app', old, 'v0'); // older version: shares the layers
+  const es = [...edges(img, ['m1.local/prod2'], ['v1']), ...edges(old, ['m1.local/prod'], ['v0'])];
+  const { out, calls } = await promote(client, es);
+  assert.ok([...out.values()].every((o) => o.ok));
+  const mounts = calls.filter((c) => c.op === 'mountBlob');
+  assert.equal(mounts.length, blobsOf(img).length);
+  assert.deepEqual(calls.filter((c) => c.op === 'getBlob').map((c) => c.reference), [img.config.digest], 'only the config is new');
+  assert.ok(await client.headManifest({ host: 'm1.local', repository: 'prod2/app' }, 'v1'));
+});
+
+test('a refused speculative mount falls back to a plain upload', async () => {
+  const img = buildImage({ seed: 'refused', layers: 1 });
+  const client = new MemoryRegistryClient({
+    autoCreateHosts: true,
+    intercept: (c) => {
+      if (c.op === 'mountBlob') throw new RegistryError('denied', { op: 'mount blob', reference: c.reference ?? '', status: 403 });
+    },
+  });
+  await putImage(client.store(SRC), 'staging/app', img, 'v1');
+  const { out, calls } = await promote(client, edges(img, ['m1.local/prod'], ['v1']));
+  assert.deepEqual([...out.values()], [{ ok: true }]);
+  assert.equal(calls.filter((c) => c.op === 'uploadBlob').length, blobsOf(img).length);
+  assert.ok(await client.headManifest({ host: 'm1.local', repository: 'prod/app' }, 'v1'));
 });

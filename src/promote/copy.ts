@@ -39,8 +39,8 @@ export const DEFAULT_COPY_CONCURRENCY = 20;
 interface Target {
   repo: RepoRef;
   tagOnly: boolean;
-  /** The repository had tags at plan time, so it may hold some blobs already. */
-  live: boolean;
+  /** A repository of the same host that may hold this image's blobs, to mount from (see blobs.ts). */
+  hint?: string;
   edges: Edge[];
 }
 
@@ -93,16 +93,16 @@ export async function copyPlan(
   }
 
   // 3. Blobs, each read once and sent to every destination lacking it.
-  const jobs = new Map<string, BlobJob & { targets: RepoRef[]; probe: Set<string> }>();
+  const jobs = new Map<string, BlobJob & { targets: RepoRef[]; hints: Map<string, string> }>();
   for (const img of images.values()) {
     if (!img.graph) continue;
     for (const t of img.targets.values()) {
       if (t.tagOnly) continue;
       for (const b of allBlobs(img.graph)) {
         let j = jobs.get(b.digest);
-        if (!j) jobs.set(b.digest, (j = { blob: b, source: img.src, targets: [], probe: new Set() }));
+        if (!j) jobs.set(b.digest, (j = { blob: b, source: img.src, targets: [], hints: new Map() }));
         if (!j.targets.some((r) => repoKey(r) === repoKey(t.repo))) j.targets.push(t.repo);
-        if (t.live) j.probe.add(repoKey(t.repo));
+        if (t.hint !== undefined) j.hints.set(repoKey(t.repo), t.hint);
       }
     }
   }
@@ -176,10 +176,30 @@ function groupImages(plan: Plan, inv: Inventory): Map<string, Image> {
     const dst = dstRepo(edge);
     let t = img.targets.get(repoKey(dst));
     if (!t) {
-      const live = (inv.repos.get(repoKey(dst))?.tags.size ?? 0) > 0;
-      img.targets.set(repoKey(dst), (t = { repo: dst, tagOnly: decision.tagOnly, live, edges: [] }));
+      const hint = mountHint(dst, inv);
+      img.targets.set(repoKey(dst), (t = { repo: dst, tagOnly: decision.tagOnly, edges: [], ...(hint !== undefined ? { hint } : {}) }));
     }
     t.edges.push(edge);
   }
   return images;
+}
+
+/**
+ * The repository to try mounting `dst`'s blobs from when no repository is known to hold them:
+ * `dst` itself when the plan found tags there (older versions share layers); else a repository
+ * of the same host and image name with tags (another path of the same mirror, e.g. `images/x`
+ * for `images/kubernetes/x`); else `dst` itself when it was read by HEADs only (contents unknown).
+ */
+export function mountHint(dst: RepoRef, inv: Inventory): string | undefined {
+  const state = inv.repos.get(repoKey(dst));
+  if (!state) return undefined;
+  if (state.tags.size > 0) return dst.repository;
+  const name = dst.repository.split('/').pop();
+  const prefix = `${dst.host}/`;
+  for (const [k, r] of inv.repos) {
+    if (!k.startsWith(prefix) || r.tags.size === 0) continue;
+    const repository = k.slice(prefix.length);
+    if (repository !== dst.repository && repository.split('/').pop() === name) return repository;
+  }
+  return state.listed ? undefined : dst.repository;
 }
