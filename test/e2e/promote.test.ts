@@ -56,7 +56,8 @@ test('cold promotion copies every image byte for byte to every mirror; a rerun w
   assert.equal(staging.byKind['manifest-get'], manifests);
   for (const m of env.mirrors) {
     const h = stats.find((s) => s.host === m.host)!;
-    assert.equal(h.byKind['upload-start'], uniqueBlobs.size, `${m.host}: one upload per blob`);
+    // an upload may open with a speculative mount (its 202 session) instead of a plain POST
+    assert.equal(h.byKind['upload-put'], uniqueBlobs.size, `${m.host}: one upload per blob`);
   }
   const floor = requestFloor({ K: 3, U: uniqueBlobs.size, manifests, tagPuts: 4 + 1 /* tags + tagless by digest */ , children: multi.manifests.length });
   const total = stats.reduce((n, h) => n + h.requests, 0);
