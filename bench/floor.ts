@@ -44,16 +44,17 @@ export function destinationFloor(w: Workload, state: DestinationState): number {
 }
 
 /**
- * The run floor for `w` over destinations in `states` (one distinct host each). The source is
+ * The run floor for `w` over destinations in `states` (one distinct host each, unless `hosts`
+ * says fewer: several repository sets on one host share its auth round trips). The source is
  * read only when something must be written: manifests if any destination lacks the image,
  * blobs too if any destination cannot mount them.
  */
-export function requestFloor(w: Workload, states: readonly DestinationState[], authPerHost = AUTH_PER_HOST): Floor {
+export function requestFloor(w: Workload, states: readonly DestinationState[], authPerHost = AUTH_PER_HOST, hosts = states.length): Floor {
   const needsManifests = states.some((s) => s !== 'present');
   const needsBlobs = states.some((s) => s === 'empty');
   const source = (needsManifests ? w.images + w.childManifests : 0) + (needsBlobs ? w.uniqueBlobs : 0);
   const destinations = states.map((s) => destinationFloor(w, s));
-  const auth = authPerHost * (states.length + 1);
+  const auth = authPerHost * (hosts + 1);
   return { auth, source, destinations, total: auth + source + destinations.reduce((a, b) => a + b, 0) };
 }
 

@@ -17,8 +17,9 @@ export type Tool = 'kpromo' | 'skopeo';
 /** One scenario. */
 export interface Scenario {
   name: string;
-  /** Destination repository prefix of the timed run. */
-  repo: string;
+  /** Destination repository prefixes of the timed run, on every mirror. */
+  repos: string[];
+  /** The state of each (prefix, mirror) before the run, prefix-major (floor of §4). */
   states(k: number): DestinationState[];
   /** Untimed preparation on fresh mirrors. */
   prepare?(ctx: RunContext, mirrors: Fronted[], tool: Tool): Promise<void>;
@@ -57,17 +58,24 @@ export interface Measurement {
   peakRss?: number;
   /** Every image present on every mirror with the right digest. */
   verified: boolean;
+  /** kpromo: post-promotion verification HEADs (one per written edge), counted in `requests`. */
+  verifyHeads?: number;
+  /** kpromo: phase durations from its report. */
+  phases?: { name: string; durationMs: number }[];
+  /** kpromo: peak requests in flight per host. */
+  peakInFlight?: Record<string, number>;
 }
 
-/** Runs `tool` promoting the workload to `repo` on `mirrors`. */
-export async function promoteWith(tool: Tool, ctx: RunContext, mirrors: Fronted[], repo: string): Promise<ToolRun> {
+/** Runs `tool` promoting the workload to each of `repos` on `mirrors`. */
+export async function promoteWith(tool: Tool, ctx: RunContext, mirrors: Fronted[], repos: string[]): Promise<ToolRun> {
   if (tool === 'kpromo') {
-    const manifest = await writeBenchManifest(ctx.dir, `${ctx.staging.proxy.host}/staging`, mirrors.map((m) => `${m.proxy.host}/${repo}`), ctx.workload);
+    const dsts = repos.flatMap((repo) => mirrors.map((m) => `${m.proxy.host}/${repo}`));
+    const manifest = await writeBenchManifest(ctx.dir, `${ctx.staging.proxy.host}/staging`, dsts, ctx.workload);
     return runKpromo(manifest, ctx.dir, ctx.kpromoArgs);
   }
-  const pairs = mirrors.flatMap((m) =>
+  const pairs = repos.flatMap((repo) => mirrors.flatMap((m) =>
     ctx.workload.images.map((img) => ({ src: `${ctx.staging.proxy.host}/staging/${img.name}:${img.tag}`, dst: `${m.proxy.host}/${repo}/${img.name}:${img.tag}` })),
-  );
+  ));
   return runSkopeo(pairs, ctx.dir, ctx.skopeoDeadlineMs);
 }
 
@@ -75,37 +83,39 @@ const half = (k: number): DestinationState[] => Array.from({ length: k }, (_, i)
 
 /** The scenarios, in order. */
 export const SCENARIOS: Scenario[] = [
-  { name: 'cold', repo: 'prod', states: (k) => Array(k).fill('empty') },
+  { name: 'cold', repos: ['prod'], states: (k) => Array(k).fill('empty') },
   {
     name: 'rerun',
-    repo: 'prod',
+    repos: ['prod'],
     states: (k) => Array(k).fill('present'),
-    prepare: async (ctx, mirrors, tool) => void (await promoteWith(tool, ctx, mirrors, 'prod')),
+    prepare: async (ctx, mirrors, tool) => void (await promoteWith(tool, ctx, mirrors, ['prod'])),
   },
   {
     name: 'half pre-filled',
-    repo: 'prod',
+    repos: ['prod'],
     states: half,
     prepare: async (ctx, mirrors) => {
       for (const m of mirrors.slice(0, Math.floor(mirrors.length / 2))) await pushWorkload(m.registry, 'prod', ctx.workload);
     },
   },
   {
+    // A second path per mirror added to a manifest already promoted to the first (as k8s's
+    // images/ and images/kubernetes/): the run reads prod (present) and fills prod2 by mounts.
     name: 'mount (2nd repo)',
-    repo: 'prod2',
-    states: (k) => Array(k).fill('mount'),
-    prepare: async (ctx, mirrors, tool) => void (await promoteWith(tool, ctx, mirrors, 'prod')),
+    repos: ['prod', 'prod2'],
+    states: (k) => [...Array(k).fill('present'), ...Array(k).fill('mount')],
+    prepare: async (ctx, mirrors, tool) => void (await promoteWith(tool, ctx, mirrors, ['prod'])),
   },
   {
     name: 'faults',
-    repo: 'prod',
+    repos: ['prod'],
     states: (k) => Array(k).fill('empty'),
     // performance.md §7 S5: 1% 429 (Retry-After 1 s), 1% 503, 0.5% resets, 0.2% truncations.
     faults: { rates: { throttle: 0.01, unavailable: 0.01, reset: 0.005, truncate: 0.002 }, retryAfterSeconds: 1 },
   },
   {
     name: 'quota 60/5s',
-    repo: 'prod',
+    repos: ['prod'],
     states: (k) => Array(k).fill('empty'),
     // S6 scaled down: an AR-like quota per host, answered with 429 + Retry-After past it.
     faults: { quota: { limit: 60, windowMs: 5_000 } },
@@ -113,8 +123,8 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 /** Checks every image on every mirror, directly (not through the proxy). */
-async function verify(ctx: RunContext, mirrors: Fronted[], repo: string): Promise<boolean> {
-  for (const m of mirrors) {
+async function verify(ctx: RunContext, mirrors: Fronted[], repos: string[]): Promise<boolean> {
+  for (const repo of repos) for (const m of mirrors) {
     for (const img of ctx.workload.images) {
       const got = await fetchManifest(m.registry, `${repo}/${img.name}`, img.tag);
       const digest = 'sha256:' + createHash('sha256').update(got.body).digest('hex');
@@ -132,7 +142,7 @@ export async function measure(sc: Scenario, tool: Tool, ctx: RunContext): Promis
     await sc.prepare?.(ctx, mirrors, tool);
     for (const f of all) f.proxy.reset();
     setFaults(all, sc.faults);
-    const run = await promoteWith(tool, ctx, mirrors, sc.repo);
+    const run = await promoteWith(tool, ctx, mirrors, sc.repos);
     setFaults(all, undefined);
     const byKind: Partial<Record<RequestKind, number>> = {};
     let requests = 0;
@@ -158,7 +168,7 @@ export async function measure(sc: Scenario, tool: Tool, ctx: RunContext): Promis
       error: run.error,
       requests,
       byKind,
-      floor: requestFloor(ctx.workload.counts, sc.states(ctx.k)),
+      floor: requestFloor(ctx.workload.counts, sc.states(ctx.k), undefined, ctx.k),
       sourceBlobBytes: ctx.staging.proxy.counters().blobBytesToClient,
       uniqueBytes: ctx.workload.uniqueBytes,
       throttled,
@@ -166,7 +176,10 @@ export async function measure(sc: Scenario, tool: Tool, ctx: RunContext): Promis
       retries: run.hosts ? hosts.reduce((n, h) => n + (h.retries ?? 0), 0) : undefined,
       waitedMs: run.hosts ? Math.round(hosts.reduce((n, h) => n + (h.waitedMs ?? 0), 0)) : undefined,
       peakRss: run.peakRss,
-      verified: await verify(ctx, mirrors, sc.repo),
+      verifyHeads: run.promoted,
+      phases: run.phases,
+      peakInFlight: run.hosts ? Object.fromEntries(hosts.map((h) => [h.host, h.peakInFlight])) : undefined,
+      verified: await verify(ctx, mirrors, sc.repos),
     };
   } finally {
     setFaults(all, undefined);

@@ -18,6 +18,10 @@ export interface ToolRun {
   peakRss?: number;
   /** kpromo's own per-host network stats (from its report). */
   hosts?: HostStats[];
+  /** kpromo: edges promoted (each verified by one HEAD after the copy). */
+  promoted?: number;
+  /** kpromo: phase durations from its report. */
+  phases?: { name: string; durationMs: number }[];
   error?: string;
 }
 
@@ -43,13 +47,14 @@ export async function runKpromo(manifest: string, dir: string, extraArgs: string
   }
   const wallMs = performance.now() - t0;
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  let hosts: HostStats[] | undefined;
+  let parsed: { requests?: HostStats[]; counts?: { promoted?: number }; phases?: { name: string; durationMs: number }[] } = {};
   try {
-    hosts = (JSON.parse(await readFile(report, 'utf8')) as { requests?: HostStats[] }).requests;
+    parsed = JSON.parse(await readFile(report, 'utf8')) as typeof parsed;
   } catch {
-    hosts = undefined;
+    parsed = {};
   }
-  return { wallMs, ok: code === 0, peakRss, hosts, error: code === 0 ? undefined : err.trim().split('\n').slice(-3).join(' | ') };
+  const phases = parsed.phases?.map((p) => ({ name: p.name, durationMs: Math.round(p.durationMs) }));
+  return { wallMs, ok: code === 0, peakRss, hosts: parsed.requests, promoted: parsed.counts?.promoted, phases, error: code === 0 ? undefined : err.trim().split('\n').slice(-3).join(' | ') };
 }
 
 /** One skopeo copy: source and destination references without the transport prefix. */

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { FakeClock } from './clock.js';
-import { budgetFor, createNetwork, DEFAULT_QPS } from './policy.js';
+import { budgetFor, createNetwork, DEFAULT_QPS, isLoopbackHost, LOOPBACK_QPS } from './policy.js';
 import type { HttpRequest, HttpResponse, Transport } from './transport.js';
 
 /** A fake registry host map: status per host, records arrival times on the fake clock. */
@@ -94,4 +94,14 @@ test('retries do not multiply across layers, and an unreachable host then fails 
   clock.advance(60_000);
   await assert.rejects(op(), /ECONNREFUSED/);
   assert.equal(calls, 9, 'after the window, full retries again');
+});
+
+test('loopback hosts default to LOOPBACK_QPS (no shared quota); explicit budgets still apply to them', () => {
+  for (const h of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.1.2.3']) assert.equal(isLoopbackHost(h), true, h);
+  for (const h of ['127.example.com', '10.0.0.1', 'us-docker.pkg.dev', '128.0.0.1']) assert.equal(isLoopbackHost(h), false, h);
+  assert.equal(budgetFor('127.0.0.1:5000', {}).qps, LOOPBACK_QPS);
+  assert.equal(budgetFor('[::1]:5000', {}).qps, LOOPBACK_QPS);
+  assert.equal(budgetFor('127.0.0.1:5000', { qps: 7 }).qps, 7);
+  assert.equal(budgetFor('127.0.0.1:5000', { hostQps: { '127.0.0.1': 3 } }).qps, 3);
+  assert.equal(budgetFor('registry.example:5000', {}).qps, DEFAULT_QPS);
 });

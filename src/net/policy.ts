@@ -19,6 +19,19 @@ import type { RetryRunner, Transport } from './transport.js';
  * bucket, so with 20 regional hosts this is up to 20× faster while no region sees more.
  */
 export const DEFAULT_QPS = 50;
+/**
+ * Default budget of a loopback host (127.0.0.0/8, ::1, localhost) when no --registry-qps applies:
+ * a registry on this machine has no shared quota to protect (the 50 req/s exists for regional
+ * quotas other users share), so only the in-flight cap and Retry-After pace it.
+ */
+export const LOOPBACK_QPS = 1000;
+
+/** Whether `hostname` (no port) is a loopback address. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
 /** Short bursts (a tag list then its HEADs) go at once; 10 ≪ the 83/s a region tolerates. */
 export const DEFAULT_BURST = 10;
 /**
@@ -56,7 +69,7 @@ export interface Network {
 /** The budget that applies to `host`. */
 export function budgetFor(host: string, opts: Omit<NetworkOptions, 'base'>): HostBudget {
   const hostname = host.replace(/:\d+$/, '');
-  const qps = opts.hostQps?.[host] ?? opts.hostQps?.[hostname] ?? opts.qps ?? DEFAULT_QPS;
+  const qps = opts.hostQps?.[host] ?? opts.hostQps?.[hostname] ?? opts.qps ?? (isLoopbackHost(hostname) ? LOOPBACK_QPS : DEFAULT_QPS);
   return {
     qps,
     burst: opts.burst ?? DEFAULT_BURST,
