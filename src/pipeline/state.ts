@@ -15,6 +15,7 @@ import type { EdgeOutcome } from '../promote/outcome.js';
 import type { Problem } from '../errors.js';
 import type { RegistryClient } from '../registry/types.js';
 import type { TrustRecord } from './phases/trust.js';
+import type { TagIndex } from '../signing/tag-index.js';
 
 /** Options of a promotion run (the flags of `kpromo cip` that the core pipeline uses). */
 export interface PromotionOptions {
@@ -60,6 +61,8 @@ export interface PromotionState {
   outcomes?: EdgeOutcome[];
   /** provenance, validate, sign, attest: what was verified, signed and attested. */
   trust?: TrustRecord;
+  /** provenance, validate, sign, attest: which tags exist (listed once per repository per run). */
+  trustTags?: TagIndex;
 }
 
 /** A fresh state for a run. */

@@ -5,7 +5,8 @@
  */
 import type { Digest, RepoRef } from '../image/ref.js';
 import type { Logger } from '../log.js';
-import type { CallOptions, RegistryClient } from '../registry/types.js';
+import type { RegistryClient } from '../registry/types.js';
+import type { TrustCallOptions } from '../signing/sig-store.js';
 import { errorMessage } from '../errors.js';
 import type { Verifier } from '../signing/types.js';
 import { discoverAttestations } from './discover.js';
@@ -18,13 +19,13 @@ export type ProvenanceOutcome =
   | { status: 'absent'; ignored: string[] }
   | { status: 'refused'; reason: string };
 
-/** Checks the provenance of `digest` in `repo`; `require` turns 'absent' into 'refused'. */
+/** Checks the provenance of `digest` in `repo`; `require` turns 'absent' into 'refused' (`opts.tags`: see TagIndex). */
 export async function checkProvenance(
   deps: { client: RegistryClient; verifier: Verifier; logger: Logger },
   repo: RepoRef,
   digest: Digest,
   policy: ProvenancePolicy & { require: boolean },
-  opts?: CallOptions,
+  opts?: TrustCallOptions,
 ): Promise<ProvenanceOutcome> {
   const found = await discoverAttestations(deps.client, repo, digest, { ...opts, predicateTypes: SLSA_PREDICATE_TYPES });
   const ignored: string[] = [];

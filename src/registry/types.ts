@@ -111,6 +111,11 @@ export interface RegistryClient {
    * index) when the registry has none. Optionally filtered by artifact type.
    */
   listReferrers(repo: RepoRef, digest: Digest, opts?: CallOptions & { artifactType?: string }): Promise<Descriptor[]>;
+  /**
+   * Whether `host` serves the referrers API, as learnt from earlier listReferrers calls:
+   * undefined until known. Optional: callers treat a missing method as "unknown".
+   */
+  referrersSupport?(host: string): boolean | undefined;
   /** Releases connections. */
   close(): Promise<void>;
 }

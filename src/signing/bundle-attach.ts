@@ -3,9 +3,19 @@
  * and find an existing one whose annotations match.
  */
 import type { Digest, RepoRef } from '../image/ref.js';
-import type { RegistryClient } from '../registry/types.js';
+import type { ManifestInfo, RegistryClient } from '../registry/types.js';
 import { readBlob } from './registry-io.js';
 import { attachReferrer, buildBundleArtifact, BUNDLE_MEDIA_TYPE } from './referrers.js';
+import type { TagIndex } from './tag-index.js';
+
+/** Options of attachBundle and findReferrer. */
+export interface BundleIoOptions {
+  signal?: AbortSignal;
+  /** The run's TagIndex: skips reads of a referrers fallback tag that does not exist. */
+  tags?: TagIndex;
+  /** The subject as already known to be at `repo` (e.g. verified there after promotion): saves its HEAD. */
+  subject?: ManifestInfo;
+}
 
 /** Attaches `bundle` (JSON) to `digest` in `repo` as a referrer carrying `annotations`. */
 export async function attachBundle(
@@ -14,13 +24,13 @@ export async function attachBundle(
   digest: Digest,
   bundle: unknown,
   annotations: Record<string, string>,
-  signal?: AbortSignal,
+  { signal, tags, subject: known }: BundleIoOptions = {},
 ): Promise<void> {
-  const subject = await client.headManifest(repo, digest, { signal });
+  const subject = known?.digest === digest ? known : await client.headManifest(repo, digest, { signal });
   if (!subject) throw new Error(`cannot attach a bundle: ${repo.repository}@${digest} is not there`);
   const all = { ...annotations, 'dev.sigstore.bundle.content': contentKind(bundle) };
   const bytes = new TextEncoder().encode(JSON.stringify(bundle));
-  await attachReferrer(client, repo, digest, buildBundleArtifact(subject, bytes, all), all, { signal });
+  await attachReferrer(client, repo, digest, buildBundleArtifact(subject, bytes, all), all, { signal, tags });
 }
 
 /** The first bundle referrer of `digest` whose annotations include `want`, with its bundle JSON. */
@@ -29,9 +39,10 @@ export async function findReferrer(
   repo: RepoRef,
   digest: Digest,
   want: Record<string, string>,
-  signal?: AbortSignal,
+  { signal, tags }: BundleIoOptions = {},
 ): Promise<{ bundle: unknown; annotations: Record<string, string> } | undefined> {
-  const list = await client.listReferrers(repo, digest, { signal, artifactType: BUNDLE_MEDIA_TYPE });
+  const opts = { signal, artifactType: BUNDLE_MEDIA_TYPE };
+  const list = await (tags ? tags.listReferrers(repo, digest, opts) : client.listReferrers(repo, digest, opts));
   const hit = list.find(
     (d) => d.artifactType === BUNDLE_MEDIA_TYPE && Object.entries(want).every(([k, v]) => d.annotations?.[k] === v),
   );

@@ -4,12 +4,12 @@
  * digest. Unsigned images pass unless signatures are required.
  */
 import type { Digest, RepoRef } from '../image/ref.js';
-import type { CallOptions, RegistryClient } from '../registry/types.js';
+import type { RegistryClient } from '../registry/types.js';
 import { errorMessage } from '../errors.js';
-import { discoverAttestations } from '../provenance/discover.js';
+import { referrerBundles } from '../provenance/discover.js';
 import { parseStatement, statementCovers } from '../provenance/statement.js';
 import { parseSimpleSigningPayload, SIMPLE_SIGNING_TYPE } from './simple-signing.js';
-import { readSignatures } from './sig-store.js';
+import { readSignatures, type TrustCallOptions } from './sig-store.js';
 import type { VerifiedSigner, Verifier } from './types.js';
 
 /** Predicate type of cosign's bundle-format image signatures. */
@@ -21,15 +21,16 @@ export type SignatureOutcome =
   | { status: 'unsigned' }
   | { status: 'refused'; reason: string };
 
-/** Verifies the signatures of `digest` in `repo`. */
+/** Verifies the signatures of `digest` in `repo` (`opts.tags`: skip reading tags that do not exist). */
 export async function checkSignatures(
   deps: { client: RegistryClient; verifier: Verifier },
   repo: RepoRef,
   digest: Digest,
-  opts: CallOptions & { require: boolean },
+  opts: TrustCallOptions & { require: boolean },
 ): Promise<SignatureOutcome> {
   const problems: string[] = [];
-  const stored = await readSignatures(deps.client, repo, digest, opts);
+  const io = { signal: opts.signal, side: opts.side, tags: opts.tags };
+  const stored = await readSignatures(deps.client, repo, digest, io);
   for (const layer of stored?.layers ?? []) {
     const p = parseSimpleSigningPayload(layer.payload);
     if (!p || p.critical.type !== SIMPLE_SIGNING_TYPE) {
@@ -46,11 +47,9 @@ export async function checkSignatures(
       problems.push(errorMessage(err));
     }
   }
-  const bundles = await discoverAttestations(deps.client, repo, digest, {
-    ...opts,
-    predicateTypes: [COSIGN_SIGN_PREDICATE_TYPE],
-  });
-  for (const b of bundles.filter((x) => x.origin.startsWith('referrer'))) {
+  // Bundle-format signatures live among the referrers only (a `.att` image holds attestations).
+  const bundles = await referrerBundles(deps.client, repo, digest, { ...io, predicateTypes: [COSIGN_SIGN_PREDICATE_TYPE] });
+  for (const b of bundles) {
     try {
       const v = await deps.verifier.verifyBundle(b.bundle);
       const st = v.payload && parseStatement(v.payload);

@@ -5,8 +5,9 @@
  */
 import type { Digest, RepoRef } from '../image/ref.js';
 import { MediaTypes, type CallOptions, type Descriptor, type RegistryClient } from '../registry/types.js';
-import { pushImage } from './registry-io.js';
+import { getManifestIfPresent, pushImage } from './registry-io.js';
 import { sha256Digest, type BuiltImage } from './sig-image.js';
+import type { TagIndex } from './tag-index.js';
 
 /** Media type (and artifact type) of a sigstore bundle v0.3. */
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -40,14 +41,16 @@ export function buildBundleArtifact(
   };
 }
 
-/** The fallback tag of the referrers tag schema: `sha256-<hex>`. */
+/** The fallback tag of the referrers tag schema: `<alg>-<hex>`, the hex cut to 64 characters. */
 export function referrersTag(digest: Digest): string {
-  return digest.replace(':', '-');
+  const [alg, hex = ''] = digest.split(':');
+  return `${alg}-${hex.slice(0, 64)}`;
 }
 
 /**
  * Pushes `artifact` (whose manifest has a `subject`) by digest; if listing referrers does not
- * show it (no referrers API), adds it to the fallback index tag. Returns its descriptor.
+ * show it (no referrers API), adds it to the fallback index tag. Returns its descriptor. The
+ * fallback tag written is recorded in `tags`.
  */
 export async function attachReferrer(
   client: RegistryClient,
@@ -55,8 +58,9 @@ export async function attachReferrer(
   subject: Digest,
   artifact: BuiltImage,
   annotations: Record<string, string>,
-  opts?: CallOptions,
+  withTags: CallOptions & { tags?: TagIndex } = {},
 ): Promise<Descriptor> {
+  const { tags, ...opts } = withTags;
   const desc: Descriptor = {
     mediaType: artifact.manifest.mediaType,
     digest: artifact.manifest.digest,
@@ -65,16 +69,20 @@ export async function attachReferrer(
     annotations,
   };
   await pushImage(client, repo, artifact, artifact.manifest.digest, opts);
-  const listed = await client.listReferrers(repo, subject, opts);
-  if (listed.some((d) => d.digest === desc.digest)) return desc;
-  const tag = referrersTag(subject);
-  let manifests: Descriptor[] = [];
-  if (await client.headManifest(repo, tag, opts)) {
-    const idx = await client.getManifest(repo, tag, opts);
-    manifests = (JSON.parse(new TextDecoder().decode(idx.bytes)) as { manifests?: Descriptor[] }).manifests ?? [];
+  // A host known to lack the referrers API cannot list it: go straight to the fallback tag.
+  if (client.referrersSupport?.(repo.host) !== false) {
+    const listed = await client.listReferrers(repo, subject, opts);
+    if (listed.some((d) => d.digest === desc.digest)) return desc;
   }
-  if (!manifests.some((d) => d.digest === desc.digest)) manifests.push(desc);
+  const tag = referrersTag(subject);
+  // The base of a read-modify-write is always read, never taken from `tags`: a stale "absent"
+  // would drop the referrers someone else listed there.
+  const idx = await getManifestIfPresent(client, repo, tag, opts);
+  const manifests = idx ? ((JSON.parse(new TextDecoder().decode(idx.bytes)) as { manifests?: Descriptor[] }).manifests ?? []) : [];
+  if (manifests.some((d) => d.digest === desc.digest)) return desc;
+  manifests.push(desc);
   const bytes = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests }));
   await client.putManifest(repo, tag, { bytes, mediaType: MediaTypes.ociIndex }, opts);
+  tags?.add(repo, tag);
   return desc;
 }

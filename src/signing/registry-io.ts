@@ -4,7 +4,8 @@
  */
 import type { Readable } from 'node:stream';
 import type { Digest, RepoRef } from '../image/ref.js';
-import type { CallOptions, RegistryClient } from '../registry/types.js';
+import { RegistryError } from '../registry/errors.js';
+import type { CallOptions, FetchedManifest, RegistryClient } from '../registry/types.js';
 import type { BuiltImage } from './sig-image.js';
 
 /** Largest signature/attestation blob read into memory. */
@@ -69,4 +70,19 @@ export function manifestBlobDigests(bytes: Uint8Array): Digest[] {
     layers?: { digest: Digest }[];
   };
   return [...(m.config ? [m.config.digest] : []), ...(m.layers ?? []).map((l) => l.digest)];
+}
+
+/** GET a manifest, or undefined when the registry says it is not there: one request either way. */
+export async function getManifestIfPresent(
+  client: RegistryClient,
+  repo: RepoRef,
+  reference: string,
+  opts?: CallOptions,
+): Promise<FetchedManifest | undefined> {
+  try {
+    return await client.getManifest(repo, reference, opts);
+  } catch (err) {
+    if (err instanceof RegistryError && err.status === 404) return undefined;
+    throw err;
+  }
 }

@@ -4,8 +4,9 @@
  */
 import type { Digest, RepoRef } from '../image/ref.js';
 import type { CallOptions, RegistryClient } from '../registry/types.js';
-import { copyBlobs, manifestBlobDigests, pushImage, readBlob } from './registry-io.js';
+import { copyBlobs, getManifestIfPresent, manifestBlobDigests, pushImage, readBlob } from './registry-io.js';
 import { CosignAnnotations, buildSigImage, sigLayers, sigTag } from './sig-image.js';
+import type { TagIndex } from './tag-index.js';
 import type { SimpleSigningLayer } from './types.js';
 
 /** The `.sig` image of a digest as stored: its manifest digest and its simple-signing layers. */
@@ -14,16 +15,21 @@ export interface StoredSignatures {
   layers: SimpleSigningLayer[];
 }
 
+/** Per-call options, with the run's TagIndex to skip reading tags that do not exist. */
+export type TrustCallOptions = CallOptions & { tags?: TagIndex };
+
 /** Reads the `.sig` image of `digest` in `repo`; undefined when there is none. */
 export async function readSignatures(
   client: RegistryClient,
   repo: RepoRef,
   digest: Digest,
-  opts?: CallOptions,
+  withTags: TrustCallOptions = {},
 ): Promise<StoredSignatures | undefined> {
+  const { tags, ...opts } = withTags;
   const tag = sigTag(digest);
-  if (!(await client.headManifest(repo, tag, opts))) return undefined;
-  const m = await client.getManifest(repo, tag, opts);
+  if (tags && !(await tags.mayExist(repo, tag, opts))) return undefined;
+  const m = await getManifestIfPresent(client, repo, tag, opts);
+  if (!m) return undefined;
   const layers: SimpleSigningLayer[] = [];
   for (const d of sigLayers(m.bytes)) {
     layers.push({ payload: await readBlob(client, repo, d.digest, opts), annotations: d.annotations ?? {} });
@@ -44,44 +50,53 @@ export async function appendSignature(
   digest: Digest,
   layer: SimpleSigningLayer,
   isOurs: (existing: SimpleSigningLayer) => Promise<boolean>,
-  opts?: CallOptions,
+  withTags: TrustCallOptions = {},
 ): Promise<AppendResult> {
+  const { tags, ...opts } = withTags;
+  // Read for real (not through `tags`): these layers are the base of the new `.sig`.
   const existing = await readSignatures(client, repo, digest, opts);
   for (const l of existing?.layers ?? []) {
     if (await isOurs(l)) return 'already-signed';
   }
   await pushImage(client, repo, buildSigImage([...(existing?.layers ?? []), layer]), sigTag(digest), opts);
+  tags?.add(repo, sigTag(digest));
   return 'written';
 }
 
 /**
  * Copies the `.sig` image of `digest` from `src` to `dst` byte for byte (same manifest digest).
  * Returns 'absent' when the source has none, 'present' when `dst` already has the same one.
+ * `tags` may skip the source read; the destination, which may be merged into, is always read.
  */
 export async function copySignatures(
   client: RegistryClient,
   src: RepoRef,
   dst: RepoRef,
   digest: Digest,
-  opts?: CallOptions,
+  withTags: TrustCallOptions = {},
 ): Promise<'copied' | 'present' | 'absent'> {
+  const { tags, ...opts } = withTags;
   const tag = sigTag(digest);
+  if (tags && !(await tags.mayExist(src, tag, opts))) return 'absent';
   const head = await client.headManifest(src, tag, opts);
   if (!head) return 'absent';
+  // The destination is always asked: copying over a `.sig` thought absent would drop its layers.
   const there = await client.headManifest(dst, tag, opts);
   if (there?.digest === head.digest) return 'present';
   if (there) {
     // Both sides hold signatures: merge, never drop the destination's own.
     const [a, b] = await Promise.all([readSignatures(client, dst, digest, opts), readSignatures(client, src, digest, opts)]);
-    const have = new Set(a!.layers.map(sigOf));
-    const extra = b!.layers.filter((l) => !have.has(sigOf(l)));
+    if (!a || !b) throw new Error(`${tag} vanished while copying it`);
+    const have = new Set(a.layers.map(sigOf));
+    const extra = b.layers.filter((l) => !have.has(sigOf(l)));
     if (extra.length === 0) return 'present';
-    await pushImage(client, dst, buildSigImage([...a!.layers, ...extra]), tag, opts);
+    await pushImage(client, dst, buildSigImage([...a.layers, ...extra]), tag, opts);
     return 'copied';
   }
   const m = await client.getManifest(src, head.digest, opts);
   await copyBlobs(client, src, dst, manifestBlobDigests(m.bytes), opts);
   await client.putManifest(dst, tag, { bytes: m.bytes, mediaType: m.mediaType }, opts);
+  tags?.add(dst, tag);
   return 'copied';
 }
 

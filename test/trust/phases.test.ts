@@ -9,6 +9,8 @@ import { createKeySigner } from '../../src/signing/key-signer.js';
 import { attestPhase } from '../../src/pipeline/phases/attest.js';
 import { signPhase } from '../../src/pipeline/phases/sign.js';
 import type { PromotionState } from '../../src/pipeline/state.js';
+import { readInventory } from '../../src/plan/inventory.js';
+import { MemoryLogger } from '../../src/log.js';
 import { buildImage, buildMultiPlatform, fetchBlob, pushImage, pushIndex, type ImageData, type IndexData } from '../support/seed.js';
 import { writeManifest } from '../e2e/harness.js';
 import { keyTrust, manifestJson, newKey, promoteWithTrust, referrersOf, startTrustEnv, type RegistryKind, type TestKey, type TrustEnv } from './harness.js';
@@ -123,7 +125,10 @@ for (const kind of ['distribution', 'in-process'] as RegistryKind[]) {
 
     // Signing and attesting the same promotions again adds nothing.
     const before = await manifestJson(m0, `prod/app`, sigTagOf(app.digest));
-    const again: PromotionState = { ...r.state, deps: { ...r.state.deps, registry: env.client }, trust: undefined };
+    // A rerun plans again: its inventory (whose destination tag lists the trust phases start
+    // from) is read now, after the first run's signatures and attestations.
+    const inventory = await readInventory(env.client, r.state.edges!, { logger: new MemoryLogger() });
+    const again: PromotionState = { ...r.state, inventory, deps: { ...r.state.deps, registry: env.client }, trust: undefined };
     const cfg = keyTrust(staging, promoter);
     const ctl = new AbortController();
     await signPhase(cfg).run(again, ctl.signal);

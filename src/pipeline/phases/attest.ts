@@ -9,10 +9,12 @@ import { errorMessage } from '../../errors.js';
 import { buildPromotionStatement, IN_TOTO_PAYLOAD_TYPE, PROMOTION_PREDICATE_TYPE, statementBytes } from '../../provenance/statement.js';
 import { attachBundle, findReferrer } from '../../signing/bundle-attach.js';
 import { PREDICATE_TYPE_ANNOTATION } from '../../signing/referrers.js';
+import { sourceKey } from '../../plan/inventory.js';
+import type { ManifestInfo } from '../../registry/types.js';
 import type { Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
-import { newTrustRecord, type TrustConfig, type TrustWrite } from './trust.js';
-import { promotedImages } from './trust-targets.js';
+import { newTrustRecord, runTags, type TrustConfig, type TrustWrite } from './trust.js';
+import { promotedImages, type PromotedImage } from './trust-targets.js';
 
 /** Referrer annotation identifying the promotion an attestation records (`src -> dst`). */
 export const PROMOTION_ANNOTATION = 'dev.kpromo.promotion';
@@ -34,6 +36,7 @@ export function attestPhase(cfg: TrustConfig): Phase<PromotionState> {
       const client = state.deps.registry;
       const limit = pLimit(cfg.maxOps);
       const now = cfg.now ?? (() => new Date());
+      const tags = runTags(state);
       await Promise.all(
         promotedImages(state.outcomes).map((img) =>
           limit(async () => {
@@ -45,7 +48,7 @@ export function attestPhase(cfg: TrustConfig): Phase<PromotionState> {
               [PROMOTION_ANNOTATION]: `${img.srcRef} -> ${dstRef}`,
             };
             try {
-              if (await findReferrer(client, dst.repo, img.digest, annotations, signal)) {
+              if (await findReferrer(client, dst.repo, img.digest, annotations, { signal, tags })) {
                 w.result = 'already-present';
               } else {
                 const statement = buildPromotionStatement({
@@ -56,7 +59,7 @@ export function attestPhase(cfg: TrustConfig): Phase<PromotionState> {
                   builderId: builderId(cfg.version),
                 });
                 const bundle = await signer.signDsse(statementBytes(statement), IN_TOTO_PAYLOAD_TYPE);
-                await attachBundle(client, dst.repo, img.digest, bundle, annotations, signal);
+                await attachBundle(client, dst.repo, img.digest, bundle, annotations, { signal, tags, subject: known(state, img) });
                 w.result = 'written';
               }
             } catch (err) {
@@ -70,4 +73,10 @@ export function attestPhase(cfg: TrustConfig): Phase<PromotionState> {
       log.info('attestations done', { images: trust.attested.length, written: trust.attested.filter((w) => w.result === 'written').length });
     },
   };
+}
+
+/** The promoted image's manifest as the plan read it from the source (same digest at the destination). */
+function known(state: PromotionState, img: PromotedImage): ManifestInfo | undefined {
+  const m = state.inventory?.sourceManifests.get(sourceKey(img.source, img.digest));
+  return m && { digest: m.digest, mediaType: m.mediaType, size: m.size };
 }

@@ -9,7 +9,7 @@ import { errorMessage } from '../../errors.js';
 import { checkProvenance, type ProvenanceOutcome } from '../../provenance/check.js';
 import type { Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
-import { newTrustRecord, refuseSource, sourcesToPromote, type TrustConfig } from './trust.js';
+import { newTrustRecord, refuseSource, runTags, sourcesToPromote, type TrustConfig } from './trust.js';
 
 /** Builds the provenance phase for `cfg`. */
 export function provenancePhase(cfg: TrustConfig): Phase<PromotionState> {
@@ -23,12 +23,13 @@ export function provenancePhase(cfg: TrustConfig): Phase<PromotionState> {
       const limit = pLimit(cfg.maxOps);
       const sources = sourcesToPromote(plan.edges).filter((s) => !trust.provenance.has(s.key));
       const deps = { client: state.deps.registry, verifier: cfg.verifier, logger: log };
+      const tags = runTags(state);
       await Promise.all(
         sources.map((s) =>
           limit(async () => {
             let out: ProvenanceOutcome;
             try {
-              out = await checkProvenance(deps, s.repo, s.digest, cfg.provenance, { signal, side: 'source' });
+              out = await checkProvenance(deps, s.repo, s.digest, cfg.provenance, { signal, side: 'source', tags });
             } catch (err) {
               out = { status: 'refused', reason: `cannot read attestations: ${errorMessage(err)}` };
             }

@@ -6,9 +6,10 @@
  */
 import pLimit from 'p-limit';
 import { errorMessage } from '../../errors.js';
-import { repoKey, type Digest } from '../../image/ref.js';
+import { repoKey } from '../../image/ref.js';
 import type { Logger } from '../../log.js';
-import type { RegistryClient } from '../../registry/types.js';
+import { sourceKey } from '../../plan/inventory.js';
+import type { ManifestInfo, RegistryClient } from '../../registry/types.js';
 import { COSIGN_SIGN_PREDICATE_TYPE } from '../../signing/check.js';
 import { PREDICATE_TYPE_ANNOTATION } from '../../signing/referrers.js';
 import { attachBundle, findReferrer } from '../../signing/bundle-attach.js';
@@ -16,11 +17,12 @@ import { parseSimpleSigningPayload, buildSimpleSigningPayload } from '../../sign
 import { cosignAnnotations, buildSigImage, sigTag } from '../../signing/sig-image.js';
 import { copySignatures, readSignatures } from '../../signing/sig-store.js';
 import { pushImage } from '../../signing/registry-io.js';
+import type { TagIndex } from '../../signing/tag-index.js';
 import type { Signer } from '../../signing/types.js';
 import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_V1, statementBytes } from '../../provenance/statement.js';
 import type { Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
-import { newTrustRecord, type TrustConfig, type TrustWrite } from './trust.js';
+import { newTrustRecord, runTags, type TrustConfig, type TrustWrite } from './trust.js';
 import { promotedImages, withChildren, type TrustDestination } from './trust-targets.js';
 
 /** Annotation naming kpromo's signer on bundle referrers (dedup across runs). */
@@ -38,18 +40,25 @@ export function signPhase(cfg: TrustConfig): Phase<PromotionState> {
       if (!signer || !state.outcomes) return;
       const trust = (state.trust ??= newTrustRecord());
       const client = state.deps.registry;
+      const tags = runTags(state);
       const limit = pLimit(cfg.maxOps);
       const jobs: Promise<void>[] = [];
       const images = promotedImages(state.outcomes).filter((i) => i.destinations.length > 0);
-      // Index children are read first (bounded), so signing jobs never wait inside a limit slot.
-      const digestsOf = await Promise.all(
-        images.map((img) => limit(() => withChildren(client, img.destinations[0]!.repo, img.digest, signal))),
+      // Index children come from the manifest the plan read (same digest, same bytes); read
+      // bounded when it is not there, so signing jobs never wait inside a limit slot.
+      const manifestsOf = await Promise.all(
+        images.map((img) => {
+          const known = state.inventory?.sourceManifests.get(sourceKey(img.source, img.digest));
+          return limit(() => withChildren(client, img.destinations[0]!.repo, img.digest, signal, known));
+        }),
       );
+      const io: SignIo = { client, signer, cfg, tags, signal };
       // A child digest may also be promoted on its own: sign each (repository, digest) once.
       const planned = new Set<string>();
       for (const [i, img] of images.entries()) {
         const [canonical, ...others] = img.destinations as [TrustDestination, ...TrustDestination[]];
-        for (const d of digestsOf[i]!) {
+        for (const subject of manifestsOf[i]!) {
+          const d = subject.digest;
           const key = `${repoKey(canonical.repo)}@${d}`;
           if (planned.has(key)) continue;
           planned.add(key);
@@ -57,11 +66,11 @@ export function signPhase(cfg: TrustConfig): Phase<PromotionState> {
             limit(async () => {
               const w: TrustWrite = { ref: `${canonical.reference}@${d}`, digest: d, result: 'failed' };
               try {
-                const staged = await copySignatures(client, img.source, canonical.repo, d, { signal });
+                const staged = await copySignatures(client, img.source, canonical.repo, d, { signal, tags });
                 if (staged === 'copied') log.debug(`copied staging signature of ${d}`);
-                w.result = await signOne(client, signer, cfg, canonical, d, signal);
+                w.result = await signOne(io, canonical, subject);
                 if (cfg.placement === 'replicate') {
-                  for (const o of others) await replicate(client, cfg, canonical, o, d, signal, log);
+                  for (const o of others) await replicate(io, canonical, o, subject, log);
                 }
               } catch (err) {
                 w.error = errorMessage(err);
@@ -79,19 +88,22 @@ export function signPhase(cfg: TrustConfig): Phase<PromotionState> {
   };
 }
 
-async function signOne(
-  client: RegistryClient,
-  signer: Signer,
-  cfg: TrustConfig,
-  dst: TrustDestination,
-  d: Digest,
-  signal: AbortSignal,
-): Promise<TrustWrite['result']> {
+/** What signing one digest needs from the phase. */
+interface SignIo {
+  client: RegistryClient;
+  signer: Signer;
+  cfg: TrustConfig;
+  tags: TagIndex;
+  signal: AbortSignal;
+}
+
+async function signOne({ client, signer, cfg, tags, signal }: SignIo, dst: TrustDestination, subject: ManifestInfo): Promise<TrustWrite['result']> {
+  const d = subject.digest;
   const optional = { [VERSION_ANNOTATION]: `kpromo-${cfg.version}` };
   if (cfg.format === 'bundle') {
     const identity = await signer.identity();
-    const found = await findReferrer(client, dst.repo, d, { [PREDICATE_TYPE_ANNOTATION]: COSIGN_SIGN_PREDICATE_TYPE, [SIGNER_ANNOTATION]: identity }, signal);
-    if (found) return 'already-present';
+    const ours = { [PREDICATE_TYPE_ANNOTATION]: COSIGN_SIGN_PREDICATE_TYPE, [SIGNER_ANNOTATION]: identity };
+    if (await findReferrer(client, dst.repo, d, ours, { signal, tags })) return 'already-present';
     const statement = {
       _type: IN_TOTO_STATEMENT_V1,
       subject: [{ name: dst.reference, digest: { [d.split(':')[0]!]: d.split(':')[1]! } }],
@@ -99,9 +111,10 @@ async function signOne(
       predicate: { annotations: optional },
     };
     const bundle = await signer.signDsse(statementBytes(statement), IN_TOTO_PAYLOAD_TYPE);
-    await attachBundle(client, dst.repo, d, bundle, { [PREDICATE_TYPE_ANNOTATION]: COSIGN_SIGN_PREDICATE_TYPE, [SIGNER_ANNOTATION]: identity }, signal);
+    await attachBundle(client, dst.repo, d, bundle, ours, { signal, tags, subject });
     return 'written';
   }
+  // Read for real, not through `tags`: these layers are the base of the `.sig` pushed below.
   const existing = await readSignatures(client, dst.repo, d, { signal });
   for (const l of existing?.layers ?? []) {
     const p = parseSimpleSigningPayload(l.payload);
@@ -113,26 +126,20 @@ async function signOne(
   const msg = await signer.signMessage(payload);
   const layers = [...(existing?.layers ?? []), { payload, annotations: cosignAnnotations(msg) }];
   await pushImage(client, dst.repo, buildSigImage(layers), sigTag(d), { signal });
+  tags.add(dst.repo, sigTag(d));
   return 'written';
 }
 
-async function replicate(
-  client: RegistryClient,
-  cfg: TrustConfig,
-  from: TrustDestination,
-  to: TrustDestination,
-  d: Digest,
-  signal: AbortSignal,
-  log: Logger,
-): Promise<void> {
+async function replicate({ client, cfg, tags, signal }: SignIo, from: TrustDestination, to: TrustDestination, subject: ManifestInfo, log: Logger): Promise<void> {
+  const d = subject.digest;
   if (cfg.format === 'simple') {
-    const r = await copySignatures(client, from.repo, to.repo, d, { signal });
+    const r = await copySignatures(client, from.repo, to.repo, d, { signal, tags });
     log.debug(`replicate ${sigTag(d)} to ${to.reference}: ${r}`);
     return;
   }
-  const found = await findReferrer(client, from.repo, d, { [PREDICATE_TYPE_ANNOTATION]: COSIGN_SIGN_PREDICATE_TYPE }, signal);
+  const found = await findReferrer(client, from.repo, d, { [PREDICATE_TYPE_ANNOTATION]: COSIGN_SIGN_PREDICATE_TYPE }, { signal, tags });
   if (!found) return;
-  const there = await findReferrer(client, to.repo, d, { [PREDICATE_TYPE_ANNOTATION]: COSIGN_SIGN_PREDICATE_TYPE, ...found.annotations }, signal);
+  const there = await findReferrer(client, to.repo, d, { [PREDICATE_TYPE_ANNOTATION]: COSIGN_SIGN_PREDICATE_TYPE, ...found.annotations }, { signal, tags });
   if (there) return;
-  await attachBundle(client, to.repo, d, found.bundle, found.annotations, signal);
+  await attachBundle(client, to.repo, d, found.bundle, found.annotations, { signal, tags, subject });
 }

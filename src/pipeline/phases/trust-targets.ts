@@ -7,7 +7,7 @@ import { fqin, repoKey } from '../../image/ref.js';
 import type { Edge } from '../../plan/edge.js';
 import { dstRepo, srcRepo } from '../../plan/inventory.js';
 import type { EdgeOutcome } from '../../promote/outcome.js';
-import type { RegistryClient } from '../../registry/types.js';
+import type { FetchedManifest, ManifestInfo, RegistryClient } from '../../registry/types.js';
 import { MediaTypes } from '../../registry/types.js';
 
 /** A destination of a promoted digest. */
@@ -45,10 +45,22 @@ export function promotedImages(outcomes: readonly EdgeOutcome[]): PromotedImage[
   return [...byDigest.values()];
 }
 
-/** The digest itself, then its children when it is an index (read from `repo`). */
-export async function withChildren(client: RegistryClient, repo: RepoRef, digest: Digest, signal?: AbortSignal): Promise<Digest[]> {
-  const m = await client.getManifest(repo, digest, { signal });
-  if (m.mediaType !== MediaTypes.ociIndex && m.mediaType !== MediaTypes.dockerList) return [digest];
-  const idx = JSON.parse(new TextDecoder().decode(m.bytes)) as { manifests?: { digest: Digest }[] };
-  return [digest, ...new Set((idx.manifests ?? []).map((c) => c.digest))];
+/**
+ * The image itself, then its children when it is an index. `known` is its manifest as already
+ * read (the plan's source read, same digest, same bytes): then nothing is read from `repo`.
+ */
+export async function withChildren(
+  client: RegistryClient,
+  repo: RepoRef,
+  digest: Digest,
+  signal?: AbortSignal,
+  known?: FetchedManifest,
+): Promise<ManifestInfo[]> {
+  const m = known?.digest === digest ? known : await client.getManifest(repo, digest, { signal });
+  const self: ManifestInfo = { digest, mediaType: m.mediaType, size: m.size };
+  if (m.mediaType !== MediaTypes.ociIndex && m.mediaType !== MediaTypes.dockerList) return [self];
+  const idx = JSON.parse(new TextDecoder().decode(m.bytes)) as { manifests?: { digest: Digest; mediaType: string; size: number }[] };
+  const children = new Map((idx.manifests ?? []).map((c) => [c.digest, { digest: c.digest, mediaType: c.mediaType, size: c.size }]));
+  children.delete(digest);
+  return [self, ...children.values()];
 }

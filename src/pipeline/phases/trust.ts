@@ -5,11 +5,13 @@
 import type { Digest, RepoRef } from '../../image/ref.js';
 import { repoKey } from '../../image/ref.js';
 import type { PlannedEdge } from '../../plan/classify.js';
-import { srcRepo } from '../../plan/inventory.js';
+import { dstRepo, srcRepo } from '../../plan/inventory.js';
 import type { ProvenanceOutcome } from '../../provenance/check.js';
 import type { ProvenancePolicy } from '../../provenance/slsa-policy.js';
 import type { SignatureOutcome } from '../../signing/check.js';
+import { TagIndex } from '../../signing/tag-index.js';
 import type { Signer, Verifier } from '../../signing/types.js';
+import type { PromotionState } from '../state.js';
 
 /** Where signatures live: the first destination only (upstream ≥ v4.5) or every destination. */
 export type SignaturePlacement = 'canonical' | 'replicate';
@@ -53,6 +55,23 @@ export interface TrustRecord {
 /** A fresh, empty record. */
 export function newTrustRecord(): TrustRecord {
   return { provenance: new Map(), signatures: new Map(), signed: [], attested: [] };
+}
+
+/**
+ * The run's TagIndex, created on first use (and anew if the state was given another registry
+ * client). Destination repositories the plan listed start from that list (no request); other
+ * repositories are listed when first asked about.
+ */
+export function runTags(state: PromotionState): TagIndex {
+  if (state.trustTags?.client === state.deps.registry) return state.trustTags;
+  const tags = new TagIndex(state.deps.registry);
+  for (const { edge } of state.plan?.edges ?? []) {
+    const repo = dstRepo(edge);
+    const listed = state.inventory?.repos.get(repoKey(repo));
+    // Only a complete listing proves a tag absent (the plan may read a repository by HEADs alone).
+    if (listed?.listed === true && !listed.error) tags.seed(repo, listed.tags);
+  }
+  return (state.trustTags = tags);
 }
 
 /** Key of a source image: `host/repo@digest`. */

@@ -8,7 +8,7 @@ import { errorMessage } from '../../errors.js';
 import { checkSignatures, type SignatureOutcome } from '../../signing/check.js';
 import type { Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
-import { newTrustRecord, refuseSource, sourcesToPromote, type TrustConfig } from './trust.js';
+import { newTrustRecord, refuseSource, runTags, sourcesToPromote, type TrustConfig } from './trust.js';
 
 /** Builds the validate phase for `cfg`. */
 export function validatePhase(cfg: TrustConfig): Phase<PromotionState> {
@@ -21,6 +21,7 @@ export function validatePhase(cfg: TrustConfig): Phase<PromotionState> {
       const trust = (state.trust ??= newTrustRecord());
       const limit = pLimit(cfg.maxOps);
       const sources = sourcesToPromote(plan.edges).filter((s) => !trust.signatures.has(s.key));
+      const tags = runTags(state);
       await Promise.all(
         sources.map((s) =>
           limit(async () => {
@@ -30,6 +31,7 @@ export function validatePhase(cfg: TrustConfig): Phase<PromotionState> {
                 require: cfg.requireSignatures,
                 signal,
                 side: 'source',
+                tags,
               });
             } catch (err) {
               out = { status: 'refused', reason: `cannot read signatures: ${errorMessage(err)}` };

@@ -64,6 +64,8 @@ export class HttpRegistryClient implements RegistryClient {
   private readonly retry: RetryRunner;
   /** Hosts seen to lack the referrers API. */
   private readonly noReferrersApi = new Set<string>();
+  /** Hosts seen to answer the referrers API. */
+  private readonly referrersApi = new Set<string>();
 
   constructor(options: HttpRegistryClientOptions = {}) {
     this.ownsTransport = !options.transport;
@@ -200,7 +202,9 @@ export class HttpRegistryClient implements RegistryClient {
         if (parseDiagnostics(await readPrefix(res.body, 4096)).length === 0) this.noReferrersApi.add(repo.host);
         return undefined;
       }
-      return parseIndex(await readBody(res, MAX_MANIFEST_BYTES, where), where);
+      const listed = parseIndex(await readBody(res, MAX_MANIFEST_BYTES, where), where);
+      this.referrersApi.add(repo.host);
+      return listed;
     });
     let manifests: Descriptor[];
     if (index) {
@@ -214,6 +218,11 @@ export class HttpRegistryClient implements RegistryClient {
       manifests = fallback ? parseIndex(fallback.bytes, where) : [];
     }
     return opts.artifactType ? manifests.filter((d) => d.artifactType === opts.artifactType) : manifests;
+  }
+
+  referrersSupport(host: string): boolean | undefined {
+    if (this.noReferrersApi.has(host)) return false;
+    return this.referrersApi.has(host) ? true : undefined;
   }
 
   async close(): Promise<void> {

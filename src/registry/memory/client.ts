@@ -57,6 +57,8 @@ export class MemoryRegistryClient implements RegistryClient {
   };
   /** Every call, in order. */
   readonly history: MemoryCall[] = [];
+  /** Hosts asked for referrers so far: like the HTTP client, support is known only after a call. */
+  private readonly referrersAsked = new Set<string>();
 
   constructor(private readonly options: MemoryRegistryClientOptions = {}) {
     const h = options.hosts;
@@ -184,8 +186,8 @@ export class MemoryRegistryClient implements RegistryClient {
 
   async listReferrers(repo: RepoRef, digest: Digest, opts: CallOptions & { artifactType?: string } = {}): Promise<Descriptor[]> {
     const s = await this.begin({ op: 'listReferrers', host: repo.host, repository: repo.repository, reference: digest }, opts);
-    const api = this.options.referrers ?? true;
-    if (typeof api === 'function' ? api(repo.host) : api) {
+    this.referrersAsked.add(repo.host);
+    if (this.servesReferrers(repo.host)) {
       return (await findReferrers(s, repo.repository, digest, opts.artifactType)) as Descriptor[];
     }
     // No referrers API: the tag-schema fallback index `<alg>-<hex>`, as the HTTP client reads it.
@@ -196,8 +198,17 @@ export class MemoryRegistryClient implements RegistryClient {
     return opts.artifactType ? manifests.filter((d) => d.artifactType === opts.artifactType) : manifests;
   }
 
+  referrersSupport(host: string): boolean | undefined {
+    return this.referrersAsked.has(host) ? this.servesReferrers(host) : undefined;
+  }
+
   async close(): Promise<void> {
     // nothing to release
+  }
+
+  private servesReferrers(host: string): boolean {
+    const api = this.options.referrers ?? true;
+    return typeof api === 'function' ? api(host) : api;
   }
 
   /** Counts and records a call, runs the interceptor, and finds the host's store. */
