@@ -50,7 +50,7 @@ export function referrersTag(digest: Digest): string {
 /**
  * Pushes `artifact` (whose manifest has a `subject`) by digest; if listing referrers does not
  * show it (no referrers API), adds it to the fallback index tag. Returns its descriptor. The
- * fallback tag written is recorded in `tags`.
+ * referrer and the fallback tag written are recorded in `tags`.
  */
 export async function attachReferrer(
   client: RegistryClient,
@@ -69,6 +69,7 @@ export async function attachReferrer(
     annotations,
   };
   await pushImage(client, repo, artifact, artifact.manifest.digest, opts);
+  tags?.referrerAdded(repo, subject);
   // A host known to lack the referrers API cannot list it: go straight to the fallback tag.
   if (client.referrersSupport?.(repo.host) !== false) {
     const listed = await client.listReferrers(repo, subject, opts);

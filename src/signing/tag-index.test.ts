@@ -93,3 +93,14 @@ test('a client without referrersSupport is always asked', async () => {
   for (const i of imgs) await tags.listReferrers(repo('app'), digest(i.digest));
   assert.equal(client.calls.listReferrers, 3);
 });
+
+test('listReferrers: read once per digest per run, and again after this run attached a referrer', async () => {
+  const { client, imgs } = await registry(true);
+  const tags = new TagIndex(client);
+  const d = digest(imgs[0]!.digest);
+  assert.deepEqual(await tags.listReferrers(repo('app'), d), []);
+  assert.deepEqual(await tags.listReferrers(repo('app'), d), []);
+  assert.equal(client.calls.listReferrers, 1);
+  await attachBundle(client, repo('app'), d, { dsseEnvelope: { payload: '' } }, { k: 'v' }, { tags });
+  assert.equal((await tags.listReferrers(repo('app'), d)).length, 1, 'the attached referrer is seen');
+});
