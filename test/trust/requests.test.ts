@@ -1,14 +1,17 @@
 /**
- * Requests of the provenance and validate phases per source digest, counted on the memory
- * registry, with and without the referrers API: unsigned staging images cost nothing beyond one
- * tag list per repository (and one referrers probe per host without the API), while `.sig`
- * signatures, bundle signatures and `.att` provenance are still found and verified.
+ * Requests of the trust phases per source digest, counted on the memory registry, with and
+ * without the referrers API: unsigned staging images cost nothing beyond one tag list per
+ * repository (and one referrers probe per host without the API), while `.sig` signatures,
+ * bundle signatures and `.att` provenance are still found and verified; sign and attest skip
+ * lookups but never overwrite what they did not read.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { digest, imageName, registryName, tag } from '../../src/image/ref.js';
 import { MemoryLogger } from '../../src/log.js';
+import { attestPhase } from '../../src/pipeline/phases/attest.js';
 import { provenancePhase } from '../../src/pipeline/phases/provenance.js';
+import { signPhase } from '../../src/pipeline/phases/sign.js';
 import { validatePhase } from '../../src/pipeline/phases/validate.js';
 import { newPromotionState } from '../../src/pipeline/state.js';
 import { classify } from '../../src/plan/classify.js';
@@ -19,6 +22,7 @@ import { buildImage, putImage } from '../../src/registry/memory/fixtures.js';
 import { MemoryStore } from '../../src/registry/store/memory.js';
 import { COSIGN_SIGN_PREDICATE_TYPE } from '../../src/signing/check.js';
 import { createKeySigner } from '../../src/signing/key-signer.js';
+import { TagIndex } from '../../src/signing/tag-index.js';
 import { keyTrust, newKey } from './harness.js';
 import { slsaV1, stageAttTag, stageProvenance, stageSignature } from './seed-trust.js';
 
@@ -86,3 +90,32 @@ for (const referrers of [false, true]) {
     assert.deepEqual(about(calls, 'att').filter((c) => c.startsWith('getManifest')), [`getManifest ${attTag}`], '.att read once (provenance only)');
   });
 }
+
+test('sign + attest: no staging .sig lookup where the listing shows none; a stale "absent" never drops a destination signature', async () => {
+  const { reader, imgs, state, cfg: base } = await setup(false);
+  const signal = new AbortController().signal;
+  const promoter = newKey();
+  const cfg = { ...base, signer: createKeySigner(promoter.privateKey) };
+  const dst = { host: 'a.local', repository: 'p/plain1' };
+  // The images as the promote phase leaves them.
+  for (const n of NAMES) await putImage(reader.store('a.local'), `p/${n}`, imgs[n], 'v1');
+  state.outcomes = state.plan!.edges.map((p) => ({ edge: p.edge, outcome: 'promoted' as const }));
+  // The run's index believes p/plain1 holds only v1; someone else then signs the image there.
+  state.trustTags = new TagIndex(reader);
+  state.trustTags.seed(dst, ['v1']);
+  await stageSignature(reader, 'a.local', 'p/plain1', imgs.plain1.digest, createKeySigner(newKey().privateKey));
+  reader.resetCalls();
+  await signPhase(cfg).run(state, signal);
+  await attestPhase(cfg).run(state, signal);
+
+  assert.ok(state.trust!.signed.every((w) => w.result === 'written') && state.trust!.signed.length === NAMES.length, JSON.stringify(state.trust!.signed));
+  assert.ok(state.trust!.attested.every((w) => w.result === 'written'));
+  const sigOf = async (n: string, d: string) => JSON.parse(Buffer.from((await reader.getManifest({ host: 'a.local', repository: `p/${n}` }, `${d.replace(':', '-')}.sig`)).bytes).toString()).layers.length;
+  assert.equal(await sigOf('plain1', imgs.plain1.digest), 2, 'the foreign signature is kept beside ours');
+  assert.equal(await sigOf('sig', imgs.sig.digest), 2, "the staging signature came along");
+  assert.equal(await sigOf('plain2', imgs.plain2.digest), 1);
+  const stagingSigReads = reader.history.filter((c) => c.host === STAGING && c.reference?.endsWith('.sig')).map((c) => c.repository);
+  assert.deepEqual([...new Set(stagingSigReads)], ['s/sig'], 'staging is asked for a .sig only where one exists');
+  const imageReads = reader.history.filter((c) => c.op === 'getManifest' && NAMES.some((n) => c.reference === imgs[n].digest));
+  assert.equal(imageReads.length, 0, "the promoted manifests are the plan's, not read again");
+});
