@@ -8,9 +8,10 @@
  * looks, exactly as the plan reads staging content once (all of them run before or right after
  * promotion, within one run). Between the listing and a later lookup the only trust tags written
  * are this run's own, which `add` records; a tag someone else adds after the listing is missed
- * just as it would be if added right after a direct read. Destination repositories are seeded
- * with the plan's tag lists (read before promotion, free here), on the plan's own assumption that
- * a run is the only writer of what it promotes. The index only ever skips lookups: the base of
+ * just as it would be if added right after a direct read. Destination repositories the plan
+ * listed are seeded with that list (free here; others are listed when first asked), on the
+ * plan's own assumption that a run is the only writer of what it promotes. Referrer lists are
+ * kept too (until this run attaches one). The index only ever skips lookups: the base of
  * a read-modify-write (a `.sig` appended to, a fallback index added to) is always read for real,
  * so a stale "absent" can cost a duplicate signature at worst, never someone else's entries.
  */
