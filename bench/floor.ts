@@ -3,9 +3,14 @@
  * plan that already knows what each destination holds.
  *   R_min = A·(K+1) + R_src + Σ_d W_d
  *   R_src = N·(1+P) + U_tot                  (manifests, then each unique blob once)
- *   W_d   = 2·U_d + M + N·T   destination empty (POST + PUT per blob, child and tagged manifests)
- *         =   U_d + M + N·T   blobs mountable from another repository of the same host
- *         = min(N·T, repos)    image already present (manifest HEADs, or one tag list per repo)
+ *   W_d   = 2·U_d + (Σ_r U_r − U_d) + M + N·T  destination empty: POST + PUT for the first
+ *                                             repository of the host holding a blob, one mount
+ *                                             for every further repository needing it (case b)
+ *         =   Σ_r U_r + M + N·T   blobs mountable from another repository of the same host
+ *         = min(N·T, repos)       image already present (manifest HEADs, or one tag list per repo)
+ * with U_r the distinct blobs repository r needs. §4's own example counts this way: "Second repo,
+ * same host, via mount: 60 + 25 = 85". The per-host variant (each blob once per host, Σ_r U_r
+ * replaced by U_d) is kept as `perHost` for comparison with earlier results.
  */
 
 /** The workload, summed over images (plain images have no children). */
@@ -20,10 +25,18 @@ export interface Workload {
   uniqueBlobs: number;
   /** Repositories per destination (for the list-call alternative of a present image). */
   repos: number;
+  /**
+   * Σ_r U_r: over the repositories of one destination, the distinct blobs each needs (a blob
+   * shared by images in 3 repositories counts 3). Defaults to `uniqueBlobs` (one repository).
+   */
+  repoBlobs?: number;
 }
 
 /** What one destination holds before the run. */
 export type DestinationState = 'empty' | 'mount' | 'present';
+
+/** How blobs are counted at a host: once per repository needing them (§4), or once per host. */
+export type BlobGranularity = 'repository' | 'host';
 
 /** The floor, split as in the formula. */
 export interface Floor {
@@ -31,16 +44,20 @@ export interface Floor {
   source: number;
   destinations: number[];
   total: number;
+  /** The same floor counting each blob once per host (the benchmark's figure before per-repository counting). */
+  perHost: { destinations: number[]; total: number };
 }
 
 /** Auth round trips per (host, token scope): GET /v2/ and GET token (performance.md §4, A = 2). */
 export const AUTH_PER_HOST = 2;
 
 /** The writes (or checks) destination `d` needs in its state. */
-export function destinationFloor(w: Workload, state: DestinationState): number {
+export function destinationFloor(w: Workload, state: DestinationState, granularity: BlobGranularity = 'repository'): number {
   if (state === 'present') return Math.min(w.tags, w.repos);
   const manifests = w.childManifests + w.tags;
-  return (state === 'empty' ? 2 : 1) * w.uniqueBlobs + manifests;
+  const placements = granularity === 'repository' ? (w.repoBlobs ?? w.uniqueBlobs) : w.uniqueBlobs;
+  // every placement costs one request (a mount, or the PUT closing an upload); an upload adds its POST
+  return placements + (state === 'empty' ? w.uniqueBlobs : 0) + manifests;
 }
 
 /**
@@ -53,9 +70,17 @@ export function requestFloor(w: Workload, states: readonly DestinationState[], a
   const needsManifests = states.some((s) => s !== 'present');
   const needsBlobs = states.some((s) => s === 'empty');
   const source = (needsManifests ? w.images + w.childManifests : 0) + (needsBlobs ? w.uniqueBlobs : 0);
-  const destinations = states.map((s) => destinationFloor(w, s));
   const auth = authPerHost * (hosts + 1);
-  return { auth, source, destinations, total: auth + source + destinations.reduce((a, b) => a + b, 0) };
+  const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+  const destinations = states.map((s) => destinationFloor(w, s));
+  const hostDestinations = states.map((s) => destinationFloor(w, s, 'host'));
+  return {
+    auth,
+    source,
+    destinations,
+    total: auth + source + sum(destinations),
+    perHost: { destinations: hostDestinations, total: auth + source + sum(hostDestinations) },
+  };
 }
 
 /** performance.md's model of upstream kpromo for one image of B blobs on K mirrors: K·(7+5B). */

@@ -11,7 +11,7 @@ export function formatTable(meta: { mode: string; mirrors: number; kpromoQps: st
     `Benchmark (${meta.mode}): staging + ${meta.mirrors} Distribution mirrors on loopback, ${w.images} images ` +
       `(${w.childManifests} child manifests), ${w.uniqueBlobs} unique blobs, ${mib(w.uniqueBytes)} MiB unique; kpromo --registry-qps ${meta.kpromoQps}; ${meta.cpus} CPUs; ${meta.date.slice(0, 10)}`,
     '',
-    '| Scenario | kpromo wall (s) | skopeo wall (s) | kpromo / skopeo | kpromo requests | floor | requests / floor | … without verification HEADs | skopeo requests | source bytes / unique | 429s (after 1st window) | retries | waited (s, Σ over requests) | peak RSS (MiB) | verified |',
+    '| Scenario | kpromo wall (s) | skopeo wall (s) | kpromo / skopeo | kpromo requests | floor (old per-host floor) | requests / floor | … without verification HEADs | skopeo requests | source bytes / unique | 429s (after 1st window) | retries | waited (s, Σ over requests) | peak RSS (MiB) | verified |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const scenarios = [...new Set(results.map((r) => r.scenario))];
@@ -25,7 +25,7 @@ export function formatTable(meta: { mode: string; mirrors: number; kpromoQps: st
       sk ? sec(sk.wallMs) + (sk.ok ? '' : ' (failed)') : '–',
       sk ? (kp.wallMs / sk.wallMs).toFixed(2) : '–',
       String(kp.requests),
-      String(kp.floor.total),
+      `${kp.floor.total} (${kp.floor.perHost.total})`,
       (kp.requests / kp.floor.total).toFixed(2),
       kp.verifyHeads === undefined ? '–' : `${((kp.requests - kp.verifyHeads) / kp.floor.total).toFixed(2)} (−${kp.verifyHeads})`,
       sk ? String(sk.requests) : '–',

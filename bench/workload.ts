@@ -56,9 +56,11 @@ export function buildWorkload(spec: WorkloadSpec): BuiltWorkload {
   const unique = new Map<string, number>();
   for (const img of images) for (const b of blobsOf(img.data)) unique.set(b.digest, b.size);
   const childManifests = images.reduce((n, img) => n + ('manifests' in img.data ? img.data.manifests.length : 0), 0);
+  // each image has its own repository, which needs each of its distinct blobs (the base layer in several)
+  const repoBlobs = images.reduce((n, img) => n + new Set(blobsOf(img.data).map((b) => b.digest)).size, 0);
   return {
     images,
-    counts: { images: images.length, childManifests, tags: images.length, uniqueBlobs: unique.size, repos: images.length },
+    counts: { images: images.length, childManifests, tags: images.length, uniqueBlobs: unique.size, repos: images.length, repoBlobs },
     uniqueBytes: [...unique.values()].reduce((a, b) => a + b, 0),
   };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { destinationFloor, requestFloor, upstreamModel, type Workload } from '../../bench/floor.js';
+import { buildWorkload, QUICK } from '../../bench/workload.js';
 
 // performance.md §4's single image: L = 5 layers (B = 6 blobs), K = 20 mirrors.
 const single: Workload = { images: 1, childManifests: 0, tags: 1, uniqueBlobs: 6, repos: 1 };
@@ -10,6 +11,7 @@ test("the single-image example of performance.md §4: 309 requests vs the modell
   // 2(K+1) + (1+B) + K·(2B+1)
   assert.equal(f.total, 2 * 21 + 7 + 20 * 13);
   assert.equal(f.total, 309);
+  assert.equal(f.perHost.total, 309, 'one repository: both counts agree');
   assert.equal(upstreamModel(1, 6, 20), 740);
 });
 
@@ -21,9 +23,43 @@ test('per-destination writes: empty, mount, present', () => {
   assert.equal(destinationFloor(w, 'present'), 5);
 });
 
+// 3 repositories on one host; a base layer in all 3, 2 own blobs each: U = 7, Σ U_r = 9.
+const shared: Workload = { images: 3, childManifests: 0, tags: 3, uniqueBlobs: 7, repos: 3, repoBlobs: 9 };
+
+test('per repository (§4 case b): the first repository of a host uploads a blob, every further one mounts it', () => {
+  const table: Array<[string, Parameters<typeof destinationFloor>[1], Parameters<typeof destinationFloor>[2], number]> = [
+    // 7 uploads (POST + PUT) + 2 mounts of the base into the 2nd and 3rd repository + 3 tags
+    ['empty, per repository', 'empty', 'repository', 2 * 7 + 2 + 3],
+    ['empty, per host (old figure)', 'empty', 'host', 2 * 7 + 3],
+    // each repository mounts each of its blobs once: 9 + 3 tags
+    ['mount, per repository', 'mount', 'repository', 9 + 3],
+    ['mount, per host (old figure)', 'mount', 'host', 7 + 3],
+    ['present, either way', 'present', 'repository', 3],
+    ['present, per host', 'present', 'host', 3],
+  ];
+  for (const [name, state, granularity, want] of table) assert.equal(destinationFloor(shared, state, granularity), want, name);
+});
+
+test('requestFloor reports both totals; they differ by the extra mounts per host', () => {
+  const f = requestFloor(shared, ['empty', 'empty']);
+  assert.deepEqual(f.destinations, [19, 19]);
+  assert.deepEqual(f.perHost.destinations, [17, 17]);
+  assert.equal(f.total - f.perHost.total, 2 * (9 - 7));
+  assert.equal(f.source, 3 + 7);
+});
+
+test("the bench's quick workload: the shared base layer adds one mount per further repository per host", () => {
+  const w = buildWorkload(QUICK).counts;
+  const plain = QUICK.images - QUICK.indexes; // the images sharing the base, one repository each
+  assert.equal(w.repoBlobs! - w.uniqueBlobs, plain - 1);
+  const f = requestFloor(w, Array(4).fill('empty'));
+  assert.equal(f.total - f.perHost.total, 4 * (plain - 1));
+});
+
 test('a rerun reads nothing from the source; a mount-only run reads manifests only', () => {
   const w: Workload = { images: 3, childManifests: 2, tags: 3, uniqueBlobs: 10, repos: 3 };
-  assert.deepEqual(requestFloor(w, ['present', 'present']), { auth: 6, source: 0, destinations: [3, 3], total: 12 });
+  const rerun = requestFloor(w, ['present', 'present']);
+  assert.deepEqual({ ...rerun, perHost: undefined }, { auth: 6, source: 0, destinations: [3, 3], total: 12, perHost: undefined });
   assert.equal(requestFloor(w, ['mount']).source, 5);
   assert.equal(requestFloor(w, ['mount', 'empty']).source, 15);
 });
