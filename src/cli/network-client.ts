@@ -1,6 +1,6 @@
 /**
  * Wires the run's registry client: one undici base transport, the network policy over it
- * (per-host budgets, AIMD, Retry-After, retries, stats), and B's HTTP client on top. One
+ * (per-host budgets, AIMD, Retry-After, retries, stats), and the HTTP registry client on top. One
  * instance serves the whole run, so connections and tokens are reused across all copies.
  */
 import type { Logger } from '../log.js';

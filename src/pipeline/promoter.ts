@@ -1,6 +1,6 @@
 /**
- * The promotion, top to bottom: the phases in the order they run. Provenance, validate, sign and
- * attest join this list with the trust work; until then the engine runs only the phases that exist.
+ * The promotion, top to bottom: the phases in the order they run, and the report built from the
+ * state they leave. Without a trust config (tests of the copy alone) the trust phases are left out.
  */
 import { RunFailedError } from '../errors.js';
 import { runFailure } from '../promote/outcome.js';

@@ -1,6 +1,6 @@
 /**
  * The typed state the promotion phases share. Each phase reads what earlier phases set and adds
- * its own part; later phases (trust: provenance, validate, sign, attest) add their fields here.
+ * its own part (plan: edges and inventory; promote: outcomes; the trust phases: trust and trustTags).
  */
 import type { Logger } from '../log.js';
 import type { OfflinePlan } from '../plan/offline.js';

@@ -1,6 +1,6 @@
 /**
  * The promotion part of the run report: the plan's decision or the outcome of every edge, the
- * counts, and requests and bytes per registry host. Added to A's Report as optional fields.
+ * counts, and requests and bytes per registry host. Added to the parse-only Report as optional fields.
  */
 import type { HostStats } from '../net/stats.js';
 import { planCounts, type Plan } from '../plan/classify.js';

@@ -1,6 +1,6 @@
 /**
- * The network policy under faults, at the client level: B's HTTP registry client + our
- * policy (createNetwork) + the fault proxy + real Distribution registries.
+ * The network policy under faults, at the client level: the HTTP registry client + the
+ * network policy (createNetwork) + the fault proxy + real Distribution registries.
  */
 import assert from 'node:assert/strict';
 import { text } from 'node:stream/consumers';
