@@ -38,17 +38,17 @@ export async function readSignatures(
 }
 
 /** Outcome of adding a signature. */
-export type AppendResult = 'written' | 'already-signed';
+export type AppendResult = 'written' | 'already-present';
 
 /**
- * Adds `layer` to the `.sig` image of `digest`, unless `isOurs` says an existing layer is
- * already a signature by the same identity over the same image.
+ * Adds the layer `sign` makes to the `.sig` image of `digest`, unless `isOurs` says an existing
+ * layer is already a signature by the same identity over the same image (then nothing is signed).
  */
 export async function appendSignature(
   client: RegistryClient,
   repo: RepoRef,
   digest: Digest,
-  layer: SimpleSigningLayer,
+  sign: () => Promise<SimpleSigningLayer>,
   isOurs: (existing: SimpleSigningLayer) => Promise<boolean>,
   withTags: TrustCallOptions = {},
 ): Promise<AppendResult> {
@@ -56,8 +56,9 @@ export async function appendSignature(
   // Read for real (not through `tags`): these layers are the base of the new `.sig`.
   const existing = await readSignatures(client, repo, digest, opts);
   for (const l of existing?.layers ?? []) {
-    if (await isOurs(l)) return 'already-signed';
+    if (await isOurs(l)) return 'already-present';
   }
+  const layer = await sign();
   await pushImage(client, repo, buildSigImage([...(existing?.layers ?? []), layer]), sigTag(digest), opts);
   tags?.add(repo, sigTag(digest));
   return 'written';

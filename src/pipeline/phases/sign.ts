@@ -14,11 +14,10 @@ import { COSIGN_SIGN_PREDICATE_TYPE } from '../../signing/check.js';
 import { PREDICATE_TYPE_ANNOTATION } from '../../signing/referrers.js';
 import { attachBundle, findReferrer } from '../../signing/bundle-attach.js';
 import { parseSimpleSigningPayload, buildSimpleSigningPayload } from '../../signing/simple-signing.js';
-import { cosignAnnotations, buildSigImage, sigTag } from '../../signing/sig-image.js';
-import { copySignatures, readSignatures } from '../../signing/sig-store.js';
-import { pushImage } from '../../signing/registry-io.js';
+import { cosignAnnotations, sigTag } from '../../signing/sig-image.js';
+import { appendSignature, copySignatures } from '../../signing/sig-store.js';
 import type { TagIndex } from '../../signing/tag-index.js';
-import type { Signer } from '../../signing/types.js';
+import type { Signer, SimpleSigningLayer } from '../../signing/types.js';
 import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_V1, statementBytes } from '../../provenance/statement.js';
 import type { Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
@@ -114,20 +113,15 @@ async function signOne({ client, signer, cfg, tags, signal }: SignIo, dst: Trust
     await attachBundle(client, dst.repo, d, bundle, ours, { signal, tags, subject });
     return 'written';
   }
-  // Read for real, not through `tags`: these layers are the base of the `.sig` pushed below.
-  const existing = await readSignatures(client, dst.repo, d, { signal });
-  for (const l of existing?.layers ?? []) {
+  const isOurs = async (l: SimpleSigningLayer): Promise<boolean> => {
     const p = parseSimpleSigningPayload(l.payload);
-    if (p?.critical.image['docker-manifest-digest'] === d && p.critical.identity['docker-reference'] === dst.reference && (await signer.owns(l))) {
-      return 'already-present';
-    }
-  }
-  const payload = buildSimpleSigningPayload(dst.reference, d, optional);
-  const msg = await signer.signMessage(payload);
-  const layers = [...(existing?.layers ?? []), { payload, annotations: cosignAnnotations(msg) }];
-  await pushImage(client, dst.repo, buildSigImage(layers), sigTag(d), { signal });
-  tags.add(dst.repo, sigTag(d));
-  return 'written';
+    return p?.critical.image['docker-manifest-digest'] === d && p.critical.identity['docker-reference'] === dst.reference && (await signer.owns(l));
+  };
+  const sign = async (): Promise<SimpleSigningLayer> => {
+    const payload = buildSimpleSigningPayload(dst.reference, d, optional);
+    return { payload, annotations: cosignAnnotations(await signer.signMessage(payload)) };
+  };
+  return appendSignature(client, dst.repo, d, sign, isOurs, { signal, tags });
 }
 
 async function replicate({ client, cfg, tags, signal }: SignIo, from: TrustDestination, to: TrustDestination, subject: ManifestInfo, log: Logger): Promise<void> {
