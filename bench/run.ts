@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick]`: kpromo against the request floor of performance.md §4 and
  * against skopeo, on loopback Distribution registries (staging + K mirrors, K = 4 quick,
- * K = 20 full). Prints a markdown table and writes bench/results/latest.json. Not run in CI.
+ * K = 20 full), each tool in its own processes (kpromo built first; `--from-source` runs it
+ * through tsx). Prints a markdown table and writes bench/results/latest.json. Not run in CI.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStaging, stopAll } from './env.js';
+import { kpromoCommand } from './tools.js';
 import { measure, SCENARIOS, type Measurement, type RunContext, type Tool } from './scenarios.js';
 import { formatTable } from './table.js';
 import { buildWorkload, FULL, pushWorkload, QUICK } from './workload.js';
@@ -19,6 +21,7 @@ const kArg = args.find((a) => a.startsWith('--k='));
 const k = kArg ? Number(kArg.slice(4)) : quick ? 4 : 20;
 const qps = args.find((a) => a.startsWith('--qps='))?.slice(6);
 const only = args.find((a) => a.startsWith('--scenario='))?.slice(11);
+const fromSource = args.includes('--from-source');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 function hasSkopeo(): boolean {
@@ -33,7 +36,8 @@ async function run(): Promise<void> {
   const log = (s: string) => process.stderr.write(s + '\n');
   try {
     await pushWorkload(staging.registry, 'staging', workload);
-    const ctx: RunContext = { dir, staging, workload, k, skopeoDeadlineMs: quick ? 12_000 : 600_000, kpromoArgs: qps ? ['--registry-qps', qps] : [] };
+    const kpromo = kpromoCommand(root, fromSource);
+    const ctx: RunContext = { dir, staging, workload, k, skopeoDeadlineMs: quick ? 12_000 : 600_000, kpromoArgs: qps ? ['--registry-qps', qps] : [], kpromo };
     const tools: Tool[] = hasSkopeo() ? ['kpromo', 'skopeo'] : ['kpromo'];
     if (tools.length === 1) log('skopeo not found: measuring kpromo only');
     const results: Measurement[] = [];
@@ -50,6 +54,7 @@ async function run(): Promise<void> {
       mode: quick ? 'quick' : 'full',
       mirrors: k,
       kpromoQps: qps ?? 'default',
+      kpromoProcess: fromSource ? 'child process, src through tsx' : 'child process, built bin/kpromo.js',
       workload: { ...spec, ...workload.counts, uniqueBytes: workload.uniqueBytes },
       node: process.version,
       cpus: (await import('node:os')).cpus().length,

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { requestFloor, type DestinationState, type Floor } from './floor.js';
 import { setFaults, startMirrors, stopAll, type FaultPlan, type Fronted } from './env.js';
-import { runKpromo, runSkopeo, type ToolRun } from './tools.js';
+import { runKpromo, runSkopeo, type KpromoCommand, type ToolRun } from './tools.js';
 import { pushWorkload, writeBenchManifest, type BuiltWorkload } from './workload.js';
 import type { RequestKind } from '../src/net/transport.js';
 import { fetchManifest } from '../test/support/seed.js';
@@ -36,6 +36,8 @@ export interface RunContext {
   skopeoDeadlineMs: number;
   /** Extra kpromo flags (e.g. --registry-qps 1000). */
   kpromoArgs: string[];
+  /** How to start kpromo (a child process, like skopeo). */
+  kpromo: KpromoCommand;
 }
 
 /** The measurements of one (scenario, tool). */
@@ -71,7 +73,7 @@ export async function promoteWith(tool: Tool, ctx: RunContext, mirrors: Fronted[
   if (tool === 'kpromo') {
     const dsts = repos.flatMap((repo) => mirrors.map((m) => `${m.proxy.host}/${repo}`));
     const manifest = await writeBenchManifest(ctx.dir, `${ctx.staging.proxy.host}/staging`, dsts, ctx.workload);
-    return runKpromo(manifest, ctx.dir, ctx.kpromoArgs);
+    return runKpromo(ctx.kpromo, manifest, ctx.dir, ctx.kpromoArgs);
   }
   const pairs = repos.flatMap((repo) => mirrors.flatMap((m) =>
     ctx.workload.images.map((img) => ({ src: `${ctx.staging.proxy.host}/staging/${img.name}:${img.tag}`, dst: `${m.proxy.host}/${repo}/${img.name}:${img.tag}` })),
