@@ -9,14 +9,23 @@ import type { Digest, RepoRef } from '../image/ref.js';
 /** Which side of a copy a request is for; carried into errors and stats. */
 export type Side = 'source' | 'destination';
 
-/** Media types kpromo understands (sent in the Accept list of every manifest request). */
+/** Media types kpromo reads and writes (the manifest ones are sent in `Accept`: MANIFEST_ACCEPT). */
 export const MediaTypes = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
   ociIndex: 'application/vnd.oci.image.index.v1+json',
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
   dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
   ociEmpty: 'application/vnd.oci.empty.v1+json',
+  ociConfig: 'application/vnd.oci.image.config.v1+json',
+  ociLayer: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  dockerConfig: 'application/vnd.docker.container.image.v1+json',
+  dockerLayer: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
 } as const;
+
+/** Whether a manifest media type lists child manifests (an OCI index or a Docker manifest list). */
+export function isIndexMediaType(mediaType: string): boolean {
+  return mediaType === MediaTypes.ociIndex || mediaType === MediaTypes.dockerList;
+}
 
 /** Every manifest media type, in the order sent in `Accept`. */
 export const MANIFEST_ACCEPT: readonly string[] = [

@@ -18,7 +18,6 @@ export const CosignAnnotations = {
   bundle: 'dev.sigstore.cosign/bundle',
   rfc3161: 'dev.sigstore.cosign/rfc3161timestamp',
 } as const;
-const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
 
 /** The tag cosign stores signatures of `digest` under: `sha256-<hex>.sig`. */
 export function sigTag(digest: Digest): string {
@@ -96,7 +95,7 @@ export function buildSigImage(layers: readonly SimpleSigningLayer[]): BuiltImage
   const manifest = {
     schemaVersion: 2,
     mediaType: MediaTypes.ociManifest,
-    config: { mediaType: OCI_CONFIG, size: config.byteLength, digest: configDigest },
+    config: { mediaType: MediaTypes.ociConfig, size: config.byteLength, digest: configDigest },
     layers: layers.map((l, i) => ({
       mediaType: SIMPLE_SIGNING_MEDIA_TYPE,
       size: l.payload.byteLength,

@@ -9,7 +9,7 @@ import { splitRegistry, type Digest, type RepoRef, tag as asTag } from '../image
 import type { Logger } from '../log.js';
 import { nullLogger } from '../log.js';
 import { nullProgress, type ProgressSink } from '../progress.js';
-import { MediaTypes, type RegistryClient } from '../registry/types.js';
+import { isIndexMediaType, type RegistryClient } from '../registry/types.js';
 import { addToInventory, type ImageInventory } from './inventory.js';
 
 /** Parallel repository reads: enough to hide latency, far below any registry's rate limit. */
@@ -75,7 +75,7 @@ async function readRepository(client: RegistryClient, repo: RepoRef, name: strin
     const info = await client.headManifest(repo, t, { signal });
     if (!info) continue; // deleted between listing and reading
     addToInventory(inv, name, info.digest, asTag(t));
-    if (isIndex(info.mediaType)) indexes.add(info.digest);
+    if (isIndexMediaType(info.mediaType)) indexes.add(info.digest);
   }
   const kids = await indexChildren(client, repo, indexes, signal);
   for (const d of kids) addToInventory(inv, name, d, null);
@@ -94,7 +94,7 @@ export async function indexChildren(client: RegistryClient, repo: RepoRef, index
       const parsed = JSON.parse(Buffer.from(m.bytes).toString('utf8')) as { manifests?: { digest: Digest; mediaType?: string }[] };
       for (const c of parsed.manifests ?? []) {
         kids.add(c.digest);
-        if (c.mediaType && isIndex(c.mediaType) && !seen.has(c.digest)) {
+        if (c.mediaType && isIndexMediaType(c.mediaType) && !seen.has(c.digest)) {
           seen.add(c.digest);
           next.push(c.digest);
         }
@@ -103,9 +103,4 @@ export async function indexChildren(client: RegistryClient, repo: RepoRef, index
     level = next;
   }
   return kids;
-}
-
-/** Whether a media type is an OCI index or a Docker manifest list. */
-export function isIndex(mediaType: string): boolean {
-  return mediaType === MediaTypes.ociIndex || mediaType === MediaTypes.dockerList;
 }

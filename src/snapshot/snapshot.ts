@@ -10,11 +10,11 @@ import { nullLogger } from '../log.js';
 import type { PromoterManifest } from '../manifest/schema.js';
 import { sourceRegistry } from '../manifest/schema.js';
 import type { ProgressSink } from '../progress.js';
-import type { RegistryClient } from '../registry/types.js';
+import { isIndexMediaType, type RegistryClient } from '../registry/types.js';
 import { formatSnapshot, parseSnapshotFormat } from './format.js';
 import { manifestSnapshot, pathUnder } from './from-manifests.js';
 import { filterByTag, removeTaglessChildren, type ImageInventory } from './inventory.js';
-import { indexChildren, isIndex, readRegistrySnapshot } from './read.js';
+import { indexChildren, readRegistrySnapshot } from './read.js';
 
 /** The snapshot flags of `kpromo cip`. */
 export interface SnapshotRequest {
@@ -86,7 +86,7 @@ async function sourceChildren(manifests: readonly PromoterManifest[], registry: 
       for (const [d, tags] of img.dmap) {
         if (tags.length === 0) continue;
         const info = await deps.client.headManifest(repo, d, { signal: deps.signal });
-        if (info && isIndex(info.mediaType)) tagged.push(d);
+        if (info && isIndexMediaType(info.mediaType)) tagged.push(d);
       }
       if (tagged.length === 0) continue;
       const kids = await indexChildren(deps.client, repo, tagged, deps.signal);

@@ -7,6 +7,7 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { BlobData, ImageData, ImageSpec, IndexData, ManifestData, Platform } from './seed-build.js';
 import { buildImage, buildMultiPlatform } from './seed-build.js';
+import { MANIFEST_ACCEPT } from '../../src/registry/types.js';
 
 export * from './seed-build.js';
 
@@ -19,12 +20,7 @@ export interface SeedTarget {
   ca?: string;
 }
 
-const ACCEPT = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
+const ACCEPT = MANIFEST_ACCEPT.join(', ');
 
 /** A raw answer: status, lower-case headers and the whole body. */
 export interface RawResponse {

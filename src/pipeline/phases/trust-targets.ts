@@ -8,7 +8,7 @@ import type { Edge } from '../../plan/edge.js';
 import { dstRepo, srcRepo } from '../../plan/inventory.js';
 import type { EdgeOutcome } from '../../promote/outcome.js';
 import type { FetchedManifest, ManifestInfo, RegistryClient } from '../../registry/types.js';
-import { MediaTypes } from '../../registry/types.js';
+import { isIndexMediaType } from '../../registry/types.js';
 
 /** A destination of a promoted digest. */
 export interface TrustDestination {
@@ -58,7 +58,7 @@ export async function withChildren(
 ): Promise<ManifestInfo[]> {
   const m = known?.digest === digest ? known : await client.getManifest(repo, digest, { signal });
   const self: ManifestInfo = { digest, mediaType: m.mediaType, size: m.size };
-  if (m.mediaType !== MediaTypes.ociIndex && m.mediaType !== MediaTypes.dockerList) return [self];
+  if (!isIndexMediaType(m.mediaType)) return [self];
   const idx = JSON.parse(new TextDecoder().decode(m.bytes)) as { manifests?: { digest: Digest; mediaType: string; size: number }[] };
   const children = new Map((idx.manifests ?? []).map((c) => [c.digest, { digest: c.digest, mediaType: c.mediaType, size: c.size }]));
   children.delete(digest);

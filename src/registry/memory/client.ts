@@ -12,7 +12,7 @@ import { admitManifest, Refusal, verifyDigest } from '../store/admit.js';
 import { MemoryStore } from '../store/memory.js';
 import { findReferrers } from '../store/refs.js';
 import type { RegistryStore } from '../store/store.js';
-import { MAX_MANIFEST_BYTES, type CallOptions, type Descriptor, type FetchedManifest, type ManifestInfo, type MountResult, type RegistryClient, type UploadSession } from '../types.js';
+import { MAX_MANIFEST_BYTES, MediaTypes, type CallOptions, type Descriptor, type FetchedManifest, type ManifestInfo, type MountResult, type RegistryClient, type UploadSession } from '../types.js';
 
 /** Operations of the RegistryClient, as counted. */
 export type MemoryOp =
@@ -42,8 +42,6 @@ export interface MemoryRegistryClientOptions {
   /** Called before every operation; throw from it to inject a failure. */
   intercept?: (call: MemoryCall) => void | Promise<void>;
 }
-
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
 /** RegistryClient over in-memory (or directory) stores. */
 export class MemoryRegistryClient implements RegistryClient {
@@ -193,7 +191,7 @@ export class MemoryRegistryClient implements RegistryClient {
     // No referrers API: the tag-schema fallback index `<alg>-<hex>`, as the HTTP client reads it.
     const { algorithm, hex } = parseDigest(digest);
     const found = await this.resolve(s, repo, `${algorithm}-${hex.slice(0, 64)}`);
-    if (!found || found.mediaType !== OCI_INDEX) return [];
+    if (!found || found.mediaType !== MediaTypes.ociIndex) return [];
     const manifests = (JSON.parse(Buffer.from(found.bytes).toString('utf8')) as { manifests?: Descriptor[] }).manifests ?? [];
     return opts.artifactType ? manifests.filter((d) => d.artifactType === opts.artifactType) : manifests;
   }

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Digest } from '../../image/ref.js';
 import type { RegistryStore } from '../store/store.js';
+import { MediaTypes } from '../types.js';
 
 /** A blob with its bytes. */
 export interface BlobData {
@@ -42,19 +43,6 @@ export interface Platform {
   variant?: string;
 }
 
-/** Media types used by the builders. */
-export const SeedMediaTypes = {
-  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-  ociIndex: 'application/vnd.oci.image.index.v1+json',
-  ociConfig: 'application/vnd.oci.image.config.v1+json',
-  ociLayer: 'application/vnd.oci.image.layer.v1.tar+gzip',
-  ociEmpty: 'application/vnd.oci.empty.v1+json',
-  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-  dockerConfig: 'application/vnd.docker.container.image.v1+json',
-  dockerLayer: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-} as const;
-
 /** `sha256:<hex>` of bytes. */
 export function sha256(bytes: Uint8Array | string): Digest {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}` as Digest;
@@ -75,7 +63,7 @@ export function blobOf(bytes: Uint8Array, mediaType: string): BlobData {
 }
 
 /** A seeded layer blob. */
-export function makeLayer(seed: string, size = 256, mediaType: string = SeedMediaTypes.ociLayer): BlobData {
+export function makeLayer(seed: string, size = 256, mediaType: string = MediaTypes.ociLayer): BlobData {
   return blobOf(seededBytes(`layer:${seed}`, size), mediaType);
 }
 
@@ -103,17 +91,17 @@ export interface ImageSpec {
 /** Builds an image (or artifact) manifest with its config and layers. */
 export function buildImage(spec: ImageSpec): ImageData {
   const docker = spec.format === 'docker';
-  const layerType = docker ? SeedMediaTypes.dockerLayer : SeedMediaTypes.ociLayer;
+  const layerType = docker ? MediaTypes.dockerLayer : MediaTypes.ociLayer;
   const own = Array.from({ length: spec.layers ?? 1 }, (_, i) => makeLayer(`${spec.seed}:${i}`, spec.layerSize ?? 256, layerType));
   const layers = [...(spec.sharedLayers ?? []), ...own];
   const platform = spec.platform ?? { os: 'linux', architecture: 'amd64' };
   const config = spec.artifactType
-    ? blobOf(new TextEncoder().encode('{}'), SeedMediaTypes.ociEmpty)
+    ? blobOf(new TextEncoder().encode('{}'), MediaTypes.ociEmpty)
     : blobOf(
         json({ ...platform, created: '1970-01-01T00:00:00Z', config: { Labels: { seed: spec.seed } }, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }),
-        docker ? SeedMediaTypes.dockerConfig : SeedMediaTypes.ociConfig,
+        docker ? MediaTypes.dockerConfig : MediaTypes.ociConfig,
       );
-  const mediaType = docker ? SeedMediaTypes.dockerManifest : SeedMediaTypes.ociManifest;
+  const mediaType = docker ? MediaTypes.dockerManifest : MediaTypes.ociManifest;
   const doc: Record<string, unknown> = { schemaVersion: 2, mediaType };
   if (spec.artifactType && !docker) doc.artifactType = spec.artifactType;
   doc.config = descOf(config);
@@ -127,7 +115,7 @@ export function buildImage(spec: ImageSpec): ImageData {
 /** Builds an OCI index (or a Docker manifest list) over `children`. */
 export function buildIndex(children: ImageData[], opts: { format?: 'oci' | 'docker'; annotations?: Record<string, string>; platforms?: Platform[] } = {}): IndexData {
   const docker = opts.format === 'docker';
-  const mediaType = docker ? SeedMediaTypes.dockerList : SeedMediaTypes.ociIndex;
+  const mediaType = docker ? MediaTypes.dockerList : MediaTypes.ociIndex;
   const manifests = children.map((c, i) => {
     const platform = opts.platforms?.[i] ?? platformOf(c);
     return platform ? { ...descOf(c), platform } : descOf(c);
@@ -140,7 +128,7 @@ export function buildIndex(children: ImageData[], opts: { format?: 'oci' | 'dock
 
 /** The platform recorded in an image's config (undefined for artifacts). */
 function platformOf(img: ImageData): Platform | undefined {
-  if (img.config.mediaType === SeedMediaTypes.ociEmpty) return undefined;
+  if (img.config.mediaType === MediaTypes.ociEmpty) return undefined;
   const cfg = JSON.parse(new TextDecoder().decode(img.config.bytes)) as Platform;
   return { os: cfg.os, architecture: cfg.architecture, ...(cfg.variant ? { variant: cfg.variant } : {}) };
 }
@@ -154,7 +142,7 @@ export const DEFAULT_PLATFORMS: Platform[] = [
 /** A multi-platform image: one image per platform, all sharing one base layer. */
 export function buildMultiPlatform(spec: { seed: string; platforms?: Platform[]; format?: 'oci' | 'docker'; layerSize?: number }): IndexData {
   const docker = spec.format === 'docker';
-  const base = makeLayer(`${spec.seed}:base`, spec.layerSize ?? 256, docker ? SeedMediaTypes.dockerLayer : SeedMediaTypes.ociLayer);
+  const base = makeLayer(`${spec.seed}:base`, spec.layerSize ?? 256, docker ? MediaTypes.dockerLayer : MediaTypes.ociLayer);
   const children = (spec.platforms ?? DEFAULT_PLATFORMS).map((p) =>
     buildImage({ seed: `${spec.seed}:${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`, platform: p, sharedLayers: [base], format: spec.format, layerSize: spec.layerSize }),
   );

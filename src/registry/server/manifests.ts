@@ -7,11 +7,9 @@ import { isDigest } from '../../image/ref.js';
 import { admitManifest } from '../store/admit.js';
 import { findReferrers, MANIFEST_TYPES } from '../store/refs.js';
 import type { RegistryStore, StoredManifest } from '../store/store.js';
+import { MAX_MANIFEST_BYTES, MediaTypes } from '../types.js';
 import { ApiError, paginate, readBody, sendEmpty, sendJson } from './http.js';
 
-/** Largest manifest accepted (Distribution's own limit). */
-const MAX_MANIFEST = 4 * 1024 * 1024;
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
 /** What manifest handlers need. */
 export interface ManifestContext {
@@ -56,7 +54,7 @@ export async function getManifest(ctx: ManifestContext, req: IncomingMessage, re
 
 /** PUT /v2/<name>/manifests/<reference>. */
 export async function putManifest(ctx: ManifestContext, req: IncomingMessage, res: ServerResponse, repo: string, reference: string): Promise<void> {
-  const bytes = await readBody(req, MAX_MANIFEST);
+  const bytes = await readBody(req, MAX_MANIFEST_BYTES);
   const { digest, mediaType, refs } = await admitManifest(ctx.store, repo, reference, bytes, req.headers['content-type'] ?? '');
   await ctx.store.putManifest(repo, digest, { mediaType, bytes });
   if (!isDigest(reference)) await ctx.store.setTag(repo, reference, digest);
@@ -97,7 +95,7 @@ export async function referrers(ctx: ManifestContext, res: ServerResponse, repo:
   if (!isDigest(digest)) throw new ApiError('DIGEST_INVALID', `invalid digest ${JSON.stringify(digest)}`);
   const artifactType = url.searchParams.get('artifactType') ?? undefined;
   const manifests = await findReferrers(ctx.store, repo, digest, artifactType);
-  const headers: Record<string, string> = { 'content-type': OCI_INDEX };
+  const headers: Record<string, string> = { 'content-type': MediaTypes.ociIndex };
   if (artifactType !== undefined) headers['oci-filters-applied'] = 'artifactType';
-  sendJson(res, 200, { schemaVersion: 2, mediaType: OCI_INDEX, manifests }, headers);
+  sendJson(res, 200, { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests }, headers);
 }

@@ -3,16 +3,11 @@
  * manifests (indexes), and an OCI 1.1 `subject`. Used to refuse manifests whose content is
  * missing and to answer the referrers API, by the server and the in-memory client alike.
  */
+import { isIndexMediaType, MANIFEST_ACCEPT } from '../types.js';
 import type { RegistryStore, StoredManifest } from './store.js';
 
-/** Manifest media types whose children are manifests. */
-const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
-/** Manifest media types the server accepts. */
-export const MANIFEST_TYPES = new Set([
-  ...INDEX_TYPES,
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-]);
+/** Manifest media types the server accepts (those the client asks for). */
+export const MANIFEST_TYPES: ReadonlySet<string> = new Set(MANIFEST_ACCEPT);
 
 /** A descriptor as found in manifest JSON. */
 export interface RawDescriptor {
@@ -51,7 +46,7 @@ export function parseManifestRefs(bytes: Uint8Array, mediaType: string): Manifes
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error('manifest is not a JSON object');
   if (doc.schemaVersion !== 2) throw new Error('manifest schemaVersion must be 2');
   const declaredType = typeof doc.mediaType === 'string' ? doc.mediaType : undefined;
-  const isIndex = INDEX_TYPES.has(mediaType);
+  const isIndex = isIndexMediaType(mediaType);
   const refs: ManifestRefs = { declaredType, isIndex, blobs: [], children: [] };
   if (isIndex) {
     if (!Array.isArray(doc.manifests) || !doc.manifests.every(isDesc)) throw new Error('index needs a manifests array of descriptors');
