@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
+import { PUBLIC_SIGSTORE } from '../signing/keyless-signer.js';
 import { addFlags, FlagReader, type FlagSpec } from './flags.js';
 import { NETWORK_FLAGS, readNetworkOptions, type NetworkSettings } from './network-options.js';
 
@@ -69,9 +70,9 @@ const KPROMO_FLAGS: FlagSpec[] = [
 const TRUST_FLAGS: FlagSpec[] = [
   { name: 'identity-token', kind: 'string', description: 'keyless signing: file holding the OIDC identity token (default: $SIGSTORE_ID_TOKEN)' },
   { name: 'identity-token-command', kind: 'string', description: 'keyless signing: command whose stdout is the OIDC identity token (split on spaces)' },
-  { name: 'fulcio-url', kind: 'string', default: 'https://fulcio.sigstore.dev', description: 'keyless signing: Fulcio certificate authority' },
-  { name: 'rekor-url', kind: 'string', default: 'https://rekor.sigstore.dev', description: 'keyless signing: Rekor transparency log' },
-  { name: 'tsa-url', kind: 'string', default: 'https://timestamp.sigstore.dev', description: 'keyless signing: RFC 3161 timestamp authority ("" to skip)' },
+  { name: 'fulcio-url', kind: 'string', default: PUBLIC_SIGSTORE.fulcioUrl, description: 'keyless signing: Fulcio certificate authority' },
+  { name: 'rekor-url', kind: 'string', default: PUBLIC_SIGSTORE.rekorUrl, description: 'keyless signing: Rekor transparency log' },
+  { name: 'tsa-url', kind: 'string', default: PUBLIC_SIGSTORE.tsaUrl, description: 'keyless signing: RFC 3161 timestamp authority ("" to skip)' },
   { name: 'signing-key', kind: 'string', description: 'key-based signing: PEM PKCS#8 ECDSA P-256 key or cosign encrypted key ($COSIGN_PASSWORD)' },
   { name: 'signature-format', kind: 'string', default: 'simple', description: 'simple: cosign .sig images; bundle: sigstore bundles attached as OCI referrers' },
   { name: 'signature-placement', kind: 'string', default: 'canonical', description: 'canonical: first destination only; replicate: copy signatures to every destination' },
@@ -209,9 +210,9 @@ function readTrustFlags(f: FlagReader): TrustFlags {
   return {
     identityTokenFile: f.str('identity-token'),
     identityTokenCommand: command ? command.split(/\s+/).filter(Boolean) : undefined,
-    fulcioUrl: f.str('fulcio-url') ?? 'https://fulcio.sigstore.dev',
-    rekorUrl: f.str('rekor-url') ?? 'https://rekor.sigstore.dev',
-    tsaUrl: f.explicit('tsa-url') ? (f.str('tsa-url') ?? '') : 'https://timestamp.sigstore.dev',
+    fulcioUrl: f.str('fulcio-url') ?? PUBLIC_SIGSTORE.fulcioUrl,
+    rekorUrl: f.str('rekor-url') ?? PUBLIC_SIGSTORE.rekorUrl,
+    tsaUrl: f.explicit('tsa-url') ? (f.str('tsa-url') ?? '') : PUBLIC_SIGSTORE.tsaUrl,
     signingKey: f.str('signing-key'),
     signatureFormat: format === 'bundle' ? 'bundle' : 'simple',
     signaturePlacement: placement === 'replicate' ? 'replicate' : 'canonical',

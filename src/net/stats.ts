@@ -105,21 +105,3 @@ export class NetworkStats {
       .sort((a, b) => a.host.localeCompare(b.host));
   }
 }
-
-/** Sums the counters of several hosts (totals for a report line). */
-export function totalStats(hosts: readonly HostStats[]): HostStats {
-  const t = new HostStatsRecorder('*').data;
-  for (const h of hosts) {
-    t.requests += h.requests;
-    t.retries += h.retries;
-    t.throttled += h.throttled;
-    t.networkErrors += h.networkErrors;
-    t.waitedMs += h.waitedMs;
-    t.bytesIn += h.bytesIn;
-    t.bytesOut += h.bytesOut;
-    t.peakInFlight = Math.max(t.peakInFlight, h.peakInFlight);
-    for (const [k, v] of Object.entries(h.byKind)) t.byKind[k as RequestKind] = (t.byKind[k as RequestKind] ?? 0) + v;
-    for (const [k, v] of Object.entries(h.byStatus)) t.byStatus[k] = (t.byStatus[k] ?? 0) + v;
-  }
-  return t;
-}

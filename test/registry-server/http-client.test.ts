@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createHttpRegistryClient } from '../../src/registry/http/client.js';
 import { startRegistryServer } from '../../src/registry/server/server.js';
-import { makeImage, putImage } from '../../src/registry/memory/fixtures.js';
+import { buildImage, putImage } from '../../src/registry/memory/fixtures.js';
 
 describe('HTTP client against the in-process registry', () => {
   it('copies an image by mount and chunked upload, reads referrers and paged tags', async (t) => {
@@ -15,8 +15,8 @@ describe('HTTP client against the in-process registry', () => {
     t.after(() => reg.stop());
     const client = createHttpRegistryClient();
     t.after(() => client.close());
-    const img = await putImage(reg.store, 'src/app', makeImage({ seed: 'hc', layers: 2, layerSize: 1000 }), 'v1');
-    const sig = await putImage(reg.store, 'src/app', makeImage({ seed: 'hc-sig', subject: img, artifactType: 'application/x-sig' }));
+    const img = await putImage(reg.store, 'src/app', buildImage({ seed: 'hc', layers: 2, layerSize: 1000 }), 'v1');
+    const sig = await putImage(reg.store, 'src/app', buildImage({ seed: 'hc-sig', subject: img, artifactType: 'application/x-sig' }));
     for (let i = 0; i < 5; i++) await reg.store.setTag('src/app', `t${i}`, img.digest);
 
     const src = { host: reg.host, repository: 'src/app' };

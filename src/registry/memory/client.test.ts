@@ -6,7 +6,7 @@ import { type Digest, type RepoRef } from '../../image/ref.js';
 import { RegistryError } from '../errors.js';
 import { MemoryStore } from '../store/memory.js';
 import { MemoryRegistryClient } from './client.js';
-import { blobOf, buildIndex, makeImage, makeMultiPlatform, putImage, putIndex, sha256 } from './fixtures.js';
+import { blobOf, buildIndex, buildImage, buildMultiPlatform, putImage, putIndex, sha256 } from './fixtures.js';
 
 const SRC = 'src.example';
 const DST = 'dst.example';
@@ -22,8 +22,8 @@ async function readStream(s: Readable): Promise<Buffer> {
 async function setup(opts: { referrers?: boolean } = {}) {
   const src = new MemoryStore();
   const dst = new MemoryStore();
-  const img = await putImage(src, 'team/app', makeImage({ seed: 'app', layers: 2 }), 'v1');
-  const idx = await putIndex(src, 'team/multi', makeMultiPlatform({ seed: 'multi' }), 'v2');
+  const img = await putImage(src, 'team/app', buildImage({ seed: 'app', layers: 2 }), 'v1');
+  const idx = await putIndex(src, 'team/multi', buildMultiPlatform({ seed: 'multi' }), 'v2');
   const client = new MemoryRegistryClient({ hosts: { [SRC]: src, [DST]: dst }, referrers: opts.referrers });
   return { src, dst, img, idx, client };
 }
@@ -132,7 +132,7 @@ describe('MemoryRegistryClient writes', () => {
         if (c.op === 'putManifest') throw new RegistryError('injected', { op: c.op, reference: c.host, status: 503 });
       },
     });
-    const img = makeImage({ seed: 'x' });
+    const img = buildImage({ seed: 'x' });
     const err = await registryError(client.putManifest(repo(SRC, 'r'), 'v1', img));
     assert.equal(err.retryable, true);
     assert.equal(client.calls.putManifest, 1);
@@ -143,9 +143,9 @@ describe('MemoryRegistryClient referrers', () => {
   for (const referrers of [true, false]) {
     it(`lists referrers ${referrers ? 'through the API' : 'through the sha256-<hex> tag fallback'}, filtered by artifactType`, async () => {
       const src = new MemoryStore();
-      const subject = await putImage(src, 'r', makeImage({ seed: 'subject' }), 'v1');
-      const sig = await putImage(src, 'r', makeImage({ seed: 'sig', subject, artifactType: 'application/x-sig' }));
-      const sbom = await putImage(src, 'r', makeImage({ seed: 'sbom', subject, artifactType: 'application/x-sbom' }));
+      const subject = await putImage(src, 'r', buildImage({ seed: 'subject' }), 'v1');
+      const sig = await putImage(src, 'r', buildImage({ seed: 'sig', subject, artifactType: 'application/x-sig' }));
+      const sbom = await putImage(src, 'r', buildImage({ seed: 'sbom', subject, artifactType: 'application/x-sbom' }));
       if (!referrers) {
         const fallback = buildIndex([sig, sbom]);
         const doc = JSON.parse(new TextDecoder().decode(fallback.bytes)) as { manifests: Record<string, unknown>[] };

@@ -149,13 +149,6 @@ export function buildMultiPlatform(spec: { seed: string; platforms?: Platform[];
   return buildIndex(children, { format: spec.format });
 }
 
-/** Alias of buildImage: an image (or artifact) manifest with its config and layers. */
-export const makeImage = buildImage;
-/** Alias of buildIndex: an OCI index or Docker list over images. */
-export const makeIndex = buildIndex;
-/** Alias of buildMultiPlatform: one image per platform sharing a base layer, under an index. */
-export const makeMultiPlatform = buildMultiPlatform;
-
 /** Puts an image into a store: blobs, then the manifest by digest, then the tag when given. */
 export async function putImage(store: RegistryStore, repo: string, image: ImageData, tag?: string): Promise<ImageData> {
   for (const b of [image.config, ...image.layers]) await store.putBlob(repo, b.digest, b.bytes);
