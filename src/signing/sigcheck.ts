@@ -6,7 +6,7 @@
 import pLimit from 'p-limit';
 import { errorMessage } from '../errors.js';
 import type { Digest, RepoRef } from '../image/ref.js';
-import type { RegistryClient } from '../registry/types.js';
+import { isIndexMediaType, type RegistryClient } from '../registry/types.js';
 import { checkSignatures } from './check.js';
 import { copySignatures } from './sig-store.js';
 import type { Verifier } from './types.js';
@@ -69,7 +69,9 @@ export async function withIndexChildren(client: RegistryClient, targets: readonl
   const key = (t: SigcheckTarget) => `${t.repo.host}/${t.repo.repository}@${t.digest}`;
   for (const t of targets) {
     out.set(key(t), t);
-    if (!(await client.headManifest(t.repo, t.digest, { signal }))) continue;
+    // Only an index has children: the HEAD's media type spares the GET of every other manifest.
+    const head = await client.headManifest(t.repo, t.digest, { signal });
+    if (!head || !isIndexMediaType(head.mediaType)) continue;
     const m = await client.getManifest(t.repo, t.digest, { signal });
     const children = (JSON.parse(new TextDecoder().decode(m.bytes)) as { manifests?: { digest: Digest }[] }).manifests ?? [];
     for (const c of children) {
