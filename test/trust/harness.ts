@@ -7,10 +7,8 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryLogger } from '../../src/log.js';
-import { createHttpTransport } from '../../src/net/http-transport.js';
-import { createNetwork } from '../../src/net/policy.js';
-import { runPromotion, type PromotionResult } from '../../src/pipeline/promoter.js';
+import type { MemoryLogger } from '../../src/log.js';
+import type { PromotionResult } from '../../src/pipeline/promoter.js';
 import type { TrustConfig } from '../../src/pipeline/phases/trust.js';
 import { createHttpRegistryClient } from '../../src/registry/http/client.js';
 import type { RegistryClient } from '../../src/registry/types.js';
@@ -19,6 +17,7 @@ import { createKeySigner } from '../../src/signing/key-signer.js';
 import { createVerifier } from '../../src/signing/verifier.js';
 import { startDistributions, stopAll } from '../support/distribution.js';
 import { fetchManifest, type SeedTarget } from '../support/seed.js';
+import { promote } from '../e2e/harness.js';
 
 /** Which registry implementation a test runs against. */
 export type RegistryKind = 'distribution' | 'in-process';
@@ -83,22 +82,13 @@ export function keyTrust(verifyWith: TestKey, signWith: TestKey | undefined, ove
   };
 }
 
-/** Runs a promotion of `manifest` with `trust`. */
-export async function promoteWithTrust(
+/** Runs a promotion of `manifest` with `trust`, wired as the e2e harness wires it. */
+export function promoteWithTrust(
   manifest: string,
   trust: TrustConfig,
   opts: { confirm?: boolean } = {},
 ): Promise<PromotionResult & { logger: MemoryLogger }> {
-  const logger = new MemoryLogger();
-  const net = createNetwork({ base: createHttpTransport(), retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 5 } });
-  const registry = createHttpRegistryClient({ transport: net.transport, retry: net.retry, logger });
-  try {
-    const r = await runPromotion({ manifests: { manifest }, confirm: opts.confirm ?? true, parseOnly: false }, { registry, logger, stats: () => net.stats() }, { trust });
-    return { ...r, logger };
-  } finally {
-    await registry.close();
-    await net.close();
-  }
+  return promote(manifest, { ...opts, trust });
 }
 
 /** Referrer descriptors of `digest`, read without kpromo: the referrers API, or the fallback tag. */
