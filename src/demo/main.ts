@@ -1,14 +1,7 @@
 /**
- * Entry point of `npm run demo`: runs the embedded demo on this process's stdout/stderr and
- * exits non-zero when a promotion run failed.
+ * Entry point of `npm run demo`: `kpromo demo` through the CLI (which prints and picks the exit
+ * code), so the demo runs exactly as `npx kpromo demo` does.
  */
-import { runDemo } from './run.js';
+import { main } from '../cli/main.js';
 
-const io = {
-  stdout: (s: string) => void process.stdout.write(s),
-  stderr: (s: string) => void process.stderr.write(s),
-  isTTY: Boolean(process.stderr.isTTY),
-  env: process.env,
-};
-const r = await runDemo(io);
-process.exitCode = r.firstExit || r.secondExit;
+process.exitCode = await main(['demo']);
