@@ -8,11 +8,16 @@ import { join } from 'node:path';
 import type { Digest } from '../image/ref.js';
 import { createHttpRegistryClient } from '../registry/http/client.js';
 import { startRegistryServer, type RegistryServer } from '../registry/server/server.js';
-import { buildImage, buildMultiPlatform, pushManifest, type DemoManifest } from './images.js';
+import { buildImage, buildMultiPlatform, pushTo, type ImageData, type IndexData } from '../registry/memory/fixtures.js';
 
 /** Path of the images inside the staging registry and inside each mirror. */
 export const STAGING_PATH = 'k8s-staging-demo';
 export const MIRROR_PATH = 'k8s-artifacts-prod/images';
+/** The platforms of the demo's multi-platform index. */
+const DEMO_PLATFORMS = [
+  { os: 'linux', architecture: 'amd64' },
+  { os: 'linux', architecture: 'arm64' },
+];
 /** How many mirrors the demo promotes to. */
 export const MIRROR_COUNT = 3;
 
@@ -21,7 +26,7 @@ export interface SampleImage {
   name: string;
   tags: string[];
   kind: string;
-  manifest: DemoManifest;
+  manifest: ImageData | IndexData;
 }
 
 /** Everything the demo set up; `close()` stops the registries and removes the temp dir. */
@@ -37,9 +42,9 @@ export interface DemoWorld {
 /** The sample images: two single-platform images (one nested), and a multi-platform index. */
 export function sampleImages(): SampleImage[] {
   return [
-    { name: 'pause', tags: ['3.10'], kind: 'single-platform image', manifest: buildImage('demo/pause') },
-    { name: 'demo-app', tags: ['v1.0.0', 'v1.0'], kind: 'multi-platform index (amd64, arm64, shared base layer)', manifest: buildMultiPlatform('demo/app') },
-    { name: 'tools/kubectl', tags: ['v1.31.0'], kind: 'single-platform image, nested name', manifest: buildImage('demo/kubectl', { layerSize: 16384 }) },
+    { name: 'pause', tags: ['3.10'], kind: 'single-platform image', manifest: buildImage({ seed: 'demo/pause', layerSize: 4096 }) },
+    { name: 'demo-app', tags: ['v1.0.0', 'v1.0'], kind: 'multi-platform index (amd64, arm64, shared base layer)', manifest: buildMultiPlatform({ seed: 'demo/app', platforms: DEMO_PLATFORMS, layerSize: 4096 }) },
+    { name: 'tools/kubectl', tags: ['v1.31.0'], kind: 'single-platform image, nested name', manifest: buildImage({ seed: 'demo/kubectl', layerSize: 16384 }) },
   ];
 }
 
@@ -73,7 +78,7 @@ export async function createDemoWorld(): Promise<DemoWorld> {
     try {
       for (const img of images) {
         const repo = { host: staging.host, repository: `${STAGING_PATH}/${img.name}` };
-        for (const t of img.tags) await pushManifest(client, repo, img.manifest, t);
+        for (const t of img.tags) await pushTo(client, repo, img.manifest, t);
       }
     } finally {
       await client.close();

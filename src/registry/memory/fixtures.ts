@@ -5,9 +5,9 @@
  * the same digests), and helpers that put them into a RegistryStore.
  */
 import { createHash } from 'node:crypto';
-import type { Digest } from '../../image/ref.js';
+import type { Digest, RepoRef } from '../../image/ref.js';
 import type { RegistryStore } from '../store/store.js';
-import { MediaTypes } from '../types.js';
+import { MediaTypes, type RegistryClient } from '../types.js';
 
 /** A blob with its bytes. */
 export interface BlobData {
@@ -163,4 +163,19 @@ export async function putIndex(store: RegistryStore, repo: string, index: IndexD
   await store.putManifest(repo, index.digest, { mediaType: index.mediaType, bytes: index.bytes });
   if (tag !== undefined) await store.setTag(repo, tag, index.digest);
   return index;
+}
+
+/**
+ * Pushes an image or index through a RegistryClient in a safe order (blobs a HEAD does not find,
+ * child manifests, then the manifest itself, by `tag` when given); returns its digest.
+ */
+export async function pushTo(client: RegistryClient, repo: RepoRef, m: ImageData | IndexData, tag?: string): Promise<Digest> {
+  if ('manifests' in m) {
+    for (const child of m.manifests) await pushTo(client, repo, child);
+  } else {
+    for (const b of [m.config, ...m.layers]) {
+      if (!(await client.headBlob(repo, b.digest))) await client.uploadBlob(repo, { digest: b.digest, size: b.size }, b.bytes);
+    }
+  }
+  return client.putManifest(repo, tag ?? m.digest, { bytes: m.bytes, mediaType: m.mediaType });
 }
