@@ -1,8 +1,10 @@
 /**
  * The copy engine: turns the plan's "promote" edges into the fewest registry requests. Images are
  * grouped by source digest so each source manifest and blob is read once for all destinations;
- * blobs go first (fanned out, mounted within a host), then child manifests, then tags. A failure
- * at one destination only fails the edges that needed it.
+ * blobs go first (fanned out, mounted within a host), then child manifests, then tags: per image
+ * and destination, as soon as that image's blobs are there, so early images are complete (and
+ * verifiable) while later blobs still copy. A failure at one destination only fails the edges
+ * that needed it.
  */
 import pLimit from 'p-limit';
 import { errorMessage } from '../errors.js';
@@ -111,17 +113,13 @@ export async function copyPlan(
   const pairs = [...images.values()].reduce((n, img) => n + img.targets.size, 0);
   const bytes = [...jobs.values()].reduce((n, j) => n + Math.max(0, j.blob.size), 0);
   progress.phase('promote', { images: pairs, bytes });
-  const blobFailures = await copyBlobs(client, [...jobs.values()], known, {
-    concurrency: opts.blobConcurrency,
-    signal: opts.signal,
-    logger: opts.logger,
-    onDone: (j) => progress.advance({ bytes: Math.max(0, j.blob.size) }),
-  });
 
-  // 4. Manifests, per image and destination, only where all its blobs arrived.
+  // 4. Manifests, per image and destination, pushed as soon as that image's last blob has
+  //    settled there (not after every blob of the run), and only if all of them arrived.
   const out = new Map<string, CopyOutcome>();
   const shared: ChildPuts = new Map();
   const pushes: Promise<void>[] = [];
+  const waiting = new Map<string, Waiter[]>();
   for (const img of images.values()) {
     for (const t of img.targets.values()) {
       const failEdges = (error: string): void => t.edges.forEach((e) => out.set(edgeKey(e), { ok: false, error }));
@@ -130,35 +128,68 @@ export async function copyPlan(
         failEdges(img.error ?? 'source manifest not read');
         continue;
       }
-      const missing = t.tagOnly ? undefined : allBlobs(img.graph).find((b) => blobFailures.has(blobFailureKey(t.repo, b.digest)));
-      if (missing) {
-        progress.advance({ images: 1 });
-        failEdges(blobFailures.get(blobFailureKey(t.repo, missing.digest))!);
-        continue;
-      }
       const top = img.top;
       const graph = img.graph;
-      pushes.push(
-        limit(async () => {
-          const tags = t.edges.flatMap((e) => (e.tag === null ? [] : [e.tag as string]));
-          const failed = await pushManifests(
-            client,
-            { repo: t.repo, top, children: t.tagOnly ? [] : childManifests(graph), tags, byDigest: t.edges.some((e) => e.tag === null) },
-            shared,
-            known,
-            opts.signal,
-          );
-          for (const e of t.edges) {
-            const err = failed.get(e.tag ?? '');
-            out.set(edgeKey(e), err === undefined ? { ok: true } : { ok: false, error: err });
-          }
+      const push = (): void => {
+        pushes.push(
+          limit(async () => {
+            const tags = t.edges.flatMap((e) => (e.tag === null ? [] : [e.tag as string]));
+            const failed = await pushManifests(
+              client,
+              { repo: t.repo, top, children: t.tagOnly ? [] : childManifests(graph), tags, byDigest: t.edges.some((e) => e.tag === null) },
+              shared,
+              known,
+              opts.signal,
+            );
+            for (const e of t.edges) {
+              const err = failed.get(e.tag ?? '');
+              out.set(edgeKey(e), err === undefined ? { ok: true } : { ok: false, error: err });
+            }
+            progress.advance({ images: 1 });
+          }),
+        );
+      };
+      const blobs = t.tagOnly ? [] : allBlobs(graph);
+      if (blobs.length === 0) {
+        push();
+        continue;
+      }
+      const w: Waiter = {
+        remaining: blobs.length,
+        done: () => {
+          if (w.error === undefined) return push();
           progress.advance({ images: 1 });
-        }),
-      );
+          failEdges(w.error);
+        },
+      };
+      for (const b of blobs) {
+        const k = blobFailureKey(t.repo, b.digest);
+        waiting.set(k, [...(waiting.get(k) ?? []), w]);
+      }
     }
   }
+  await copyBlobs(client, [...jobs.values()], known, {
+    concurrency: opts.blobConcurrency,
+    signal: opts.signal,
+    logger: opts.logger,
+    onDone: (j) => progress.advance({ bytes: Math.max(0, j.blob.size) }),
+    onSettled: (j, repo, error) => {
+      for (const w of waiting.get(blobFailureKey(repo, j.blob.digest)) ?? []) {
+        if (error !== undefined) w.error ??= error;
+        if (--w.remaining === 0) w.done();
+      }
+    },
+  });
+  // every blob has settled at every target, so every waiter has fired and added its push
   await Promise.all(pushes);
   return out;
+}
+
+/** An (image, destination) waiting for its blobs: how many have not settled, the first failure. */
+interface Waiter {
+  remaining: number;
+  error?: string;
+  done(): void;
 }
 
 /** Groups the plan's promote edges by source image, then by destination repository. */

@@ -1,0 +1,108 @@
+/**
+ * Sending a blob's bytes to destination repositories, read from the source once: buffered (a
+ * small blob is read into memory once and sent to each host whenever that host is ready, so a
+ * host paused by Retry-After holds up no other) or streamed (a large blob fans out to every
+ * target at once, with backpressure). Every target settles as soon as its own upload ends.
+ */
+import type { Readable } from 'node:stream';
+import type { RepoRef } from '../image/ref.js';
+import type { Logger } from '../log.js';
+import type { RegistryClient, UploadSession } from '../registry/types.js';
+import { fanOut } from './fanout.js';
+import type { BlobRef } from './graph.js';
+import type { BlobKnowledge } from './knowledge.js';
+
+/** What a blob copy works with. */
+export interface BlobCtx {
+  client: RegistryClient;
+  known: BlobKnowledge;
+  signal?: AbortSignal;
+  logger: Logger;
+}
+
+/** The blob being copied and where it is read from. */
+export interface BlobSource {
+  blob: BlobRef;
+  source: RepoRef;
+}
+
+/** How one job records each target's outcome: placed, or failed. Each target settles once. */
+export interface Settle {
+  ok(repo: RepoRef): void;
+  fail(repo: RepoRef, err: unknown): void;
+}
+
+/** One upload to make: into a session a mount answer opened (202), or a fresh one. */
+export type Upload = { repo: RepoRef; session?: UploadSession; hint?: string };
+
+/** Blobs up to this size are read into memory once and sent from there (configs, small layers). */
+export const SMALL_BLOB_BYTES = 1024 * 1024;
+
+/** Whether a blob is copied from memory (known size, at most SMALL_BLOB_BYTES). */
+export const buffered = (b: BlobRef): boolean => b.size >= 0 && b.size <= SMALL_BLOB_BYTES;
+
+function openSource(ctx: BlobCtx, job: BlobSource): Promise<Readable> {
+  const { digest, size } = job.blob;
+  return ctx.client.getBlob(job.source, digest, { signal: ctx.signal, side: 'source', ...(size >= 0 ? { size } : {}) });
+}
+
+/**
+ * The blob's bytes, read on first call and shared by every later one; a failed read is not
+ * kept, so a later caller (e.g. another host) tries again.
+ */
+export function sourceBytes(ctx: BlobCtx, job: BlobSource): () => Promise<Uint8Array> {
+  let pending: Promise<Uint8Array> | undefined;
+  return () => {
+    if (pending) return pending;
+    const p = openSource(ctx, job).then(readAll);
+    p.catch(() => void (pending === p && (pending = undefined)));
+    return (pending = p);
+  };
+}
+
+async function send(ctx: BlobCtx, job: BlobSource, t: Upload, s: Settle, body: Uint8Array | Readable): Promise<void> {
+  const { digest, size } = job.blob;
+  const length = size >= 0 ? size : body instanceof Uint8Array ? body.byteLength : -1;
+  await ctx.known.guard(t.repo.host, () =>
+    ctx.client.uploadBlob(t.repo, { digest, size: length }, body, {
+      signal: ctx.signal,
+      side: 'destination',
+      ...(t.session ? { session: t.session } : {}),
+    }),
+  );
+  s.ok(t.repo);
+}
+
+/** Uploads the bytes `read` gives to every target. */
+export async function uploadBuffered(ctx: BlobCtx, job: BlobSource, targets: Upload[], s: Settle, read: () => Promise<Uint8Array>): Promise<void> {
+  if (targets.length === 0) return;
+  let bytes: Uint8Array;
+  try {
+    bytes = await read();
+  } catch (err) {
+    for (const t of targets) s.fail(t.repo, err);
+    return;
+  }
+  const results = await Promise.allSettled(targets.map((t) => send(ctx, job, t, s, bytes)));
+  results.forEach((r, i) => r.status === 'rejected' && s.fail(targets[i]!.repo, r.reason));
+}
+
+/** Reads the blob from the source once and streams it to every target at once. */
+export async function uploadStreamed(ctx: BlobCtx, job: BlobSource, targets: Upload[], s: Settle): Promise<void> {
+  if (targets.length === 0) return;
+  let body: Readable;
+  try {
+    body = await openSource(ctx, job);
+  } catch (err) {
+    for (const t of targets) s.fail(t.repo, err);
+    return;
+  }
+  const results = await fanOut(body, targets.map((t) => (b: Readable) => send(ctx, job, t, s, b)));
+  results.forEach((r, i) => r.status === 'rejected' && s.fail(targets[i]!.repo, r.reason));
+}
+
+async function readAll(s: Readable): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const c of s) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
