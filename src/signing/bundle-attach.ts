@@ -2,6 +2,7 @@
  * Sigstore bundles as OCI referrers of an image: attach one (with annotations used for dedup),
  * and find an existing one whose annotations match.
  */
+import { KpromoError } from '../errors.js';
 import type { Digest, RepoRef } from '../image/ref.js';
 import type { ManifestInfo, RegistryClient } from '../registry/types.js';
 import { readBlob } from './registry-io.js';
@@ -27,7 +28,7 @@ export async function attachBundle(
   { signal, tags, subject: known }: BundleIoOptions = {},
 ): Promise<void> {
   const subject = known?.digest === digest ? known : await client.headManifest(repo, digest, { signal });
-  if (!subject) throw new Error(`cannot attach a bundle: ${repo.repository}@${digest} is not there`);
+  if (!subject) throw new KpromoError('SUBJECT_MISSING', `cannot attach a bundle: ${repo.repository}@${digest} is not there`);
   const all = { ...annotations, 'dev.sigstore.bundle.content': contentKind(bundle) };
   const bytes = new TextEncoder().encode(JSON.stringify(bundle));
   await attachReferrer(client, repo, digest, buildBundleArtifact(subject, bytes, all), all, { signal, tags });

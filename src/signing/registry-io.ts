@@ -2,6 +2,7 @@
  * Small registry helpers the trust phases share: read a blob into memory (signature material is
  * small), upload a built image (blobs first, then the manifest), copy an image's blobs + bytes.
  */
+import { KpromoError } from '../errors.js';
 import type { Readable } from 'node:stream';
 import type { Digest, RepoRef } from '../image/ref.js';
 import { RegistryError } from '../registry/errors.js';
@@ -20,7 +21,7 @@ export async function readBlob(client: RegistryClient, repo: RepoRef, digest: Di
     size += (c as Buffer).length;
     if (size > MAX_TRUST_BLOB) {
       stream.destroy();
-      throw new Error(`blob ${digest} in ${repo.repository} is larger than ${MAX_TRUST_BLOB} bytes`);
+      throw new KpromoError('BLOB_TOO_LARGE', `blob ${digest} in ${repo.repository} is larger than ${MAX_TRUST_BLOB} bytes`);
     }
     chunks.push(c as Buffer);
   }

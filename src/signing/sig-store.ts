@@ -2,6 +2,7 @@
  * Reading, appending to and copying cosign `.sig` images on a registry. Appending keeps the
  * existing layers (other signers' signatures) and skips a signature already there for our identity.
  */
+import { KpromoError } from '../errors.js';
 import type { Digest, RepoRef } from '../image/ref.js';
 import type { CallOptions, RegistryClient } from '../registry/types.js';
 import { copyBlobs, getManifestIfPresent, manifestBlobDigests, pushImage, readBlob } from './registry-io.js';
@@ -87,7 +88,7 @@ export async function copySignatures(
   if (there) {
     // Both sides hold signatures: merge, never drop the destination's own.
     const [a, b] = await Promise.all([readSignatures(client, dst, digest, opts), readSignatures(client, src, digest, opts)]);
-    if (!a || !b) throw new Error(`${tag} vanished while copying it`);
+    if (!a || !b) throw new KpromoError('SIGNATURE_VANISHED', `${tag} vanished while copying it`);
     const have = new Set(a.layers.map(sigOf));
     const extra = b.layers.filter((l) => !have.has(sigOf(l)));
     if (extra.length === 0) return 'present';

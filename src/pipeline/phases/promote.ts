@@ -3,6 +3,7 @@
  * copies what the plan marked, verifies every written (image, destination) pair, and records
  * the outcome of every edge.
  */
+import { KpromoError } from '../../errors.js';
 import { edgeKey as edgeKeyOf } from '../../plan/edge.js';
 import { copyPlan } from '../../promote/copy.js';
 import { collectOutcomes, outcomeCounts } from '../../promote/outcome.js';
@@ -15,7 +16,7 @@ export const promotePhase: Phase<PromotionState> = {
   name: 'promote',
   async run(state, signal) {
     const { plan, inventory } = state;
-    if (!plan || !inventory) throw new Error('promote needs the plan');
+    if (!plan || !inventory) throw new KpromoError('INTERNAL', 'promote runs after the plan phase');
     if (!state.options.confirm) throw new StopPipeline('dry run (pass --confirm to promote)');
     const log = state.deps.logger.child({ phase: 'promote' });
     const copied = await copyPlan(state.deps.registry, plan, inventory, {

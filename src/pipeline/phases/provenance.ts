@@ -5,7 +5,7 @@
  * signers are ignored. A refusal blocks that image's edges only.
  */
 import pLimit from 'p-limit';
-import { errorMessage } from '../../errors.js';
+import { KpromoError, errorMessage } from '../../errors.js';
 import { checkProvenance, type ProvenanceOutcome } from '../../provenance/check.js';
 import type { Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
@@ -17,7 +17,7 @@ export function provenancePhase(cfg: TrustConfig): Phase<PromotionState> {
     name: 'provenance',
     async run(state, signal) {
       const plan = state.plan;
-      if (!plan) throw new Error('provenance needs the plan');
+      if (!plan) throw new KpromoError('INTERNAL', 'provenance runs after the plan phase');
       const log = state.deps.logger.child({ phase: 'provenance' });
       const trust = (state.trust ??= newTrustRecord());
       const limit = pLimit(cfg.maxOps);

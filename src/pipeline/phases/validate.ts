@@ -4,7 +4,7 @@
  * a signature that exists but does not verify refuses that image's edges (others go on).
  */
 import pLimit from 'p-limit';
-import { errorMessage } from '../../errors.js';
+import { KpromoError, errorMessage } from '../../errors.js';
 import { checkSignatures, type SignatureOutcome } from '../../signing/check.js';
 import type { Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
@@ -16,7 +16,7 @@ export function validatePhase(cfg: TrustConfig): Phase<PromotionState> {
     name: 'validate',
     async run(state, signal) {
       const plan = state.plan;
-      if (!plan) throw new Error('validate needs the plan');
+      if (!plan) throw new KpromoError('INTERNAL', 'validate runs after the plan phase');
       const log = state.deps.logger.child({ phase: 'validate' });
       const trust = (state.trust ??= newTrustRecord());
       const limit = pLimit(cfg.maxOps);

@@ -4,6 +4,7 @@
  * then `auths` of `$REGISTRY_AUTH_FILE` (containers auth.json). Secrets stay in memory and are
  * never logged; a failing helper's stderr is not echoed because it may contain them.
  */
+import { KpromoError } from '../../errors.js';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -88,8 +89,8 @@ async function readConfig(path: string): Promise<AuthConfigFile> {
   }
   try {
     return JSON.parse(text) as AuthConfigFile;
-  } catch {
-    throw new Error(`credentials file ${path} is not valid JSON`);
+  } catch (err) {
+    throw new KpromoError('INVALID_CREDENTIALS_FILE', `credentials file ${path} is not valid JSON`, { cause: err });
   }
 }
 
