@@ -4,12 +4,11 @@
  * makes it mandatory; --allowed-builders / --allowed-source-repos are the policy. Foreign
  * signers are ignored. A refusal blocks that image's edges only.
  */
-import pLimit from 'p-limit';
 import { KpromoError, errorMessage } from '../../errors.js';
 import { checkProvenance, type ProvenanceOutcome } from '../../provenance/check.js';
 import type { Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
-import { newTrustRecord, refuseSource, runTags, sourcesToPromote, type TrustConfig } from './trust.js';
+import { checkSources, newTrustRecord, refuseSource, runTags, type TrustConfig } from './trust.js';
 
 /** Builds the provenance phase for `cfg`. */
 export function provenancePhase(cfg: TrustConfig): Phase<PromotionState> {
@@ -20,22 +19,14 @@ export function provenancePhase(cfg: TrustConfig): Phase<PromotionState> {
       if (!plan) throw new KpromoError('INTERNAL', 'provenance runs after the plan phase');
       const log = state.deps.logger.child({ phase: 'provenance' });
       const trust = (state.trust ??= newTrustRecord());
-      const limit = pLimit(cfg.maxOps);
-      const sources = sourcesToPromote(plan.edges).filter((s) => !trust.provenance.has(s.key));
       const deps = { client: state.deps.registry, verifier: cfg.verifier, logger: log };
       const tags = runTags(state);
-      await Promise.all(
-        sources.map((s) =>
-          limit(async () => {
-            let out: ProvenanceOutcome;
-            try {
-              out = await checkProvenance(deps, s.repo, s.digest, cfg.provenance, { signal, side: 'source', tags });
-            } catch (err) {
-              out = { status: 'refused', reason: `cannot read attestations: ${errorMessage(err)}` };
-            }
-            trust.provenance.set(s.key, out);
-          }),
-        ),
+      const sources = await checkSources(
+        plan.edges,
+        trust.provenance,
+        cfg.maxOps,
+        (s) => checkProvenance(deps, s.repo, s.digest, cfg.provenance, { signal, side: 'source', tags }),
+        (err): ProvenanceOutcome => ({ status: 'refused', reason: `cannot read attestations: ${errorMessage(err)}` }),
       );
       const counts = { verified: 0, absent: 0, refused: 0 };
       for (const s of sources) {

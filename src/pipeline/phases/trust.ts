@@ -2,6 +2,7 @@
  * What the trust phases (provenance, validate, sign, attest) share: their configuration, the
  * record they leave in the state, and how a refused source image blocks its edges.
  */
+import pLimit from 'p-limit';
 import type { Digest, RepoRef } from '../../image/ref.js';
 import { repoKey } from '../../image/ref.js';
 import type { PlannedEdge } from '../../plan/classify.js';
@@ -77,9 +78,16 @@ export function runTags(state: PromotionState): TagIndex {
 /** Key of a source image: `host/repo@digest`. */
 export const sourceImageKey = (repo: RepoRef, d: Digest): string => `${repoKey(repo)}@${d}`;
 
+/** A source image of the plan: its repository, digest and key (sourceImageKey). */
+export interface SourceImage {
+  repo: RepoRef;
+  digest: Digest;
+  key: string;
+}
+
 /** The distinct source images of the edges still to promote, each once. */
-export function sourcesToPromote(edges: readonly PlannedEdge[]): { repo: RepoRef; digest: Digest; key: string }[] {
-  const seen = new Map<string, { repo: RepoRef; digest: Digest; key: string }>();
+function sourcesToPromote(edges: readonly PlannedEdge[]): SourceImage[] {
+  const seen = new Map<string, SourceImage>();
   for (const { edge, decision } of edges) {
     if (decision.kind !== 'promote') continue;
     const repo = srcRepo(edge);
@@ -87,6 +95,35 @@ export function sourcesToPromote(edges: readonly PlannedEdge[]): { repo: RepoRef
     if (!seen.has(key)) seen.set(key, { repo, digest: edge.digest, key });
   }
   return [...seen.values()];
+}
+
+/**
+ * Checks each source image still to promote that `verdicts` has none for yet (once per run),
+ * `maxOps` at a time; a check that throws gets `onError`'s verdict. Returns the images checked.
+ */
+export async function checkSources<O>(
+  edges: readonly PlannedEdge[],
+  verdicts: Map<string, O>,
+  maxOps: number,
+  check: (s: SourceImage) => Promise<O>,
+  onError: (err: unknown) => O,
+): Promise<SourceImage[]> {
+  const limit = pLimit(maxOps);
+  const sources = sourcesToPromote(edges).filter((s) => !verdicts.has(s.key));
+  await Promise.all(
+    sources.map((s) =>
+      limit(async () => {
+        let out: O;
+        try {
+          out = await check(s);
+        } catch (err) {
+          out = onError(err);
+        }
+        verdicts.set(s.key, out);
+      }),
+    ),
+  );
+  return sources;
 }
 
 /** Refuses every still-to-promote edge of a source image; the others go on. Returns how many. */

@@ -3,12 +3,11 @@
  * still to promote, once per source digest. Unsigned images pass unless --require-signatures;
  * a signature that exists but does not verify refuses that image's edges (others go on).
  */
-import pLimit from 'p-limit';
 import { KpromoError, errorMessage } from '../../errors.js';
 import { checkSignatures, type SignatureOutcome } from '../../signing/check.js';
 import type { Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
-import { newTrustRecord, refuseSource, runTags, sourcesToPromote, type TrustConfig } from './trust.js';
+import { checkSources, newTrustRecord, refuseSource, runTags, type TrustConfig } from './trust.js';
 
 /** Builds the validate phase for `cfg`. */
 export function validatePhase(cfg: TrustConfig): Phase<PromotionState> {
@@ -19,26 +18,14 @@ export function validatePhase(cfg: TrustConfig): Phase<PromotionState> {
       if (!plan) throw new KpromoError('INTERNAL', 'validate runs after the plan phase');
       const log = state.deps.logger.child({ phase: 'validate' });
       const trust = (state.trust ??= newTrustRecord());
-      const limit = pLimit(cfg.maxOps);
-      const sources = sourcesToPromote(plan.edges).filter((s) => !trust.signatures.has(s.key));
+      const deps = { client: state.deps.registry, verifier: cfg.verifier };
       const tags = runTags(state);
-      await Promise.all(
-        sources.map((s) =>
-          limit(async () => {
-            let out: SignatureOutcome;
-            try {
-              out = await checkSignatures({ client: state.deps.registry, verifier: cfg.verifier }, s.repo, s.digest, {
-                require: cfg.requireSignatures,
-                signal,
-                side: 'source',
-                tags,
-              });
-            } catch (err) {
-              out = { status: 'refused', reason: `cannot read signatures: ${errorMessage(err)}` };
-            }
-            trust.signatures.set(s.key, out);
-          }),
-        ),
+      const sources = await checkSources(
+        plan.edges,
+        trust.signatures,
+        cfg.maxOps,
+        (s) => checkSignatures(deps, s.repo, s.digest, { require: cfg.requireSignatures, signal, side: 'source', tags }),
+        (err): SignatureOutcome => ({ status: 'refused', reason: `cannot read signatures: ${errorMessage(err)}` }),
       );
       let refused = 0;
       for (const s of sources) {
