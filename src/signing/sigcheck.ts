@@ -10,6 +10,7 @@ import { isIndexMediaType, type RegistryClient } from '../registry/types.js';
 import { checkSignatures } from './check.js';
 import { copySignatures } from './sig-store.js';
 import type { Verifier } from './types.js';
+import { indexEntries } from '../registry/index-json.js';
 
 /** One image to check: `reference` is `registry/image` as written by the user or manifest. */
 export interface SigcheckTarget {
@@ -73,8 +74,7 @@ export async function withIndexChildren(client: RegistryClient, targets: readonl
     const head = await client.headManifest(t.repo, t.digest, { signal });
     if (!head || !isIndexMediaType(head.mediaType)) continue;
     const m = await client.getManifest(t.repo, t.digest, { signal });
-    const children = (JSON.parse(new TextDecoder().decode(m.bytes)) as { manifests?: { digest: Digest }[] }).manifests ?? [];
-    for (const c of children) {
+    for (const c of indexEntries(m.bytes)) {
       const ct = { ...t, digest: c.digest };
       if (!out.has(key(ct))) out.set(key(ct), ct);
     }

@@ -11,6 +11,7 @@ import { nullLogger } from '../log.js';
 import { nullProgress, type ProgressSink } from '../progress.js';
 import { isIndexMediaType, type RegistryClient } from '../registry/types.js';
 import { addToInventory, type ImageInventory } from './inventory.js';
+import { indexEntries } from '../registry/index-json.js';
 
 /** Parallel repository reads: enough to hide latency, far below any registry's rate limit. */
 const DEFAULT_CONCURRENCY = 8;
@@ -91,8 +92,7 @@ export async function indexChildren(client: RegistryClient, repo: RepoRef, index
     const next: Digest[] = [];
     for (const d of level) {
       const m = await client.getManifest(repo, d, { signal });
-      const parsed = JSON.parse(Buffer.from(m.bytes).toString('utf8')) as { manifests?: { digest: Digest; mediaType?: string }[] };
-      for (const c of parsed.manifests ?? []) {
+      for (const c of indexEntries(m.bytes)) {
         kids.add(c.digest);
         if (c.mediaType && isIndexMediaType(c.mediaType) && !seen.has(c.digest)) {
           seen.add(c.digest);

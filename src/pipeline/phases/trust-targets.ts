@@ -9,6 +9,7 @@ import { dstRepo, srcRepo } from '../../plan/inventory.js';
 import type { EdgeOutcome } from '../../promote/outcome.js';
 import type { FetchedManifest, ManifestInfo, RegistryClient } from '../../registry/types.js';
 import { isIndexMediaType } from '../../registry/types.js';
+import { indexEntries } from '../../registry/index-json.js';
 
 /** A destination of a promoted digest. */
 export interface TrustDestination {
@@ -59,8 +60,7 @@ export async function withChildren(
   const m = known?.digest === digest ? known : await client.getManifest(repo, digest, { signal });
   const self: ManifestInfo = { digest, mediaType: m.mediaType, size: m.size };
   if (!isIndexMediaType(m.mediaType)) return [self];
-  const idx = JSON.parse(new TextDecoder().decode(m.bytes)) as { manifests?: { digest: Digest; mediaType: string; size: number }[] };
-  const children = new Map((idx.manifests ?? []).map((c) => [c.digest, { digest: c.digest, mediaType: c.mediaType, size: c.size }]));
+  const children = new Map(indexEntries(m.bytes).map((c) => [c.digest, { digest: c.digest, mediaType: c.mediaType, size: c.size }]));
   children.delete(digest);
   return [self, ...children.values()];
 }

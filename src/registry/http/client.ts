@@ -29,6 +29,7 @@ import { Session, type Call } from './session.js';
 import { mountBlob, uploadBlob } from './upload.js';
 import { listPages, readBody } from './lists.js';
 import { repoPath } from './urls.js';
+import { indexEntries } from '../index-json.js';
 
 /** Options of the HTTP registry client. */
 export interface HttpRegistryClientOptions {
@@ -265,8 +266,7 @@ function strings(v: unknown): string[] {
 
 function parseIndex(bytes: Uint8Array, where: { op: string; reference: string }): Descriptor[] {
   try {
-    const index = JSON.parse(Buffer.from(bytes).toString('utf8')) as { manifests?: unknown };
-    return Array.isArray(index.manifests) ? (index.manifests as Descriptor[]) : [];
+    return indexEntries(bytes);
   } catch (err) {
     throw new RegistryError('referrers index is not JSON', { ...where, retryable: false, cause: err });
   }

@@ -13,6 +13,7 @@ import { MemoryStore } from '../store/memory.js';
 import { findReferrers } from '../store/refs.js';
 import type { RegistryStore } from '../store/store.js';
 import { MAX_MANIFEST_BYTES, MediaTypes, type CallOptions, type Descriptor, type FetchedManifest, type ManifestInfo, type MountResult, type RegistryClient, type UploadSession } from '../types.js';
+import { indexEntries } from '../index-json.js';
 
 /** Operations of the RegistryClient, as counted. */
 export type MemoryOp =
@@ -192,7 +193,7 @@ export class MemoryRegistryClient implements RegistryClient {
     const { algorithm, hex } = parseDigest(digest);
     const found = await this.resolve(s, repo, `${algorithm}-${hex.slice(0, 64)}`);
     if (!found || found.mediaType !== MediaTypes.ociIndex) return [];
-    const manifests = (JSON.parse(Buffer.from(found.bytes).toString('utf8')) as { manifests?: Descriptor[] }).manifests ?? [];
+    const manifests = indexEntries(found.bytes);
     return opts.artifactType ? manifests.filter((d) => d.artifactType === opts.artifactType) : manifests;
   }
 
