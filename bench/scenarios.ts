@@ -58,6 +58,8 @@ export interface Measurement {
   retries?: number;
   waitedMs?: number;
   peakRss?: number;
+  /** kpromo: CPU time of its process (ms, sampled). */
+  cpuMs?: number;
   /** Every image present on every mirror with the right digest. */
   verified: boolean;
   /** kpromo: post-promotion verification HEADs (one per written edge), counted in `requests`. */
@@ -178,6 +180,7 @@ export async function measure(sc: Scenario, tool: Tool, ctx: RunContext): Promis
       retries: run.hosts ? hosts.reduce((n, h) => n + (h.retries ?? 0), 0) : undefined,
       waitedMs: run.hosts ? Math.round(hosts.reduce((n, h) => n + (h.waitedMs ?? 0), 0)) : undefined,
       peakRss: run.peakRss,
+      cpuMs: run.cpuMs,
       verifyHeads: run.promoted,
       phases: run.phases,
       peakInFlight: run.hosts ? Object.fromEntries(hosts.map((h) => [h.host, h.peakInFlight])) : undefined,

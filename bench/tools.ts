@@ -17,6 +17,8 @@ export interface ToolRun {
   ok: boolean;
   /** Peak RSS of the kpromo process during the run (VmHWM), bytes. */
   peakRss?: number;
+  /** CPU time of the kpromo process (user + system), as last sampled before it exited (within 20 ms). */
+  cpuMs?: number;
   /** kpromo's own per-host network stats (from its report). */
   hosts?: HostStats[];
   /** kpromo: edges promoted (each verified by one HEAD after the copy). */
@@ -37,11 +39,13 @@ export interface KpromoCommand {
  * `src/cli/entry.ts` through tsx instead (no build, but tsx's start-up counts in the wall time).
  */
 export function kpromoCommand(root: string, fromSource = false): KpromoCommand {
-  if (fromSource) return { command: process.execPath, args: ['--import', 'tsx', join(root, 'bench', 'kpromo-entry.ts')] };
+  // BENCH_NODE_ARGS: extra node flags for the kpromo process (e.g. --cpu-prof), for investigations
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  if (fromSource) return { command: process.execPath, args: [...nodeArgs, '--import', 'tsx', join(root, 'bench', 'kpromo-entry.ts')] };
   const built = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { cwd: root, encoding: 'utf8' });
   // tsc emits despite type errors elsewhere in the tree (others' work in progress); say so, carry on
   if (built.status !== 0) process.stderr.write(`build reported errors (dist still emitted):\n${(built.stdout ?? '').split('\n').slice(0, 5).join('\n')}\n`);
-  return { command: process.execPath, args: [join(root, 'bin', 'kpromo.js')] };
+  return { command: process.execPath, args: [...nodeArgs, join(root, 'bin', 'kpromo.js')] };
 }
 
 /** The process's peak RSS so far (VmHWM, Linux), or 0 when unreadable (it exited). */
@@ -49,6 +53,16 @@ function peakRssOf(pid: number): number {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The process's CPU time so far (user + system, Linux; clock ticks of 10 ms), or 0 when unreadable. */
+function cpuMsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return 0;
   }
@@ -64,7 +78,11 @@ export async function runKpromo(cmd: KpromoCommand, manifest: string, dir: strin
   let err = '';
   child.stderr.on('data', (c: Buffer) => void (err += c.toString()));
   let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, peakRssOf(child.pid ?? 0))), 20);
+  let cpuMs = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, peakRssOf(child.pid ?? 0));
+    cpuMs = Math.max(cpuMs, cpuMsOf(child.pid ?? 0));
+  }, 20);
   const code = await new Promise<number>((resolve) => {
     child.on('error', (e) => ((err += String(e)), resolve(-1)));
     child.on('close', (c) => resolve(c ?? -1));
@@ -77,7 +95,7 @@ export async function runKpromo(cmd: KpromoCommand, manifest: string, dir: strin
     parsed = {};
   }
   const phases = parsed.phases?.map((p) => ({ name: p.name, durationMs: Math.round(p.durationMs) }));
-  return { wallMs, ok: code === 0, peakRss: peakRss || undefined, hosts: parsed.requests, promoted: parsed.counts?.promoted, phases, error: code === 0 ? undefined : err.trim().split('\n').slice(-3).join(' | ') };
+  return { wallMs, ok: code === 0, peakRss: peakRss || undefined, cpuMs: cpuMs || undefined, hosts: parsed.requests, promoted: parsed.counts?.promoted, phases, error: code === 0 ? undefined : err.trim().split('\n').slice(-3).join(' | ') };
 }
 
 /** One skopeo copy: source and destination references without the transport prefix. */

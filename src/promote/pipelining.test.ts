@@ -74,7 +74,7 @@ test('pipelined pushes keep, per image and repository, blobs before child manife
       const repository = `${prefix}/${img.name}`;
       const at = (pred: (c: MemoryCall) => boolean) =>
         calls.flatMap((c, i) => (c.host === host && c.repository === repository && pred(c) ? [i] : []));
-      const children = 'manifests' in img.data ? img.data.manifests.map((m) => m.digest) : [];
+      const children: string[] = 'manifests' in img.data ? img.data.manifests.map((m) => m.digest) : [];
       const blobWrites = at((c) => (c.op === 'uploadBlob' || c.op === 'mountBlob') && blobsOf(img.data).includes(c.reference!));
       const childPuts = at((c) => c.op === 'putManifest' && children.includes(c.reference!));
       const tagPut = at((c) => c.op === 'putManifest' && c.reference === 'v1');
