@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
-import { PUBLIC_SIGSTORE } from '../signing/keyless-signer.js';
+import { PUBLIC_SIGSTORE } from '../signing/public-sigstore.js';
 import { addFlags, FlagReader, type FlagSpec } from './flags.js';
 import { NETWORK_FLAGS, readNetworkOptions, type NetworkSettings } from './network-options.js';
 

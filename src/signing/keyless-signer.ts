@@ -9,12 +9,8 @@ import { CosignAnnotations } from './sig-image.js';
 import { sigstoreSigner } from './sigstore-signer.js';
 import type { Signer, SimpleSigningLayer } from './types.js';
 
-/** The public sigstore instances (upstream defaults). */
-export const PUBLIC_SIGSTORE = {
-  fulcioUrl: 'https://fulcio.sigstore.dev',
-  rekorUrl: 'https://rekor.sigstore.dev',
-  tsaUrl: 'https://timestamp.sigstore.dev',
-} as const;
+/** The public sigstore instances (upstream defaults); defined in public-sigstore.ts. */
+export { PUBLIC_SIGSTORE } from './public-sigstore.js';
 
 /** Where keyless signing goes. `tsaUrl: ''` disables timestamping. */
 export interface KeylessOptions {

@@ -1,6 +1,7 @@
 /**
  * `kpromo cip` promotion mode. `--parse-only` runs here (offline: manifests → edges → summary
- * and report); everything else runs the registry pipeline (cip-pipeline.ts).
+ * and report); everything else runs the registry pipeline (cip-pipeline.ts), imported only then
+ * (it loads the HTTP stack and every phase).
  */
 import { formatProblem } from '../../errors.js';
 import type { PlanSummary } from '../../plan/edges.js';
@@ -8,12 +9,11 @@ import { buildReport, writeReport } from '../../report/report.js';
 import type { CipOptions } from '../cip-options.js';
 import { ExitCode } from '../main.js';
 import type { CipContext } from './cip-context.js';
-import { runRegistryPromotion } from './cip-pipeline.js';
 import { loadScopedPlan } from './cip-scope.js';
 
 /** Runs promotion mode and returns the exit code. */
 export async function runPromotion(opts: CipOptions, ctx: CipContext): Promise<number> {
-  if (!opts.run.parseOnly) return runRegistryPromotion(opts, ctx);
+  if (!opts.run.parseOnly) return (await import('./cip-pipeline.js')).runRegistryPromotion(opts, ctx);
   const plan = await loadScopedPlan(opts, ctx);
   for (const w of plan.warnings) ctx.logger.warn(formatProblem(w));
   if (plan.redundant) ctx.logger.debug('redundant promotions dropped (same digest, same destination)', { count: plan.redundant });

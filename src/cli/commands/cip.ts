@@ -1,6 +1,7 @@
 /**
  * `kpromo cip`: flags → CipOptions → the runner of the selected mode (promotion, snapshot,
- * or upstream's scan mode, which needs GCP Grafeas and is not supported).
+ * or upstream's scan mode, which needs GCP Grafeas and is not supported). The runners are
+ * imported when a run needs them, so `--help` and flag errors do not load the pipeline.
  */
 import type { Command } from 'commander';
 import { InputError, NotSupportedError, type Problem } from '../../errors.js';
@@ -12,8 +13,6 @@ import { createCliLogger } from '../log-setup.js';
 import type { CliIO } from '../main.js';
 import type { CipContext } from './cip-context.js';
 import type { SetExit } from './index.js';
-import { runPromotion } from './cip-promote.js';
-import { runSnapshot } from './cip-snapshot.js';
 
 /** Registers `kpromo cip` on `program`. */
 export function register(program: Command, io: CliIO, setExit: SetExit): void {
@@ -52,12 +51,12 @@ function parseCipCommand(command: Command): { options: CipOptions; level: LogLev
 export async function runCip(opts: CipOptions, ctx: CipContext): Promise<number> {
   switch (opts.mode) {
     case 'snapshot':
-      return runSnapshot(opts, ctx);
+      return (await import('./cip-snapshot.js')).runSnapshot(opts, ctx);
     case 'scan':
       throw new NotSupportedError(
         `--vuln-severity-threshold ${opts.scan.vulnSeverityThreshold} selects upstream's vulnerability scan mode, which reads GCP Container Analysis (Grafeas); kpromo does not support it. Leave the flag unset (or -1) to promote`,
       );
     case 'promotion':
-      return runPromotion(opts, ctx);
+      return (await import('./cip-promote.js')).runPromotion(opts, ctx);
   }
 }

@@ -3,7 +3,6 @@
  * registry to three in-process mirrors with `kpromo cip`, twice, and shows where they went.
  */
 import type { Command } from 'commander';
-import { runDemo } from '../../demo/run.js';
 import type { CliIO } from '../main.js';
 import type { SetExit } from './index.js';
 
@@ -13,6 +12,8 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
     .command('demo')
     .description('promote sample images between in-process registries on 127.0.0.1 (no setup, no network)')
     .action(async () => {
+      // imported on use: the demo loads registries, signing and the pipeline
+      const { runDemo } = await import('../../demo/run.js');
       const r = await runDemo(io);
       setExit(r.firstExit || r.secondExit);
     });

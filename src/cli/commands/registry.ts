@@ -4,7 +4,6 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { startRegistryServer } from '../../registry/server/server.js';
 import type { CliIO } from '../main.js';
 import type { SetExit } from './index.js';
 
@@ -31,6 +30,7 @@ export function parseAddr(addr: string): { host: string; port: number } {
 /** Serves a registry until `until` settles, then stops it. */
 export async function registryServe(opts: RegistryServeOptions, io: CliIO, until: Promise<unknown>): Promise<void> {
   const { host, port } = parseAddr(opts.addr);
+  const { startRegistryServer } = await import('../../registry/server/server.js'); // only this command needs it
   const server = await startRegistryServer({ host, port, dir: opts.dir, referrers: opts.referrers });
   try {
     io.stdout(`listening on ${server.host} (${opts.dir ? `dir ${opts.dir}` : 'memory'}${opts.referrers ? '' : ', no referrers API'})\n`);

@@ -2,20 +2,18 @@
  * `kpromo sigcheck [REF…] [--manifest F | --thin-manifest-dir D] [--confirm]`: which promoted
  * digests (and their index children) lack a valid signature on which registry. `--confirm`
  * copies a valid signature from another registry holding the same digest. Exit 1 when some
- * remain unsigned, 2 for bad input.
+ * remain unsigned, 2 for bad input. The checking code (HTTP stack, verifiers, manifests) is
+ * imported by the action, so other commands do not load it at start-up.
  */
 import type { Command } from 'commander';
 import { InputError, type Problem } from '../../errors.js';
 import { repoOf, splitRegistry, type Digest } from '../../image/ref.js';
 import { isDigest } from '../../image/ref.js';
-import { buildVerifier } from '../../pipeline/phases/trust-config.js';
-import { planOffline } from '../../plan/offline.js';
 import type { RegistryClient } from '../../registry/types.js';
-import { sigcheck, withIndexChildren, type SigcheckResult, type SigcheckTarget } from '../../signing/sigcheck.js';
+import type { SigcheckResult, SigcheckTarget } from '../../signing/sigcheck.js';
 import { DEFAULT_OIDC_ISSUER, DEFAULT_SIGNER_ACCOUNT } from '../cip-options.js';
 import { addFlags, attributeName, FlagReader, type FlagSpec } from '../flags.js';
 import { createCliLogger } from '../log-setup.js';
-import { createNetworkedClient } from '../network-client.js';
 import { NETWORK_FLAGS, readNetworkOptions } from '../network-options.js';
 import { ExitCode, type CliIO } from '../main.js';
 import type { SetExit } from './index.js';
@@ -59,6 +57,11 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
     const targets = refs.map((r) => parseRef(r, f.problems));
     const network = readNetworkOptions(f);
     if (f.problems.length) throw new InputError(f.problems);
+    const [{ buildVerifier }, { createNetworkedClient }, { sigcheck, withIndexChildren }] = await Promise.all([
+      import('../../pipeline/phases/trust-config.js'),
+      import('../network-client.js'),
+      import('../../signing/sigcheck.js'),
+    ]);
     const verifier = await buildVerifier(verification, { verificationKey: f.str('verification-key'), trustedRoot: f.str('trusted-root') });
     // the same network policy (per-host budgets, retries) and credentials as a promotion
     const { client, network: net } = createNetworkedClient(network, { logger, env: io.env });
@@ -119,6 +122,7 @@ async function resolveRefs(client: RegistryClient, refs: ParsedRef[]): Promise<S
 
 /** Every (destination, image, digest) of the manifests, each once. */
 async function manifestTargets(source: { manifest?: string; thinManifestDir?: string }): Promise<SigcheckTarget[]> {
+  const { planOffline } = await import('../../plan/offline.js');
   const plan = await planOffline(source);
   const seen = new Map<string, SigcheckTarget>();
   for (const e of plan.edges) {

@@ -6,6 +6,9 @@
  * identity token (--identity-token, $SIGSTORE_ID_TOKEN or --identity-token-command): a real run
  * (--confirm) without any token source fails here with exit 2 and tells about --sign=false; a
  * dry run never signs, so it only needs the token once it is real.
+ *
+ * The sigstore-backed signers and verifiers are imported on first use: loading @sigstore/* costs
+ * a few hundred ms of start-up that a run without keys, certificates or signing does not need.
  */
 import { readFile } from 'node:fs/promises';
 import { InputError, errorMessage } from '../../errors.js';
@@ -13,13 +16,9 @@ import type { Logger } from '../../log.js';
 import type { CipOptions } from '../../cli/cip-options.js';
 import { jwtClaims, resolveTokenProvider, type IdentityTokenProvider } from '../../signing/identity-token.js';
 import { DEFAULT_SIGNER_ACCOUNT } from '../../cli/cip-options.js';
-import { createKeySigner, loadSigningKey } from '../../signing/key-signer.js';
-import { createKeylessSigner } from '../../signing/keyless-signer.js';
 import { matcherFrom } from '../../signing/matcher.js';
 import { SignatureError } from '../../signing/errors.js';
-import { loadTrustedRoot } from '../../signing/trust-root.js';
 import type { Signer, Verifier } from '../../signing/types.js';
-import { createVerifier } from '../../signing/verifier.js';
 import { VERSION } from '../../version.js';
 import type { TrustConfig } from './trust.js';
 
@@ -55,6 +54,7 @@ export async function buildVerifier(
     } catch (err) {
       throw new InputError([{ file, message: `cannot read the verification key: ${errorMessage(err)}` }]);
     }
+    const { createVerifier } = await import('../../signing/verifier.js');
     try {
       return createVerifier({ kind: 'publicKey', publicKeyPem: pem });
     } catch (err) {
@@ -64,6 +64,10 @@ export async function buildVerifier(
   const identity = matcherFrom(v.identity, v.identityRegexp, 'certificate-identity') ?? { regexp: '.*' };
   const issuer = matcherFrom(v.oidcIssuer, v.oidcIssuerRegexp, 'certificate-oidc-issuer') ?? { regexp: '.*' };
   if (!t.trustedRoot) return unverifiable('keyless signatures need --trusted-root FILE (no public sigstore trust root is bundled)');
+  const [{ createVerifier }, { loadTrustedRoot }] = await Promise.all([
+    import('../../signing/verifier.js'),
+    import('../../signing/trust-root.js'),
+  ]);
   return createVerifier({ kind: 'certificate', identity, issuer }, await loadTrustedRoot(t.trustedRoot));
 }
 
@@ -81,7 +85,10 @@ async function buildSigner(
   logger?: Logger,
 ): Promise<Signer | undefined> {
   const t = opts.trust;
-  if (t.signingKey) return createKeySigner(await loadSigningKey(t.signingKey, env));
+  if (t.signingKey) {
+    const { createKeySigner, loadSigningKey } = await import('../../signing/key-signer.js');
+    return createKeySigner(await loadSigningKey(t.signingKey, env));
+  }
   const tokens = resolveTokenProvider({ identityTokenFile: t.identityTokenFile, identityTokenCommand: t.identityTokenCommand }, env);
   if (!tokens) {
     if (!opts.run.confirm) {
@@ -106,6 +113,7 @@ async function buildSigner(
       throw new InputError([{ message: errorMessage(err) }]);
     }
   }
+  const { createKeylessSigner } = await import('../../signing/keyless-signer.js');
   return createKeylessSigner({ fulcioUrl: t.fulcioUrl, rekorUrl: t.rekorUrl, tsaUrl: t.tsaUrl, tokens: checked });
 }
 
