@@ -2,24 +2,17 @@
  * The Transport decorator that makes every attempt (reads, writes and token fetches alike)
  * pass its host's limiter, and records per-host stats: kind, status, waits and bytes.
  */
-import { Transform, pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { countingStream } from './counting-stream.js';
 import type { HostLimiter, LeaseOutcome } from './host-limiter.js';
 import { isTimeoutError } from './retry.js';
 import { parseQuota, parseRetryAfter } from './retry-after.js';
 import type { NetworkStats, HostStatsRecorder } from './stats.js';
 import { headerValue, type HttpResponse, type Transport } from './transport.js';
 
-/** Passes bytes through, counting them. */
+/** Passes bytes through, counting them (errors and destruction propagate both ways). */
 function counted(src: Readable, rec: HostStatsRecorder, direction: 'in' | 'out'): Readable {
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      rec.bytes(direction, chunk.length);
-      cb(null, chunk);
-    },
-  });
-  // pipeline propagates errors and destroys the source if the consumer destroys the counter.
-  pipeline(src, counter, () => {});
-  return counter;
+  return countingStream(src, (n) => rec.bytes(direction, n));
 }
 
 /** What the response tells the limiter. */

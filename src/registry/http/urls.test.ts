@@ -36,4 +36,5 @@ test('Link next is parsed from RFC 8288 headers', () => {
 test('redactUrl drops userinfo and query', () => {
   assert.equal(redactUrl('https://user:secret@h.example/v2/x?_state=tok&digest=1'), 'https://h.example/v2/x?<redacted>');
   assert.equal(redactUrl('http://127.0.0.1:1/v2/'), 'http://127.0.0.1:1/v2/');
+  assert.equal(redactUrl(new URL('https://user:secret@h.example/v2/x?_state=tok#f')), 'https://h.example/v2/x?<redacted>');
 });

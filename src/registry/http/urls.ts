@@ -72,7 +72,8 @@ export function nextLink(link: string | undefined): string | undefined {
 export function redactUrl(url: URL | string): string {
   let u: URL;
   try {
-    u = new URL(String(url));
+    // a URL object is already parsed: reading its parts spares a parse on every logged request
+    u = url instanceof URL ? url : new URL(url);
   } catch {
     return '<invalid url>';
   }
