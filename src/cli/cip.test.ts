@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, describe, it } from 'node:test';
-import { writeTree, type TempTree } from '../../test/support/tree.js';
+import { describe, it } from 'node:test';
+import { tempTrees } from '../../test/support/tree.js';
 import { main, type CliIO } from './main.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -22,15 +22,7 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
   return { code, out, err };
 }
 
-const trees: TempTree[] = [];
-after(async () => {
-  for (const t of trees) await t.cleanup();
-});
-async function tree(files: Record<string, string | null>): Promise<string> {
-  const t = await writeTree(files);
-  trees.push(t);
-  return t.root;
-}
+const tree = tempTrees();
 
 const GOOD = `registries:\n- name: gcr.io/staging\n  src: true\n- name: us.gcr.io/prod\nimages:\n- name: app\n  dmap:\n    "${D('1')}": ["v1", "latest"]\n    "${D('2')}": []\n`;
 

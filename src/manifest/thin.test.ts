@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { join } from 'node:path';
-import { writeTree, type TempTree } from '../../test/support/tree.js';
+import { tempTrees } from '../../test/support/tree.js';
 import { InputError } from '../errors.js';
 import { planOffline } from '../plan/offline.js';
 import { loadManifests } from './load.js';
@@ -16,15 +16,7 @@ const pm = (src: string, ...dsts: string[]) =>
 const imgs = (name: string, dmap: Record<string, string[]>) =>
   `- name: ${name}\n  dmap:\n${Object.entries(dmap).map(([d, t]) => `    "${d}": ${JSON.stringify(t)}\n`).join('')}`;
 
-const trees: TempTree[] = [];
-after(async () => {
-  for (const t of trees) await t.cleanup();
-});
-async function tree(files: Record<string, string | null>): Promise<string> {
-  const t = await writeTree(files);
-  trees.push(t);
-  return t.root;
-}
+const tree = tempTrees();
 
 async function problemsOf(p: Promise<unknown>): Promise<string[]> {
   try {

@@ -5,6 +5,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { after } from 'node:test';
 
 /** A created tree: its root and a cleanup function. */
 export interface TempTree {
@@ -25,4 +26,20 @@ export async function writeTree(files: Record<string, string | null>): Promise<T
     }
   }
   return { root, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/**
+ * A `tree(files)` function for one test file: each call writes a tree and returns its root; all
+ * of them are removed when the file's tests end (registered with node:test's `after`).
+ */
+export function tempTrees(): (files: Record<string, string | null>) => Promise<string> {
+  const trees: TempTree[] = [];
+  after(async () => {
+    for (const t of trees) await t.cleanup();
+  });
+  return async (files) => {
+    const t = await writeTree(files);
+    trees.push(t);
+    return t.root;
+  };
 }
