@@ -46,6 +46,7 @@ async function run(): Promise<void> {
         log(`${sc.name} / ${tool} …`);
         const m = await measure(sc, tool, ctx);
         log(`  ${m.wallMs} ms, ${m.requests} requests (floor ${m.floor.total}), ok=${m.ok}, verified=${m.verified}${m.error ? `, error: ${m.error}` : ''}`);
+        if (m.cpu) log(`  CPU: bench (proxies) ${m.cpu.benchMs} ms, registries ${m.cpu.registriesMs} ms${m.cpuMs ? `, kpromo ${m.cpuMs} ms` : ''}, machine busy ${m.cpu.machineBusyMs} ms (${Math.round(m.cpu.machineBusyShare * 100)} % of all CPUs)`);
         results.push(m);
       }
     }

@@ -10,6 +10,7 @@ import { runKpromo, runSkopeo, type KpromoCommand, type ToolRun } from './tools.
 import { pushWorkload, writeBenchManifest, type BuiltWorkload } from './workload.js';
 import type { RequestKind } from '../src/net/transport.js';
 import { fetchManifest } from '../test/support/seed.js';
+import { startCpuProbe, type CpuSplit } from './cpu-probe.js';
 
 /** A promoter under test. */
 export type Tool = 'kpromo' | 'skopeo';
@@ -68,6 +69,8 @@ export interface Measurement {
   phases?: { name: string; durationMs: number }[];
   /** kpromo: peak requests in flight per host. */
   peakInFlight?: Record<string, number>;
+  /** CPU of the timed run outside the tool: benchmark process (proxies), registries, whole machine. */
+  cpu?: CpuSplit;
 }
 
 /** Runs `tool` promoting the workload to each of `repos` on `mirrors`. */
@@ -146,7 +149,9 @@ export async function measure(sc: Scenario, tool: Tool, ctx: RunContext): Promis
     await sc.prepare?.(ctx, mirrors, tool);
     for (const f of all) f.proxy.reset();
     setFaults(all, sc.faults);
+    const cpuSplit = startCpuProbe();
     const run = await promoteWith(tool, ctx, mirrors, sc.repos);
+    const cpu = cpuSplit();
     setFaults(all, undefined);
     const byKind: Partial<Record<RequestKind, number>> = {};
     let requests = 0;
@@ -184,6 +189,7 @@ export async function measure(sc: Scenario, tool: Tool, ctx: RunContext): Promis
       verifyHeads: run.promoted,
       phases: run.phases,
       peakInFlight: run.hosts ? Object.fromEntries(hosts.map((h) => [h.host, h.peakInFlight])) : undefined,
+      cpu,
       verified: await verify(ctx, mirrors, sc.repos),
     };
   } finally {
