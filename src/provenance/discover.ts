@@ -8,6 +8,7 @@ import { bundleJsonFromCosign } from '../signing/cosign-bundle.js';
 import { getManifestIfPresent, readBlob } from '../signing/registry-io.js';
 import { BUNDLE_MEDIA_TYPE, PREDICATE_TYPE_ANNOTATION } from '../signing/referrers.js';
 import type { TrustCallOptions } from '../signing/sig-store.js';
+import { manifestLayers } from '../registry/manifest-json.js';
 
 /** Media type of a DSSE layer in a cosign `.att` image. */
 export const DSSE_LAYER_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
@@ -53,9 +54,7 @@ export async function referrerBundles(
     const hint = d.annotations?.[PREDICATE_TYPE_ANNOTATION];
     if (d.artifactType !== BUNDLE_MEDIA_TYPE || !wanted(predicateTypes, hint)) continue;
     const m = await client.getManifest(repo, d.digest, opts);
-    const layers = (JSON.parse(new TextDecoder().decode(m.bytes)) as { layers?: { mediaType: string; digest: Digest }[] })
-      .layers ?? [];
-    for (const l of layers.filter((x) => x.mediaType === BUNDLE_MEDIA_TYPE)) {
+    for (const l of manifestLayers(m.bytes, BUNDLE_MEDIA_TYPE)) {
       const bundle = JSON.parse((await readBlob(client, repo, l.digest, opts)).toString('utf8')) as unknown;
       found.push({ origin: `referrer ${d.digest}`, predicateTypeHint: hint, bundle });
     }
@@ -74,12 +73,8 @@ export async function attLayerBundles(
   if (tags && !(await tags.mayExist(repo, tag, opts))) return [];
   const m = await getManifestIfPresent(client, repo, tag, opts);
   if (!m) return [];
-  const layers =
-    (JSON.parse(new TextDecoder().decode(m.bytes)) as {
-      layers?: { mediaType: string; digest: Digest; annotations?: Record<string, string> }[];
-    }).layers ?? [];
   const found: FoundAttestation[] = [];
-  for (const l of layers.filter((x) => x.mediaType === DSSE_LAYER_MEDIA_TYPE)) {
+  for (const l of manifestLayers(m.bytes, DSSE_LAYER_MEDIA_TYPE)) {
     const annotations = l.annotations ?? {};
     const hint = annotations.predicateType;
     if (!wanted(predicateTypes, hint)) continue;

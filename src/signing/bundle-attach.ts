@@ -8,6 +8,7 @@ import type { ManifestInfo, RegistryClient } from '../registry/types.js';
 import { readBlob } from './registry-io.js';
 import { attachReferrer, buildBundleArtifact, BUNDLE_MEDIA_TYPE } from './referrers.js';
 import type { TagIndex } from './tag-index.js';
+import { manifestLayers } from '../registry/manifest-json.js';
 
 /** Options of attachBundle and findReferrer. */
 export interface BundleIoOptions {
@@ -49,9 +50,7 @@ export async function findReferrer(
   );
   if (!hit) return undefined;
   const m = await client.getManifest(repo, hit.digest, { signal });
-  const layer = (JSON.parse(new TextDecoder().decode(m.bytes)) as { layers?: { mediaType: string; digest: Digest }[] }).layers?.find(
-    (l) => l.mediaType === BUNDLE_MEDIA_TYPE,
-  );
+  const [layer] = manifestLayers(m.bytes, BUNDLE_MEDIA_TYPE);
   if (!layer) return undefined;
   const bundle = JSON.parse((await readBlob(client, repo, layer.digest, { signal })).toString('utf8')) as unknown;
   return { bundle, annotations: hit.annotations ?? {} };

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Digest } from '../image/ref.js';
 import { MediaTypes, type Descriptor } from '../registry/types.js';
 import type { RekorEvidence, SignedMessage, SimpleSigningLayer } from './types.js';
+import { manifestLayers } from '../registry/manifest-json.js';
 
 /** Media type of a simple-signing layer. */
 export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
@@ -112,8 +113,7 @@ export function buildSigImage(layers: readonly SimpleSigningLayer[]): BuiltImage
 
 /** The simple-signing layer descriptors of a `.sig` manifest (other layers are ignored). */
 export function sigLayers(manifestBytes: Uint8Array): Descriptor[] {
-  const m = JSON.parse(new TextDecoder().decode(manifestBytes)) as { layers?: Descriptor[] };
-  return (m.layers ?? []).filter((l) => l.mediaType === SIMPLE_SIGNING_MEDIA_TYPE);
+  return manifestLayers(manifestBytes, SIMPLE_SIGNING_MEDIA_TYPE);
 }
 
 function uniqueBlobs<T extends { digest: Digest }>(blobs: T[]): T[] {

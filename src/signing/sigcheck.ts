@@ -10,7 +10,7 @@ import { isIndexMediaType, type RegistryClient } from '../registry/types.js';
 import { checkSignatures } from './check.js';
 import { copySignatures } from './sig-store.js';
 import type { Verifier } from './types.js';
-import { indexEntries } from '../registry/index-json.js';
+import { indexEntries } from '../registry/manifest-json.js';
 
 /** One image to check: `reference` is `registry/image` as written by the user or manifest. */
 export interface SigcheckTarget {

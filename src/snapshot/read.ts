@@ -11,7 +11,7 @@ import { nullLogger } from '../log.js';
 import { nullProgress, type ProgressSink } from '../progress.js';
 import { isIndexMediaType, type RegistryClient } from '../registry/types.js';
 import { addToInventory, type ImageInventory } from './inventory.js';
-import { indexEntries } from '../registry/index-json.js';
+import { indexEntries } from '../registry/manifest-json.js';
 
 /** Parallel repository reads: enough to hide latency, far below any registry's rate limit. */
 const DEFAULT_CONCURRENCY = 8;

@@ -9,7 +9,7 @@ import { dstRepo, srcRepo } from '../../plan/inventory.js';
 import type { EdgeOutcome } from '../../promote/outcome.js';
 import type { FetchedManifest, ManifestInfo, RegistryClient } from '../../registry/types.js';
 import { isIndexMediaType } from '../../registry/types.js';
-import { indexEntries } from '../../registry/index-json.js';
+import { indexEntries } from '../../registry/manifest-json.js';
 
 /** A destination of a promoted digest. */
 export interface TrustDestination {

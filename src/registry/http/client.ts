@@ -29,7 +29,7 @@ import { Session, type Call } from './session.js';
 import { mountBlob, uploadBlob } from './upload.js';
 import { listPages, readBody } from './lists.js';
 import { repoPath } from './urls.js';
-import { indexEntries } from '../index-json.js';
+import { indexEntries } from '../manifest-json.js';
 
 /** Options of the HTTP registry client. */
 export interface HttpRegistryClientOptions {

@@ -13,7 +13,7 @@ import { MemoryStore } from '../store/memory.js';
 import { findReferrers } from '../store/refs.js';
 import type { RegistryStore } from '../store/store.js';
 import { MAX_MANIFEST_BYTES, MediaTypes, type CallOptions, type Descriptor, type FetchedManifest, type ManifestInfo, type MountResult, type RegistryClient, type UploadSession } from '../types.js';
-import { indexEntries } from '../index-json.js';
+import { indexEntries } from '../manifest-json.js';
 
 /** Operations of the RegistryClient, as counted. */
 export type MemoryOp =

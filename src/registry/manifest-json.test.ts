@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KpromoError } from '../errors.js';
-import { indexEntries } from './index-json.js';
+import { indexEntries, manifestLayers } from './manifest-json.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -19,4 +19,14 @@ test('indexEntries reads the manifests list, and nothing from other manifests', 
 
 test('indexEntries refuses bytes that are not JSON, with a code', () => {
   assert.throws(() => indexEntries(enc('{not json')), (e) => e instanceof KpromoError && e.code === 'INVALID_MANIFEST');
+});
+
+test('manifestLayers reads the layers of an image manifest, optionally of one media type', () => {
+  const a = { mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 1 };
+  const b = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${'b'.repeat(64)}`, size: 2 };
+  const doc = enc(JSON.stringify({ schemaVersion: 2, config: b, layers: [a, b] }));
+  assert.deepEqual(manifestLayers(doc), [a, b]);
+  assert.deepEqual(manifestLayers(doc, a.mediaType), [a]);
+  assert.deepEqual(manifestLayers(enc(JSON.stringify({ manifests: [a] }))), []);
+  assert.throws(() => manifestLayers(enc('[')), (e) => e instanceof KpromoError && e.code === 'INVALID_MANIFEST');
 });
