@@ -19,6 +19,7 @@ import { staticTokenProvider } from '../../src/signing/identity-token.js';
 import { createKeylessSigner } from '../../src/signing/keyless-signer.js';
 import { cosignAnnotations } from '../../src/signing/sig-image.js';
 import { createVerifier } from '../../src/signing/verifier.js';
+import { closeServer } from '../../src/registry/server/http.js';
 
 /** A running mock sigstore. */
 export interface SigstoreMock {
@@ -155,10 +156,6 @@ async function startOnce(): Promise<SigstoreMock> {
     trustedRoot: TrustedRoot.fromJSON(trustedRootJson),
     trustedRootJson,
     hits,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop: () => closeServer(server),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from '../../src/registry/server/http.js';
 
 /** A request as the stub saw it. */
 export interface StubRequest {
@@ -58,10 +59,6 @@ export async function startStub(handler: (req: StubRequest) => StubReply | Promi
   return {
     host: `127.0.0.1:${port}`,
     requests,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop: () => closeServer(server),
   };
 }

@@ -2,7 +2,7 @@
  * HTTP plumbing of the in-process registry: spec error bodies, JSON answers, bounded body
  * reads and `n`/`last` pagination with a `Link` header.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Refusal as ApiError } from '../store/admit.js';
 
 /** Errors answered with a spec body: the store's Refusal, under the server's name. */
@@ -61,4 +61,12 @@ export function paginate(all: readonly string[], url: URL, path: string): { page
   if (rest.length <= n || page.length === 0) return { page };
   const next = new URLSearchParams({ n: String(n), last: page[page.length - 1]! });
   return { page, link: `<${path}?${next.toString()}>; rel="next"` };
+}
+
+/** Stops an HTTP server: refuses new connections, drops idle and active ones, resolves once closed. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }

@@ -9,7 +9,7 @@ import { DirStore } from '../store/dir.js';
 import { MemoryStore } from '../store/memory.js';
 import type { RegistryStore } from '../store/store.js';
 import { cancelUpload, deleteBlob, finishUpload, getBlob, patchUpload, startUpload, uploadStatus, type BlobContext } from './blobs.js';
-import { ApiError, REPOSITORY_RE, sendError, sendJson } from './http.js';
+import { ApiError, closeServer, REPOSITORY_RE, sendError, sendJson } from './http.js';
 import { catalog, deleteManifest, getManifest, listTags, putManifest, referrers, type ManifestContext } from './manifests.js';
 
 /** Options of the in-process registry. */
@@ -171,10 +171,6 @@ export async function startRegistryServer(opts: RegistryServerOptions = {}): Pro
       stats.total = 0;
       stats.byKind = {};
     },
-    stop: () =>
-      (stopped ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      })),
+    stop: () => (stopped ??= closeServer(server)),
   };
 }
