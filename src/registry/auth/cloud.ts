@@ -15,7 +15,7 @@ export interface CloudProviderOptions {
   scheme: (host: string) => 'http:' | 'https:';
   now?: () => number;
   /** Local stand-ins for the cloud APIs (tests only). */
-  endpoints?: { ecr?: string; ecrPublic?: string };
+  endpoints?: { ecr?: string; ecrPublic?: string; googleToken?: string };
 }
 
 /** Returns the loader the credential chain calls with a provider name. */
@@ -23,7 +23,7 @@ export function cloudProviderLoader(options: CloudProviderOptions): (name: Provi
   return async (name) => {
     switch (name) {
       case 'google':
-        return (await import('./google.js')).googleProvider();
+        return (await import('./google.js')).googleProvider({ tokenEndpoint: options.endpoints?.googleToken });
       case 'aws-ecr':
         return (await import('./ecr.js')).ecrProvider({ endpoint: options.endpoints?.ecr, now: options.now });
       case 'aws-ecr-public':

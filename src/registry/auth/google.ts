@@ -16,16 +16,33 @@ export const GOOGLE_TOKEN_USER = 'oauth2accesstoken';
 /** google-auth-library's words when no ADC source exists (GoogleAuthExceptionMessages.NO_ADC_FOUND). */
 const NO_ADC = /Could not load the default credentials/;
 
+/** Where the library sends a service account's JWT-bearer token request (it ignores the key's `token_uri`). */
+const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+
+/** Options of the Google provider. */
+export interface GoogleOptions {
+  /** Test only: send service-account token requests here instead of GOOGLE_TOKEN_URL. */
+  tokenEndpoint?: string;
+}
+
 /** Creates the Google provider; the library is imported here, on first use. */
-export async function googleProvider(): Promise<CloudProvider> {
+export async function googleProvider(options: GoogleOptions = {}): Promise<CloudProvider> {
   const lib = await import('google-auth-library');
   const auth: GoogleAuth = new lib.GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] });
+  const redirected = new WeakSet<object>();
   return {
     name: 'google',
     async credential(host) {
       let client;
       try {
         client = await auth.getClient();
+        if (options.tokenEndpoint && !redirected.has(client)) {
+          redirected.add(client);
+          const to = new URL(options.tokenEndpoint);
+          client.transporter.interceptors.request.add({
+            resolved: async (cfg) => (String(cfg.url) === GOOGLE_TOKEN_URL ? { ...cfg, url: to } : cfg),
+          });
+        }
       } catch (err) {
         if (err instanceof Error && NO_ADC.test(err.message)) throw noCredentials(host, 'google', err);
         throw providerFailed(host, 'google', err);
