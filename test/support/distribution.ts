@@ -20,7 +20,14 @@ export interface DistributionOptions {
   /** Require HTTP Basic auth with these credentials (htpasswd, bcrypt). */
   basicAuth?: { username: string; password: string };
   /** Require Bearer tokens from a token server of ours that accepts these Basic credentials. */
-  tokenAuth?: { username: string; password: string; expiresIn?: number; jwtLifetime?: number; anonymous?: boolean };
+  tokenAuth?: {
+    username: string;
+    password: string;
+    expiresIn?: number;
+    jwtLifetime?: number;
+    anonymous?: boolean;
+    accept?: (username: string, password: string) => boolean;
+  };
   /** Serve HTTPS with a self-signed certificate for 127.0.0.1 and localhost. */
   tls?: boolean;
   /** Allow DELETE of manifests and blobs. */

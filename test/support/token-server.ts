@@ -33,6 +33,8 @@ export interface TokenServerOptions {
   jwtLifetime?: number;
   /** Whether requests without credentials get a token (with the requested scopes). Default false. */
   anonymous?: boolean;
+  /** Decides Basic credentials instead of the fixed username/password (e.g. cloud tokens that expire). */
+  accept?: (username: string, password: string) => boolean;
 }
 
 /** One token request as seen by the server. */
@@ -118,7 +120,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
     if (authz.startsWith('Basic ')) {
       const [u, ...rest] = Buffer.from(authz.slice(6), 'base64').toString('utf8').split(':');
       user = u;
-      ok = u === opts.username && rest.join(':') === opts.password;
+      ok = opts.accept ? opts.accept(u ?? '', rest.join(':')) : u === opts.username && rest.join(':') === opts.password;
     }
     requests.push({ user, scopes, granted: ok });
     if (!ok) {

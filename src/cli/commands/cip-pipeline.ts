@@ -26,7 +26,7 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
   // identity (and without --sign=false) fails here with exit 2, before any registry is touched.
   const trust = opts.run.parseOnly ? undefined : await buildTrustConfig(opts, io.env, logger);
   // Per-host budgets, AIMD and retries from the network flags (--registry-qps etc.).
-  const { client, network: net } = createNetworkedClient(opts.network, { logger, env: io.env });
+  const { client, network: net, credentialSources } = createNetworkedClient(opts.network, { logger, env: io.env });
   const registry = overrides.registry ?? client;
   // a status line per phase on a terminal, nothing otherwise
   const progress = new ProgressRenderer({ write: io.stderr, isTTY: io.isTTY });
@@ -48,6 +48,9 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
       if (!opts.run.confirm) io.stdout('dry run: nothing was written; pass --confirm to promote\n');
     }
     if (opts.run.reportFile) {
+      // which source authenticated each registry host (never the secret)
+      const credentials = credentialSources();
+      if (credentials.length) result.report.credentials = credentials;
       await writeReport(opts.run.reportFile, result.report);
       logger.info('report written', { file: opts.run.reportFile });
     }
