@@ -44,11 +44,11 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
     if (io.isTTY) io.stderr(`done: ${formatSummary(phases)}\n`);
     const { state } = result;
     if (state.outcomes) io.stdout(formatOutcomes(state.outcomes));
-    if (state.trust) io.stdout(formatTrust(state.trust));
     else if (state.plan) {
       io.stdout(formatPlan(state.plan));
       if (!opts.run.confirm) io.stdout('dry run: nothing was written; pass --confirm to promote\n');
     }
+    if (state.trust) io.stdout(formatTrust(state.trust));
     if (opts.run.reportFile) {
       await writeReport(opts.run.reportFile, result.report);
       logger.info('report written', { file: opts.run.reportFile });
