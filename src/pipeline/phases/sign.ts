@@ -85,7 +85,8 @@ async function signTarget(io: SignIo, t: TrustTarget): Promise<void> {
     record(canonical, t.digest, 'failed', { error: `the image is not at its canonical destination ${repoKey(canonical.repo)}` });
     return;
   }
-  if (await complete(io, t, canonical, replicas)) {
+  // A failed lookup is not fatal here: the full path below reads again and reports per subject.
+  if (await complete(io, t, canonical, replicas).catch(() => false)) {
     for (const dst of [canonical, ...replicas]) record(dst, t.digest, 'already-present');
     return;
   }
