@@ -8,7 +8,10 @@ import { buildReport, type Report, type ReportMode } from '../report/report.js';
 import { addPromotion, type PromotionReportFields } from '../report/promotion.js';
 import type { Phase } from './phase.js';
 import { planPhase } from './phases/plan.js';
-import { promotePhase } from './phases/promote.js';
+import { promotePhase, promotePhaseWith } from './phases/promote.js';
+import { publishPhase } from './phases/publish.js';
+import { signingDestinations } from './phases/trust-targets.js';
+import type { Plan } from '../plan/classify.js';
 import { setupPhase } from './phases/setup.js';
 import { attestPhase } from './phases/attest.js';
 import { provenancePhase } from './phases/provenance.js';
@@ -18,10 +21,27 @@ import { validatePhase } from './phases/validate.js';
 import { runPipeline, type PipelineResult } from './pipeline.js';
 import { newPromotionState, type PromotionDeps, type PromotionOptions, type PromotionState } from './state.js';
 
-/** The phases of a promotion, in order. Without a trust config nothing is verified or signed. */
+/**
+ * The phases of a promotion, in order. Without a trust config nothing is verified or signed.
+ * With a signer, the destinations that carry signatures get each image by digest in promote and
+ * its tags in publish, after sign and attest: a tag is never visible before its signature.
+ */
 export function promotionPhases(trust?: TrustConfig): Phase<PromotionState>[] {
   if (!trust) return [setupPhase, planPhase, promotePhase];
-  return [setupPhase, planPhase, provenancePhase(trust), validatePhase(trust), promotePhase, signPhase(trust), attestPhase(trust)];
+  if (!trust.signer) {
+    return [setupPhase, planPhase, provenancePhase(trust), validatePhase(trust), promotePhase, signPhase(trust), attestPhase(trust)];
+  }
+  const holdTags = (plan: Plan): ReadonlySet<string> => signingDestinations(plan, trust.placement);
+  return [
+    setupPhase,
+    planPhase,
+    provenancePhase(trust),
+    validatePhase(trust),
+    promotePhaseWith({ holdTags }),
+    signPhase(trust),
+    attestPhase(trust),
+    publishPhase,
+  ];
 }
 
 /** What a promotion did. `failure` is set when the run must exit 1 (after the report is written). */

@@ -13,7 +13,8 @@ import type { PlanSummary } from '../plan/edges.js';
 import type { Inventory } from '../plan/inventory.js';
 import type { EdgeOutcome } from '../promote/outcome.js';
 import type { Problem } from '../errors.js';
-import type { RegistryClient } from '../registry/types.js';
+import type { FetchedManifest, RegistryClient } from '../registry/types.js';
+import type { RepoRef } from '../image/ref.js';
 import type { TrustRecord } from './phases/trust.js';
 import type { TagIndex } from '../signing/tag-index.js';
 
@@ -57,12 +58,23 @@ export interface PromotionState {
   /** plan: what the registries hold, and the decision for every edge. */
   inventory?: Inventory;
   plan?: Plan;
-  /** promote: what happened to every edge of the plan. */
+  /** promote: what happened to every edge of the plan (publish settles the held ones). */
   outcomes?: EdgeOutcome[];
+  /** promote: images written by digest whose tags wait for their signatures (publish writes them). */
+  held?: HeldImage[];
   /** provenance, validate, sign, attest: what was verified, signed and attested. */
   trust?: TrustRecord;
   /** provenance, validate, sign, attest: which tags exist (listed once per repository per run). */
   trustTags?: TagIndex;
+}
+
+/** An image written by digest to a destination that carries signatures, its tags not yet written. */
+export interface HeldImage {
+  repo: RepoRef;
+  /** The top manifest (the source's bytes), to put under each tag. */
+  top: FetchedManifest;
+  /** The edges (tags, or tagless) of this image at `repo`. */
+  edges: Edge[];
 }
 
 /** A fresh state for a run. */

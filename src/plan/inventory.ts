@@ -14,7 +14,7 @@ import { errorMessage } from '../errors.js';
 import { repoKey, repoOf, type Digest, type RepoRef } from '../image/ref.js';
 import type { Logger } from '../log.js';
 import { RegistryError } from '../registry/errors.js';
-import type { FetchedManifest, RegistryClient } from '../registry/types.js';
+import type { FetchedManifest, ManifestInfo, RegistryClient } from '../registry/types.js';
 import type { Edge } from './edge.js';
 
 /** What the plan learnt about one repository. */
@@ -27,6 +27,8 @@ export interface RepoState {
   tagDigests: ReadonlyMap<string, Digest>;
   /** Whether a manifest digest is present (asked only when the tags did not say). */
   manifests: ReadonlyMap<Digest, boolean>;
+  /** What the HEADs answered for each present digest (media type and size): no GET needed to tell an index. */
+  infos?: ReadonlyMap<Digest, ManifestInfo>;
   /** The repository could not be read; edges touching it fail with this message. */
   error?: string;
 }
@@ -69,6 +71,7 @@ interface MutableRepo {
   listed: boolean;
   tagDigests: Map<string, Digest>;
   manifests: Map<Digest, boolean>;
+  infos: Map<Digest, ManifestInfo>;
   error?: string;
 }
 
@@ -90,7 +93,7 @@ export async function readInventory(
   const repo = (ref: RepoRef): MutableRepo => {
     const k = repoKey(ref);
     let r = repos.get(k);
-    if (!r) repos.set(k, (r = { ref, tags: new Set(), listed: false, tagDigests: new Map(), manifests: new Map() }));
+    if (!r) repos.set(k, (r = { ref, tags: new Set(), listed: false, tagDigests: new Map(), manifests: new Map(), infos: new Map() }));
     return r;
   };
   const fail = (r: MutableRepo, what: string, err: unknown): void => {
@@ -113,6 +116,7 @@ export async function readInventory(
         r.tags.add(tag);
         r.tagDigests.set(tag, info.digest);
         r.manifests.set(info.digest, true);
+        r.infos.set(info.digest, info);
       }
     } catch (err) {
       fail(r, `resolving tag ${tag}`, err);
@@ -151,7 +155,9 @@ export async function readInventory(
     [...dstHeads.values()].map(({ r, d }) =>
       limit(async () => {
         try {
-          r.manifests.set(d, (await client.headManifest(r.ref, d, { ...call, side: 'destination' })) !== undefined);
+          const info = await client.headManifest(r.ref, d, { ...call, side: 'destination' });
+          r.manifests.set(d, info !== undefined);
+          if (info) r.infos.set(d, info);
         } catch (err) {
           fail(r, `checking ${d}`, err);
         }
@@ -191,5 +197,6 @@ const freeze = (r: MutableRepo): RepoState => ({
   listed: r.listed,
   tagDigests: r.tagDigests,
   manifests: r.manifests,
+  infos: r.infos,
   ...(r.error ? { error: r.error } : {}),
 });

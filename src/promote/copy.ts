@@ -3,7 +3,8 @@
  * grouped by source digest so each source manifest and blob is read once for all destinations;
  * blobs go first (fanned out, mounted within a host), then child manifests, then tags: per image
  * and destination, as soon as that image's blobs are there, so early images are complete (and
- * verifiable) while later blobs still copy. A failure at one destination only fails the edges
+ * verifiable) while later blobs still copy. Where tags must wait for signatures (`hold`), the
+ * image goes by digest only and its tags are left to the publish phase. A failure at one destination only fails the edges
  * that needed it.
  */
 import pLimit from 'p-limit';
@@ -20,8 +21,11 @@ import { allBlobs, childManifests, readGraph, type ManifestNode } from './graph.
 import { BlobKnowledge } from './knowledge.js';
 import { pushManifests, type ChildPuts } from './manifests.js';
 
-/** The result of copying one edge: done, or the reason it failed. */
-export type CopyOutcome = { ok: true } | { ok: false; error: string };
+/**
+ * The result of copying one edge: done, or the reason it failed. `held` when the image was
+ * written by digest only and its tag waits (see CopyOptions.hold): the top manifest to tag later.
+ */
+export type CopyOutcome = { ok: true; held?: FetchedManifest } | { ok: false; error: string };
 
 /** Options of copyPlan. */
 export interface CopyOptions {
@@ -33,6 +37,11 @@ export interface CopyOptions {
   logger: Logger;
   /** Receives 'promote' progress: images (image × destination) and source bytes sent. */
   progress?: ProgressSink;
+  /**
+   * Destinations whose tags must wait (signed before visible): there the image goes by digest
+   * only (blobs, child manifests, then the manifest by digest) and its edges come back `held`.
+   */
+  hold?: (repo: RepoRef, digest: string) => boolean;
 }
 
 /** Default concurrency of manifest reads and pushes (upstream copies 20 images at once). */
@@ -41,6 +50,8 @@ export const DEFAULT_COPY_CONCURRENCY = 20;
 interface Target {
   repo: RepoRef;
   tagOnly: boolean;
+  /** Tags wait for the signature: push by digest only. */
+  held: boolean;
   /** A repository of the same host that may hold this image's blobs, to mount from (see blobs.ts). */
   hint?: string;
   edges: Edge[];
@@ -63,7 +74,7 @@ export async function copyPlan(
   opts: CopyOptions,
 ): Promise<Map<string, CopyOutcome>> {
   const limit = pLimit(opts.concurrency ?? DEFAULT_COPY_CONCURRENCY);
-  const images = groupImages(plan, inv);
+  const images = groupImages(plan, inv, opts.hold);
   const known = new BlobKnowledge();
 
   // 1. Source manifests: the plan already read the top ones; read index children once each.
@@ -131,19 +142,26 @@ export async function copyPlan(
       const top = img.top;
       const graph = img.graph;
       const push = (): void => {
+        if (t.held && t.tagOnly) {
+          // Already there by digest: nothing to write until the tags may be.
+          t.edges.forEach((e) => out.set(edgeKey(e), { ok: true, held: top }));
+          progress.advance({ images: 1 });
+          return;
+        }
         pushes.push(
           limit(async () => {
-            const tags = t.edges.flatMap((e) => (e.tag === null ? [] : [e.tag as string]));
+            const tags = t.held ? [] : t.edges.flatMap((e) => (e.tag === null ? [] : [e.tag as string]));
+            const byDigest = t.held || t.edges.some((e) => e.tag === null);
             const failed = await pushManifests(
               client,
-              { repo: t.repo, top, children: t.tagOnly ? [] : childManifests(graph), tags, byDigest: t.edges.some((e) => e.tag === null) },
+              { repo: t.repo, top, children: t.tagOnly ? [] : childManifests(graph), tags, byDigest },
               shared,
               known,
               opts.signal,
             );
             for (const e of t.edges) {
-              const err = failed.get(e.tag ?? '');
-              out.set(edgeKey(e), err === undefined ? { ok: true } : { ok: false, error: err });
+              const err = failed.get(t.held ? '' : (e.tag ?? ''));
+              out.set(edgeKey(e), err !== undefined ? { ok: false, error: err } : t.held ? { ok: true, held: top } : { ok: true });
             }
             progress.advance({ images: 1 });
           }),
@@ -193,7 +211,7 @@ interface Waiter {
 }
 
 /** Groups the plan's promote edges by source image, then by destination repository. */
-function groupImages(plan: Plan, inv: Inventory): Map<string, Image> {
+function groupImages(plan: Plan, inv: Inventory, hold?: CopyOptions['hold']): Map<string, Image> {
   const images = new Map<string, Image>();
   for (const { edge, decision } of plan.edges) {
     if (decision.kind !== 'promote') continue;
@@ -208,7 +226,8 @@ function groupImages(plan: Plan, inv: Inventory): Map<string, Image> {
     let t = img.targets.get(repoKey(dst));
     if (!t) {
       const hint = mountHint(dst, inv);
-      img.targets.set(repoKey(dst), (t = { repo: dst, tagOnly: decision.tagOnly, edges: [], ...(hint !== undefined ? { hint } : {}) }));
+      const held = hold?.(dst, edge.digest) ?? false;
+      img.targets.set(repoKey(dst), (t = { repo: dst, tagOnly: decision.tagOnly, held, edges: [], ...(hint !== undefined ? { hint } : {}) }));
     }
     t.edges.push(edge);
   }

@@ -18,6 +18,8 @@ export interface EdgeOutcome {
   error?: string;
   /** For a refused tag move: where the destination tag points. */
   currentDigest?: Digest;
+  /** Written by digest, its tag held back until the image is signed and attested (then publish tags it). */
+  held?: true;
 }
 
 /** Outcomes of every planned edge, in plan order. */

@@ -4,7 +4,7 @@
  */
 import { KpromoError } from '../errors.js';
 import type { Digest, RepoRef } from '../image/ref.js';
-import type { ManifestInfo, RegistryClient } from '../registry/types.js';
+import type { Descriptor, ManifestInfo, RegistryClient } from '../registry/types.js';
 import { readBlob } from './registry-io.js';
 import { attachReferrer, buildBundleArtifact, BUNDLE_MEDIA_TYPE } from './referrers.js';
 import type { TagIndex } from './tag-index.js';
@@ -35,6 +35,29 @@ export async function attachBundle(
   await attachReferrer(client, repo, digest, buildBundleArtifact(subject, bytes, all), all, { signal, tags });
 }
 
+/** Whether a bundle referrer of `digest` carries the annotations `want`: the referrer list alone, nothing fetched. */
+export async function hasReferrer(
+  client: RegistryClient,
+  repo: RepoRef,
+  digest: Digest,
+  want: Record<string, string>,
+  { signal, tags }: BundleIoOptions = {},
+): Promise<boolean> {
+  return (await matchingReferrer(client, repo, digest, want, { signal, tags })) !== undefined;
+}
+
+async function matchingReferrer(
+  client: RegistryClient,
+  repo: RepoRef,
+  digest: Digest,
+  want: Record<string, string>,
+  { signal, tags }: BundleIoOptions,
+): Promise<Descriptor | undefined> {
+  const opts = { signal, artifactType: BUNDLE_MEDIA_TYPE };
+  const list = await (tags ? tags.listReferrers(repo, digest, opts) : client.listReferrers(repo, digest, opts));
+  return list.find((d) => d.artifactType === BUNDLE_MEDIA_TYPE && Object.entries(want).every(([k, v]) => d.annotations?.[k] === v));
+}
+
 /** The first bundle referrer of `digest` whose annotations include `want`, with its bundle JSON. */
 export async function findReferrer(
   client: RegistryClient,
@@ -43,11 +66,7 @@ export async function findReferrer(
   want: Record<string, string>,
   { signal, tags }: BundleIoOptions = {},
 ): Promise<{ bundle: unknown; annotations: Record<string, string> } | undefined> {
-  const opts = { signal, artifactType: BUNDLE_MEDIA_TYPE };
-  const list = await (tags ? tags.listReferrers(repo, digest, opts) : client.listReferrers(repo, digest, opts));
-  const hit = list.find(
-    (d) => d.artifactType === BUNDLE_MEDIA_TYPE && Object.entries(want).every(([k, v]) => d.annotations?.[k] === v),
-  );
+  const hit = await matchingReferrer(client, repo, digest, want, { signal, tags });
   if (!hit) return undefined;
   const m = await client.getManifest(repo, hit.digest, { signal });
   const [layer] = manifestLayers(m.bytes, BUNDLE_MEDIA_TYPE);

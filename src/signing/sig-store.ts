@@ -102,4 +102,45 @@ export async function copySignatures(
   return 'copied';
 }
 
+/** What reconciling a `.sig` found or did: our signature, and the staging signature's layers. */
+export interface SigReconcile {
+  signed: AppendResult;
+  staging: 'copied' | 'present' | 'absent';
+}
+
+/**
+ * Makes the `.sig` image of `digest` in `dst` hold a signature of ours (`isOurs`) and every layer
+ * of the staging `.sig` in `src`, with at most one write. The run's listings answer the steady
+ * state without a read: a `.sig` at `dst` and none in staging is taken as complete. Otherwise the
+ * destination `.sig` (the base of the write) is read for real, staging's only if its listing
+ * shows one, and what is missing is added. `sign` runs before any write: when it throws, nothing
+ * is written.
+ */
+export async function reconcileSignatures(
+  client: RegistryClient,
+  src: RepoRef,
+  dst: RepoRef,
+  digest: Digest,
+  sign: () => Promise<SimpleSigningLayer>,
+  isOurs: (existing: SimpleSigningLayer) => Promise<boolean>,
+  withTags: TrustCallOptions = {},
+): Promise<SigReconcile> {
+  const { tags, ...opts } = withTags;
+  const tag = sigTag(digest);
+  const [atDst, atSrc] = await Promise.all([tags?.has(dst, tag, opts), tags?.has(src, tag, opts)]);
+  if (atDst === true && atSrc === false) return { signed: 'already-present', staging: 'absent' };
+  const existing = (await readSignatures(client, dst, digest, opts))?.layers ?? [];
+  const staged = atSrc === false ? undefined : await readSignatures(client, src, digest, opts);
+  const have = new Set(existing.map(sigOf));
+  const extra = (staged?.layers ?? []).filter((l) => !have.has(sigOf(l)));
+  let ours = false;
+  for (const l of existing) if ((ours = await isOurs(l))) break;
+  const staging = extra.length > 0 ? 'copied' : staged ? 'present' : 'absent';
+  if (ours && extra.length === 0) return { signed: 'already-present', staging };
+  const layers = [...existing, ...extra, ...(ours ? [] : [await sign()])];
+  await pushImage(client, dst, buildSigImage(layers), tag, opts);
+  tags?.add(dst, tag);
+  return { signed: ours ? 'already-present' : 'written', staging };
+}
+
 const sigOf = (l: SimpleSigningLayer): string => l.annotations[CosignAnnotations.signature] ?? '';

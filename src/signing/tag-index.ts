@@ -40,6 +40,11 @@ export class TagIndex {
 
   /** False only when `repo`'s listing proves `tag` absent (and this run did not write it). */
   async mayExist(repo: RepoRef, tag: string, opts?: CallOptions): Promise<boolean> {
+    return (await this.has(repo, tag, opts)) !== false;
+  }
+
+  /** Whether `tag` is in `repo` by its listing or this run's writes; undefined when the listing failed. */
+  async has(repo: RepoRef, tag: string, opts?: CallOptions): Promise<boolean | undefined> {
     const k = repoKey(repo);
     if (this.added.get(k)?.has(tag)) return true;
     let tags = this.listed.get(k);
@@ -51,7 +56,8 @@ export class TagIndex {
       this.listed.set(k, tags);
     }
     const known = await tags;
-    return known === undefined || known.has(tag) || this.added.get(k)?.has(tag) === true;
+    if (this.added.get(k)?.has(tag)) return true;
+    return known === undefined ? undefined : known.has(tag);
   }
 
   /** Records a tag this run wrote in `repo`. */

@@ -9,6 +9,7 @@ import { runPromotion as promote } from '../../pipeline/promoter.js';
 import type { PromotionDeps } from '../../pipeline/state.js';
 import { formatOutcomes, formatPlan } from '../../plan/format.js';
 import { writeReport } from '../../report/report.js';
+import { formatTrust } from '../../report/trust-text.js';
 import type { CipOptions } from '../cip-options.js';
 import { createNetworkedClient } from '../network-client.js';
 import { ExitCode } from '../main.js';
@@ -47,6 +48,7 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
       io.stdout(formatPlan(state.plan));
       if (!opts.run.confirm) io.stdout('dry run: nothing was written; pass --confirm to promote\n');
     }
+    if (state.trust) io.stdout(formatTrust(state.trust));
     if (opts.run.reportFile) {
       // which source authenticated each registry host (never the secret)
       const credentials = credentialSources();

@@ -1,20 +1,21 @@
 /**
- * The attest phase: one promotion attestation per promoted digest (not per mirror or tag), an
- * in-toto Statement v1 with upstream's promotion predicate, signed as a DSSE bundle and attached
- * as a referrer of the image on its canonical destination. Idempotent: a bundle recording the
- * same promotion (same source and destination reference) is not written again.
+ * The attest phase: one promotion attestation per image digest the manifests declare (not per
+ * mirror or tag), an in-toto Statement v1 with upstream's promotion predicate, signed as a DSSE
+ * bundle and attached as a referrer of the image on its canonical destination. Reconciling: an
+ * image already present gets its attestation when it lacks one; a bundle recording the same
+ * promotion (same source and destination reference) is found from the referrer list alone and
+ * not written again.
  */
 import pLimit from 'p-limit';
 import { errorMessage } from '../../errors.js';
+import { repoKey } from '../../image/ref.js';
 import { buildPromotionStatement, IN_TOTO_PAYLOAD_TYPE, PROMOTION_PREDICATE_TYPE, statementBytes } from '../../provenance/statement.js';
-import { attachBundle, findReferrer } from '../../signing/bundle-attach.js';
+import { attachBundle, hasReferrer } from '../../signing/bundle-attach.js';
 import { PREDICATE_TYPE_ANNOTATION } from '../../signing/referrers.js';
-import { sourceKey } from '../../plan/inventory.js';
-import type { ManifestInfo } from '../../registry/types.js';
 import type { Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
 import { newTrustRecord, runTags, type TrustConfig, type TrustWrite } from './trust.js';
-import { promotedImages, type PromotedImage } from './trust-targets.js';
+import { knownSubject, trustTargets } from './trust-targets.js';
 
 /** Referrer annotation identifying the promotion an attestation records (`src -> dst`). */
 export const PROMOTION_ANNOTATION = 'dev.kpromo.promotion';
@@ -30,7 +31,7 @@ export function attestPhase(cfg: TrustConfig): Phase<PromotionState> {
     name: 'attest',
     async run(state, signal) {
       const signer = cfg.signer;
-      if (!signer || !state.outcomes) return;
+      if (!signer || !state.outcomes || !state.plan) return;
       const log = state.deps.logger.child({ phase: 'attest' });
       const trust = (state.trust ??= newTrustRecord());
       const client = state.deps.registry;
@@ -38,17 +39,19 @@ export function attestPhase(cfg: TrustConfig): Phase<PromotionState> {
       const now = cfg.now ?? (() => new Date());
       const tags = runTags(state);
       await Promise.all(
-        promotedImages(state.outcomes).map((img) =>
+        trustTargets(state.plan, state.outcomes, state.inventory).map((img) =>
           limit(async () => {
-            const dst = img.destinations[0]!;
+            const dst = img.destinations[0];
             const dstRef = `${dst.reference}@${img.digest}`;
-            const w: TrustWrite = { ref: dstRef, digest: img.digest, result: 'failed' };
+            const w: TrustWrite = { ref: dstRef, digest: img.digest, result: 'failed', repo: repoKey(dst.repo), image: img.digest };
             const annotations = {
               [PREDICATE_TYPE_ANNOTATION]: PROMOTION_PREDICATE_TYPE,
               [PROMOTION_ANNOTATION]: `${img.srcRef} -> ${dstRef}`,
             };
             try {
-              if (await findReferrer(client, dst.repo, img.digest, annotations, { signal, tags })) {
+              if (!dst.ready) {
+                w.error = `the image is not at its canonical destination ${repoKey(dst.repo)}`;
+              } else if (await hasReferrer(client, dst.repo, img.digest, annotations, { signal, tags })) {
                 w.result = 'already-present';
               } else {
                 const statement = buildPromotionStatement({
@@ -59,24 +62,20 @@ export function attestPhase(cfg: TrustConfig): Phase<PromotionState> {
                   builderId: builderId(cfg.version),
                 });
                 const bundle = await signer.signDsse(statementBytes(statement), IN_TOTO_PAYLOAD_TYPE);
-                await attachBundle(client, dst.repo, img.digest, bundle, annotations, { signal, tags, subject: known(state, img) });
+                await attachBundle(client, dst.repo, img.digest, bundle, annotations, { signal, tags, subject: knownSubject(img) });
                 w.result = 'written';
+                if (img.healed) w.healed = true;
               }
             } catch (err) {
               w.error = errorMessage(err);
-              log.error(`cannot attest ${dstRef}: ${w.error}`);
             }
+            if (w.result === 'failed') log.error(`cannot attest ${dstRef}: ${w.error}`);
             trust.attested.push(w);
           }),
         ),
       );
-      log.info('attestations done', { images: trust.attested.length, written: trust.attested.filter((w) => w.result === 'written').length });
+      const n = (r: TrustWrite['result']): number => trust.attested.filter((w) => w.result === r).length;
+      log.info('attestations done', { images: trust.attested.length, written: n('written'), healed: trust.attested.filter((w) => w.healed).length, failed: n('failed') });
     },
   };
-}
-
-/** The promoted image's manifest as the plan read it from the source (same digest at the destination). */
-function known(state: PromotionState, img: PromotedImage): ManifestInfo | undefined {
-  const m = state.inventory?.sourceManifests.get(sourceKey(img.source, img.digest));
-  return m && { digest: m.digest, mediaType: m.mediaType, size: m.size };
 }

@@ -1,38 +1,76 @@
 /**
  * The promote phase: a dry run stops here (after provenance and validate, as upstream). Otherwise
  * copies what the plan marked, verifies every written (image, destination) pair, and records
- * the outcome of every edge.
+ * the outcome of every edge. Where tags wait for signatures (signed before visible), the images
+ * go by digest only and are handed to the publish phase as `state.held`.
  */
 import { KpromoError } from '../../errors.js';
-import { edgeKey as edgeKeyOf } from '../../plan/edge.js';
+import type { Plan } from '../../plan/classify.js';
+import { edgeKey as edgeKeyOf, type Edge } from '../../plan/edge.js';
+import { dstRepo } from '../../plan/inventory.js';
 import { copyPlan } from '../../promote/copy.js';
 import { collectOutcomes, outcomeCounts } from '../../promote/outcome.js';
 import { verifyEdges } from '../../promote/verify.js';
 import { StopPipeline, type Phase } from '../phase.js';
-import type { PromotionState } from '../state.js';
+import type { HeldImage, PromotionState } from '../state.js';
+import { imageAt } from './trust-targets.js';
 
-/** Copies, verifies and records outcomes; stops the pipeline on a dry run. */
-export const promotePhase: Phase<PromotionState> = {
-  name: 'promote',
-  async run(state, signal) {
-    const { plan, inventory } = state;
-    if (!plan || !inventory) throw new KpromoError('INTERNAL', 'promote runs after the plan phase');
-    if (!state.options.confirm) throw new StopPipeline('dry run (pass --confirm to promote)');
-    const log = state.deps.logger.child({ phase: 'promote' });
-    const copied = await copyPlan(state.deps.registry, plan, inventory, {
-      concurrency: state.options.copyConcurrency,
-      blobConcurrency: state.options.blobConcurrency,
-      signal,
-      logger: log,
-      progress: state.deps.progress,
-    });
-    signal.throwIfAborted(); // an interrupted copy is a failed phase, not a list of failed edges
-    const written = plan.edges.filter((p) => p.decision.kind === 'promote' && copied.get(edgeKeyOf(p.edge))?.ok).map((p) => p.edge);
-    const problems = await verifyEdges(state.deps.registry, written, { concurrency: state.options.readConcurrency, signal });
-    state.outcomes = collectOutcomes(plan, copied, problems);
-    for (const o of state.outcomes) {
-      if (o.outcome === 'failed') log.error(`failed: ${edgeKeyOf(o.edge)}: ${o.error}`);
-    }
-    log.info('promotion done', outcomeCounts(state.outcomes));
-  },
-};
+/** Why a held edge is not promoted yet (until publish tags it). */
+export const HELD_REASON = 'tag held until the image is signed and attested';
+
+/** Options of the promote phase. */
+export interface PromotePhaseOptions {
+  /** The `repo@digest` pairs whose tags wait for signatures (see signingDestinations). */
+  holdTags?: (plan: Plan) => ReadonlySet<string>;
+}
+
+/** Builds the promote phase: copies, verifies and records outcomes; stops the pipeline on a dry run. */
+export function promotePhaseWith(o: PromotePhaseOptions = {}): Phase<PromotionState> {
+  return {
+    name: 'promote',
+    async run(state, signal) {
+      const { plan, inventory } = state;
+      if (!plan || !inventory) throw new KpromoError('INTERNAL', 'promote runs after the plan phase');
+      if (!state.options.confirm) throw new StopPipeline('dry run (pass --confirm to promote)');
+      const log = state.deps.logger.child({ phase: 'promote' });
+      const holding = o.holdTags?.(plan);
+      const copied = await copyPlan(state.deps.registry, plan, inventory, {
+        concurrency: state.options.copyConcurrency,
+        blobConcurrency: state.options.blobConcurrency,
+        signal,
+        logger: log,
+        progress: state.deps.progress,
+        ...(holding ? { hold: (repo, d) => holding.has(imageAt(repo, d)) } : {}),
+      });
+      signal.throwIfAborted(); // an interrupted copy is a failed phase, not a list of failed edges
+      const written: Edge[] = [];
+      const held = new Map<string, HeldImage>();
+      for (const p of plan.edges) {
+        const c = copied.get(edgeKeyOf(p.edge));
+        if (p.decision.kind !== 'promote' || !c?.ok) continue;
+        if (!c.held) {
+          written.push(p.edge);
+          continue;
+        }
+        const k = imageAt(dstRepo(p.edge), p.edge.digest);
+        let h = held.get(k);
+        if (!h) held.set(k, (h = { repo: dstRepo(p.edge), top: c.held, edges: [] }));
+        h.edges.push(p.edge);
+      }
+      // A held image was written by digest, a PUT answered with that digest: its tags are verified once published.
+      const problems = await verifyEdges(state.deps.registry, written, { concurrency: state.options.readConcurrency, signal });
+      const heldKeys = new Set([...held.values()].flatMap((h) => h.edges.map(edgeKeyOf)));
+      state.outcomes = collectOutcomes(plan, copied, problems).map((x) =>
+        heldKeys.has(edgeKeyOf(x.edge)) ? { edge: x.edge, outcome: 'failed', error: HELD_REASON, held: true } : x,
+      );
+      state.held = [...held.values()];
+      for (const x of state.outcomes) {
+        if (x.outcome === 'failed' && !x.held) log.error(`failed: ${edgeKeyOf(x.edge)}: ${x.error}`);
+      }
+      log.info('promotion done', { ...outcomeCounts(state.outcomes), held: heldKeys.size });
+    },
+  };
+}
+
+/** The promote phase without signatures to wait for: tags go with the copy. */
+export const promotePhase: Phase<PromotionState> = promotePhaseWith();

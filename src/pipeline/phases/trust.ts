@@ -37,12 +37,20 @@ export interface TrustConfig {
   now?: () => Date;
 }
 
-/** One signature or attestation written (or found already there). */
+/** One signature or attestation written (or found already there, or copied to a replica). */
 export interface TrustWrite {
   ref: string;
   digest: Digest;
   result: 'written' | 'already-present' | 'copied' | 'failed';
   error?: string;
+  /** The destination repository, `host/repo`. */
+  repo?: string;
+  /** The image (top digest) the write is for: an index, for its children's signatures. */
+  image?: Digest;
+  /** Written for an image that was already at its destination before this run (a missing piece healed). */
+  healed?: true;
+  /** The staging signature: copied along by this run, or already there. */
+  staging?: 'copied' | 'present';
 }
 
 /** What the trust phases found and did, for the report. */
@@ -155,6 +163,25 @@ export function trustFailure(state: { plan?: { edges: readonly PlannedEdge[] }; 
   return parts.length ? parts.join(', ') : undefined;
 }
 
+/** One healed item: what was missing and is now there. */
+export interface HealedItem {
+  kind: 'signature' | 'signature copy' | 'staging signature' | 'attestation';
+  ref: string;
+}
+
+/** The items this run healed, in the order they were recorded. */
+export function healedItems(t: TrustRecord): HealedItem[] {
+  const out: HealedItem[] = [];
+  for (const w of t.signed) {
+    if (!w.healed) continue;
+    if (w.result === 'written') out.push({ kind: 'signature', ref: w.ref });
+    if (w.result === 'copied') out.push({ kind: 'signature copy', ref: w.ref });
+    if (w.staging === 'copied') out.push({ kind: 'staging signature', ref: w.ref });
+  }
+  for (const w of t.attested) if (w.healed && w.result === 'written') out.push({ kind: 'attestation', ref: w.ref });
+  return out;
+}
+
 /** The trust part of the JSON report: per source image verdicts, and what was signed and attested. */
 export function trustReport(t: TrustRecord): Record<string, unknown> {
   return {
@@ -162,5 +189,6 @@ export function trustReport(t: TrustRecord): Record<string, unknown> {
     signatures: [...t.signatures].map(([image, o]) => ({ image, ...o })),
     signed: t.signed,
     attested: t.attested,
+    healed: healedItems(t),
   };
 }

@@ -1,0 +1,75 @@
+/**
+ * The publish phase: signed before visible. On a destination that carries signatures the copy
+ * wrote each image by digest only; here its tags are written, once its signatures there (and
+ * at the canonical destination) and its promotion attestation exist. An image whose signing or
+ * attesting failed stays untagged there and its edges fail with that reason; the next run finds
+ * the digest present and the tag missing, signs, then tags.
+ */
+import pLimit from 'p-limit';
+import { repoKey } from '../../image/ref.js';
+import { edgeKey } from '../../plan/edge.js';
+import { dstRepo } from '../../plan/inventory.js';
+import { BlobKnowledge } from '../../promote/knowledge.js';
+import { pushManifests } from '../../promote/manifests.js';
+import type { EdgeOutcome } from '../../promote/outcome.js';
+import { verifyEdges } from '../../promote/verify.js';
+import type { Phase } from '../phase.js';
+import type { HeldImage, PromotionState } from '../state.js';
+import type { TrustRecord } from './trust.js';
+
+/** Writes the held tags of every image whose signatures and attestation are there. */
+export const publishPhase: Phase<PromotionState> = {
+  name: 'publish',
+  async run(state, signal) {
+    const held = state.held ?? [];
+    if (held.length === 0 || !state.outcomes || !state.plan) return;
+    const log = state.deps.logger.child({ phase: 'publish' });
+    const canonical = new Map<string, string>();
+    for (const { edge } of state.plan.edges) if (!canonical.has(edge.digest)) canonical.set(edge.digest, repoKey(dstRepo(edge)));
+    const settled = new Map<string, EdgeOutcome>();
+    const limit = pLimit(state.options.copyConcurrency ?? 20);
+    await Promise.all(
+      held.map((h) =>
+        limit(async () => {
+          const why = blocked(state.trust, h, canonical.get(h.top.digest));
+          if (why !== undefined) {
+            for (const edge of h.edges) settled.set(edgeKey(edge), { edge, outcome: 'failed', error: `not tagged: ${why}` });
+            return;
+          }
+          const tagged = h.edges.filter((e) => e.tag !== null);
+          const tags = [...new Set(tagged.map((e) => e.tag as string))];
+          const failed = tags.length
+            ? await pushManifests(state.deps.registry, { repo: h.repo, top: h.top, children: [], tags, byDigest: false }, new Map(), new BlobKnowledge(), signal)
+            : new Map<string, string>();
+          const problems = await verifyEdges(state.deps.registry, tagged.filter((e) => !failed.has(e.tag as string)), { signal });
+          for (const edge of h.edges) {
+            const error = failed.get(edge.tag ?? '') ?? problems.get(edgeKey(edge));
+            settled.set(edgeKey(edge), error === undefined ? { edge, outcome: 'promoted' } : { edge, outcome: 'failed', error });
+          }
+        }),
+      ),
+    );
+    state.outcomes = state.outcomes.map((o) => settled.get(edgeKey(o.edge)) ?? o);
+    state.held = [];
+    const out = [...settled.values()];
+    for (const o of out) if (o.outcome === 'failed') log.error(`failed: ${edgeKey(o.edge)}: ${o.error}`);
+    log.info('tags published', { promoted: out.filter((o) => o.outcome === 'promoted').length, failed: out.filter((o) => o.outcome === 'failed').length });
+  },
+};
+
+/**
+ * Why `h` may not be tagged yet, or undefined: a signature (of it or a child, here or at the
+ * canonical destination) or its attestation failed, or was never recorded.
+ */
+function blocked(trust: TrustRecord | undefined, h: HeldImage, canonicalRepo: string | undefined): string | undefined {
+  const d = h.top.digest;
+  const here = repoKey(h.repo);
+  const mine = (w: { image?: string; repo?: string }): boolean => w.image === d && (w.repo === here || w.repo === canonicalRepo);
+  const signed = (trust?.signed ?? []).filter(mine);
+  const attested = (trust?.attested ?? []).filter(mine);
+  const failed = [...signed.map((w) => ({ w, what: 'signing' })), ...attested.map((w) => ({ w, what: 'attesting' }))].find((x) => x.w.result === 'failed');
+  if (failed) return `${failed.what} ${failed.w.ref} failed: ${failed.w.error ?? 'unknown error'}`;
+  if (!signed.some((w) => w.repo === here && w.digest === d)) return 'no signature recorded for the image';
+  if (!attested.some((w) => w.digest === d)) return 'no attestation recorded for the image';
+  return undefined;
+}
