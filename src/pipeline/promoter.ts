@@ -23,15 +23,15 @@ import { newPromotionState, type PromotionDeps, type PromotionOptions, type Prom
 
 /**
  * The phases of a promotion, in order. Without a trust config nothing is verified or signed.
- * With a signer, the destinations that carry signatures get each image by digest in promote and
- * its tags in publish, after sign and attest: a tag is never visible before its signature.
+ * With a signer, every destination gets each image by digest in promote and its tags in publish,
+ * after sign and attest: a tag is never visible on any mirror before its signature exists.
  */
 export function promotionPhases(trust?: TrustConfig): Phase<PromotionState>[] {
   if (!trust) return [setupPhase, planPhase, promotePhase];
   if (!trust.signer) {
     return [setupPhase, planPhase, provenancePhase(trust), validatePhase(trust), promotePhase, signPhase(trust), attestPhase(trust)];
   }
-  const holdTags = (plan: Plan): ReadonlySet<string> => signingDestinations(plan, trust.placement);
+  const holdTags = (plan: Plan): ReadonlySet<string> => signingDestinations(plan, 'replicate');
   return [
     setupPhase,
     planPhase,

@@ -1,7 +1,7 @@
 /**
- * The publish phase: signed before visible. On a destination that carries signatures the copy
- * wrote each image by digest only; here its tags are written, once its signatures there (and
- * at the canonical destination) and its promotion attestation exist. An image whose signing or
+ * The publish phase: signed before visible. With a signer the copy writes each image by digest
+ * only, on every destination; here its tags are written, once its signatures (at the canonical
+ * destination, and here with replicate placement) and its promotion attestation exist. An image whose signing or
  * attesting failed stays untagged there and its edges fail with that reason; the next run finds
  * the digest present and the tag missing, signs, then tags.
  */
@@ -69,7 +69,7 @@ function blocked(trust: TrustRecord | undefined, h: HeldImage, canonicalRepo: st
   const attested = (trust?.attested ?? []).filter(mine);
   const failed = [...signed.map((w) => ({ w, what: 'signing' })), ...attested.map((w) => ({ w, what: 'attesting' }))].find((x) => x.w.result === 'failed');
   if (failed) return `${failed.what} ${failed.w.ref} failed: ${failed.w.error ?? 'unknown error'}`;
-  if (!signed.some((w) => w.repo === here && w.digest === d)) return 'no signature recorded for the image';
+  if (!signed.some((w) => w.digest === d)) return 'no signature recorded for the image';
   if (!attested.some((w) => w.digest === d)) return 'no attestation recorded for the image';
   return undefined;
 }
