@@ -2,9 +2,10 @@
  * The kpromo command line. The only place that prints or chooses exit codes:
  * 0 success, 1 a run that failed part-way, 2 invalid input (nothing was attempted).
  */
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { InputError, KpromoError, NotSupportedError, RunFailedError, formatProblems } from '../errors.js';
 import { registerCommands } from './commands/index.js';
+import { configureKpromoHelp, KpromoCommand } from './flags.js';
 import { VERSION } from '../version.js';
 
 /** Exit codes, documented in the README. */
@@ -28,13 +29,14 @@ const defaultIO = (): CliIO => ({
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
-  const program = new Command('kpromo')
+  const program = new KpromoCommand('kpromo')
     .description('Promote container images between OCI registries (drop-in for kubernetes-sigs/promo-tools kpromo)')
     .version(VERSION, '--version')
-    .option('--log-level <level>', 'debug, info, warn or error', 'info')
-    .option('--log-format <format>', 'text, or json (one object per line on stderr)', 'text')
+    .option('--log-level <level>', 'trace or debug (the same), info, warn (or warning), error (or fatal, panic)', 'info')
+    .option('--log-format <text|json>', 'text, or json (one object per line on stderr, every line)', 'text')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  configureKpromoHelp(program);
   let exit: number = ExitCode.ok;
   registerCommands(program, io, (code) => (exit = code));
   try {
