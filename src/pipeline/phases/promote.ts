@@ -4,7 +4,7 @@
  * the outcome of every edge.
  */
 import { KpromoError } from '../../errors.js';
-import { edgeKey as edgeKeyOf } from '../../plan/edge.js';
+import { edgeKey as edgeKeyOf, edgeLabel } from '../../plan/edge.js';
 import { copyPlan } from '../../promote/copy.js';
 import { collectOutcomes, outcomeCounts } from '../../promote/outcome.js';
 import { verifyEdges } from '../../promote/verify.js';
@@ -17,7 +17,7 @@ export const promotePhase: Phase<PromotionState> = {
   async run(state, signal) {
     const { plan, inventory } = state;
     if (!plan || !inventory) throw new KpromoError('INTERNAL', 'promote runs after the plan phase');
-    if (!state.options.confirm) throw new StopPipeline('dry run (pass --confirm to promote)');
+    if (!state.options.confirm) throw new StopPipeline('dry run: stopped after validate (pass --confirm to promote)');
     const log = state.deps.logger.child({ phase: 'promote' });
     const copied = await copyPlan(state.deps.registry, plan, inventory, {
       concurrency: state.options.copyConcurrency,
@@ -31,7 +31,8 @@ export const promotePhase: Phase<PromotionState> = {
     const problems = await verifyEdges(state.deps.registry, written, { concurrency: state.options.readConcurrency, signal });
     state.outcomes = collectOutcomes(plan, copied, problems);
     for (const o of state.outcomes) {
-      if (o.outcome === 'failed') log.error(`failed: ${edgeKeyOf(o.edge)}: ${o.error}`);
+      // per edge at debug: the CLI reports failures grouped by cause
+      if (o.outcome === 'failed') log.debug(`failed: ${edgeLabel(o.edge)}: ${o.error}`);
     }
     log.info('promotion done', outcomeCounts(state.outcomes));
   },
