@@ -87,3 +87,33 @@ test('a broken credentials file is named without an internal error code', async 
   const line = r.err.split('\n').find((l) => l.startsWith(`error ${locked.host}`))!;
   assert.match(line, new RegExp(`^error ${locked.host} not tried: credentials file .*config\\.json is not valid JSON .*; fix the file, .* — 2 edges affected`));
 });
+
+test('on a (fake) terminal a real promotion never writes a log line into the status line, and the line ends before the summary', async () => {
+  const dst = await startRegistryServer({ host: '127.0.0.1', port: 0 });
+  try {
+    const dir = await tree({
+      'm.yaml': `registries:\n- name: ${staging.host}/staging\n  src: true\n- name: ${dst.host}/prod\n- name: ${dst.host}/mirror\n` +
+        `images:\n- name: app\n  dmap:\n    "${app.digest}": ["v1"]\n- name: ghost\n  dmap:\n    "${app.digest}": ["v1"]\n`,
+    });
+    let stream = '';
+    let out = '';
+    const io: CliIO = { stdout: (s) => void (out += s), stderr: (s) => void (stream += s), isTTY: true, env: {} };
+    const code = await main(['cip', '--manifest', join(dir, 'm.yaml'), '--confirm', '--sign=false'], io);
+    assert.equal(code, 0, stream);
+    // replay the stream as a terminal would: \r + erase-line wipes the line being drawn
+    const lines: string[] = [];
+    let current = '';
+    for (const part of stream.split(/(\r\x1b\[2K|\n)/)) {
+      if (part === '\r\x1b[2K') current = '';
+      else if (part === '\n') (lines.push(current), (current = ''));
+      else current += part;
+    }
+    assert.equal(current, '', 'no status line left behind');
+    assert.ok(lines.some((l) => l.startsWith('warn  _LOST_')), stream); // a log line during the run (ghost is not in staging)
+    for (const l of lines) assert.match(l, /^(debug|info |warn |error) |^done: /, `a whole log line or the summary: ${JSON.stringify(l)}`);
+    assert.match(lines.at(-1)!, /^done: promote: 2 image × destination copies/);
+    assert.match(out, /^promoted 2, /);
+  } finally {
+    await dst.stop();
+  }
+});

@@ -32,7 +32,7 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
   const { client, network: net } = createNetworkedClient(opts.network, { logger, env: io.env });
   const registry = overrides.registry ?? client;
   // a status line per phase on a terminal, nothing otherwise
-  const progress = new ProgressRenderer({ write: io.stderr, isTTY: io.isTTY });
+  const progress = new ProgressRenderer({ write: io.stderr, isTTY: io.isTTY, terminal: ctx.terminal });
   const abort = new AbortController();
   const onSignal = (): void => abort.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
