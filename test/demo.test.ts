@@ -40,8 +40,8 @@ test('on a terminal the demo shows copy progress and a summary; off a terminal i
   const tty = { out: '', err: '', isTTY: true, env: {} as NodeJS.ProcessEnv, stdout: (s: string) => void (tty.out += s), stderr: (s: string) => void (tty.err += s) };
   const r = await runDemo(tty as CliIO);
   assert.equal(r.firstExit, 0, tty.err);
-  assert.match(tty.err, /\r\x1b\[2Kpromote +\d+\/\d+ images/);
-  assert.match(tty.err, /done: promote: \d+ images, [\d.]+ KiB/);
+  assert.match(tty.err, /\r\x1b\[2Kpromote +\d+\/\d+ image × destination copies/);
+  assert.match(tty.err, /done: promote: \d+ image × destination copies, [\d.]+ KiB/);
   assert.match(tty.err, /done: nothing to do/); // the second run copies nothing
 
   const plain = { out: '', err: '', isTTY: false, env: {} as NodeJS.ProcessEnv, stdout: (s: string) => void (plain.out += s), stderr: (s: string) => void (plain.err += s) };

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Command } from 'commander';
+
 import { InputError } from '../errors.js';
 import { addCipFlags, DEFAULT_OIDC_ISSUER, DEFAULT_SIGNER_ACCOUNT, toCipOptions, type CipOptions } from './cip-options.js';
-import { attributeName } from './flags.js';
+import { attributeName, KpromoCommand } from './flags.js';
 import { TextLogger, parseLogLevel } from './logger.js';
 
 /** Parses `argv` the way `kpromo cip` does. */
 function parse(...argv: string[]): CipOptions {
-  const cmd = new Command('cip').exitOverride();
+  const cmd = new KpromoCommand('cip').exitOverride();
   addCipFlags(cmd);
   cmd.parse(argv, { from: 'user' });
   return toCipOptions(cmd.opts(), (flag) => cmd.getOptionValueSource(attributeName(flag)) === 'cli');
@@ -53,6 +53,21 @@ describe('toCipOptions', () => {
       () => parse('--manifest', 'm', '--certificate-identity-regexp', '(', '--max-signature-ops', '0'),
       (e: unknown) => e instanceof InputError && e.problems.length === 2,
     );
+  });
+
+  it('reads --output in any case, and checks it only in snapshot mode, as upstream', () => {
+    assert.equal(parse('--snapshot', 'r.io/x', '--output', 'CSV').snapshot.output, 'csv');
+    assert.equal(parse('--snapshot', 'r.io/x', '--output=Yaml').snapshot.output, 'yaml');
+    assert.throws(() => parse('--snapshot', 'r.io/x', '--output', 'json'), (e: unknown) => e instanceof InputError && /invalid snapshot output format: "json"/.test(e.problems[0]!.message));
+    const o = parse('--manifest', 'm', '--output', 'json');
+    assert.deepEqual(o.warnings, ['--output is ignored: it only applies with --snapshot or --manifest-based-snapshot-of']);
+  });
+
+  it('warns about each ignored flag combination by name', () => {
+    assert.deepEqual(parse('--manifest', 'm', '--snapshot-tag', 'v1').warnings, ['--snapshot-tag is ignored: it only applies with --snapshot or --manifest-based-snapshot-of']);
+    assert.deepEqual(parse('--manifest', 'm', '--minimal-snapshot').warnings, ['--minimal-snapshot is ignored: it only applies with --snapshot or --manifest-based-snapshot-of']);
+    assert.deepEqual(parse('--manifest', 'm', '--parse-only', '--confirm').warnings, ['--confirm is ignored with --parse-only: a parse-only run stops after planning and writes nothing']);
+    assert.deepEqual(parse('--snapshot', 'r.io/x', '--snapshot-tag', 'v1', '--output', 'csv').warnings, []);
   });
 
   it('warns when --thin-manifest-dir is shadowed by --manifest', () => {

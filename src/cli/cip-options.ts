@@ -20,33 +20,33 @@ export const DEFAULT_MAX_SIGNATURE_OPS = 50;
 
 /** Upstream flags, in upstream's order. */
 const UPSTREAM_FLAGS: FlagSpec[] = [
-  { name: 'manifest', kind: 'string', description: 'plain promoter manifest file (takes precedence over --thin-manifest-dir)' },
-  { name: 'thin-manifest-dir', kind: 'string', description: 'thin manifest tree: manifests/<p>/promoter-manifest.yaml + images/<p>/images.yaml' },
+  { name: 'manifest', kind: 'string', arg: '<file>', description: 'plain promoter manifest file (takes precedence over --thin-manifest-dir)' },
+  { name: 'thin-manifest-dir', kind: 'string', arg: '<dir>', description: 'thin manifest tree: manifests/<p>/promoter-manifest.yaml + images/<p>/images.yaml' },
   { name: 'confirm', kind: 'bool', description: 'really promote; without it the run stops after validation (dry run)' },
   { name: 'parse-only', kind: 'bool', description: 'parse and validate the manifests and compute the edges, offline, then stop' },
   { name: 'use-prow-manifest-diff', kind: 'bool', description: 'only promote digests added in the git diff (JOB_TYPE, PULL_BASE_SHA)' },
-  { name: 'manifest-diff-since', kind: 'string', description: 'only promote digests added by commits in this git --since window, e.g. "7 days"' },
-  { name: 'snapshot', kind: 'string', description: 'print the inventory of this registry (host[/path]) and exit' },
-  { name: 'snapshot-tag', kind: 'string', description: 'with --snapshot: keep only images carrying this tag' },
+  { name: 'manifest-diff-since', kind: 'string', arg: '<window>', description: 'only promote digests added by commits in this git --since window, e.g. "7 days"' },
+  { name: 'snapshot', kind: 'string', arg: '<registry>', description: 'print the inventory of this registry (host[/path]) and exit' },
+  { name: 'snapshot-tag', kind: 'string', arg: '<tag>', description: 'with --snapshot: keep only images carrying this tag' },
   { name: 'minimal-snapshot', kind: 'bool', description: 'with --snapshot: drop tagless children of image indexes' },
-  { name: 'manifest-based-snapshot-of', kind: 'string', description: 'print the inventory the manifests expect in this destination registry, offline' },
-  { name: 'output', kind: 'string', default: 'yaml', description: 'snapshot output format: yaml or csv' },
+  { name: 'manifest-based-snapshot-of', kind: 'string', arg: '<registry>', description: 'print the inventory the manifests expect in this destination registry, offline' },
+  { name: 'output', kind: 'string', arg: '<yaml|csv>', default: 'yaml', description: 'snapshot output format: yaml or csv' },
   { name: 'sign', kind: 'bool', default: true, description: 'sign promoted images and attach promotion attestations' },
-  { name: 'signer-account', kind: 'string', default: DEFAULT_SIGNER_ACCOUNT, description: 'identity used to sign' },
-  { name: 'certificate-identity', kind: 'string', default: DEFAULT_SIGNER_ACCOUNT, description: 'expected signer identity when verifying source signatures' },
-  { name: 'certificate-oidc-issuer', kind: 'string', default: DEFAULT_OIDC_ISSUER, description: 'expected OIDC issuer when verifying source signatures' },
-  { name: 'certificate-identity-regexp', kind: 'string', description: 'regexp alternative to --certificate-identity' },
-  { name: 'certificate-oidc-issuer-regexp', kind: 'string', description: 'regexp alternative to --certificate-oidc-issuer' },
+  { name: 'signer-account', kind: 'string', arg: '<email>', default: DEFAULT_SIGNER_ACCOUNT, description: 'identity used to sign' },
+  { name: 'certificate-identity', kind: 'string', arg: '<identity>', default: DEFAULT_SIGNER_ACCOUNT, description: 'expected signer identity when verifying source signatures' },
+  { name: 'certificate-oidc-issuer', kind: 'string', arg: '<url>', default: DEFAULT_OIDC_ISSUER, description: 'expected OIDC issuer when verifying source signatures' },
+  { name: 'certificate-identity-regexp', kind: 'string', arg: '<regexp>', description: 'regexp alternative to --certificate-identity' },
+  { name: 'certificate-oidc-issuer-regexp', kind: 'string', arg: '<regexp>', description: 'regexp alternative to --certificate-oidc-issuer' },
   { name: 'max-signature-ops', kind: 'int', default: DEFAULT_MAX_SIGNATURE_OPS, description: 'how many images are signed and attested at once' },
-  { name: 'vuln-severity-threshold', kind: 'int', default: -1, description: '0..5: vulnerability scan-only mode (GCP Grafeas; not supported)' },
-  { name: 'max-image-size', kind: 'int', default: 0, hidden: true, description: 'no-op, kept for compatibility' },
+  { name: 'vuln-severity-threshold', kind: 'int', arg: '<0..5>', default: -1, description: '0..5: vulnerability scan-only mode (GCP Grafeas; not supported)' },
+  { name: 'max-image-size', kind: 'int', arg: '<n>', default: 0, hidden: true, description: 'no-op, kept for compatibility' },
 ];
 
 /** Upstream flags removed in v4.2–v4.5 that are harmless to ignore: accepted with a warning. */
 const REMOVED_FLAGS: FlagSpec[] = [
   { name: 'use-service-account', kind: 'bool', hidden: true, description: '', ignored: 'credentials come from the docker config (removed upstream in v4.4.0)' },
-  { name: 'key-files', kind: 'string', hidden: true, description: '', ignored: 'credentials come from the docker config (removed upstream in v4.4.0)' },
-  { name: 'snapshot-service-account', kind: 'string', hidden: true, description: '', ignored: 'credentials come from the docker config (removed upstream in v4.4.0)' },
+  { name: 'key-files', kind: 'string', arg: '<files>', hidden: true, description: '', ignored: 'credentials come from the docker config (removed upstream in v4.4.0)' },
+  { name: 'snapshot-service-account', kind: 'string', arg: '<account>', hidden: true, description: '', ignored: 'credentials come from the docker config (removed upstream in v4.4.0)' },
   { name: 'json-log-summary', kind: 'bool', hidden: true, description: '', ignored: 'use --report-file for a JSON summary (removed upstream in v4.4.0)' },
   { name: 'use-legacy-pipeline', kind: 'bool', hidden: true, description: '', ignored: 'there is one pipeline (removed upstream in v4.3.0)' },
   { name: 'max-signature-copies', kind: 'int', hidden: true, description: '', ignored: 'signatures are not replicated per mirror (removed upstream in v4.5.0)' },
@@ -56,29 +56,29 @@ const REMOVED_FLAGS: FlagSpec[] = [
 /** Provenance policy flags (upstream v4.2–4.3; implemented by the trust work). */
 const PROVENANCE_FLAGS: FlagSpec[] = [
   { name: 'require-provenance', kind: 'bool', description: 'refuse images without verified SLSA provenance' },
-  { name: 'allowed-builders', kind: 'list', description: 'builder IDs accepted in provenance (repeatable, comma-separated)' },
-  { name: 'allowed-source-repos', kind: 'list', description: 'source repositories accepted in provenance (repeatable, comma-separated)' },
+  { name: 'allowed-builders', kind: 'list', arg: '<id,…>', description: 'builder IDs accepted in provenance (repeatable, comma-separated)' },
+  { name: 'allowed-source-repos', kind: 'list', arg: '<repo,…>', description: 'source repositories accepted in provenance (repeatable, comma-separated)' },
 ];
 
 /** kpromo's own flags. */
 const KPROMO_FLAGS: FlagSpec[] = [
-  { name: 'report-file', kind: 'string', description: 'write a JSON report of the run (plan, outcomes) to this file' },
+  { name: 'report-file', kind: 'string', arg: '<file>', description: 'write a JSON report of the run (plan, outcomes) to this file' },
 ];
 
 // ---- trust (signing identities, signature format and placement, verification) ----
 /** Signing and verification flags of kpromo (beyond upstream's --sign and certificate flags). */
 const TRUST_FLAGS: FlagSpec[] = [
-  { name: 'identity-token', kind: 'string', description: 'keyless signing: file holding the OIDC identity token (default: $SIGSTORE_ID_TOKEN)' },
-  { name: 'identity-token-command', kind: 'string', description: 'keyless signing: command whose stdout is the OIDC identity token (split on spaces)' },
-  { name: 'fulcio-url', kind: 'string', default: PUBLIC_SIGSTORE.fulcioUrl, description: 'keyless signing: Fulcio certificate authority' },
-  { name: 'rekor-url', kind: 'string', default: PUBLIC_SIGSTORE.rekorUrl, description: 'keyless signing: Rekor transparency log' },
-  { name: 'tsa-url', kind: 'string', default: PUBLIC_SIGSTORE.tsaUrl, description: 'keyless signing: RFC 3161 timestamp authority ("" to skip)' },
-  { name: 'signing-key', kind: 'string', description: 'key-based signing: PEM PKCS#8 ECDSA P-256 key or cosign encrypted key ($COSIGN_PASSWORD)' },
-  { name: 'signature-format', kind: 'string', default: 'simple', description: 'simple: cosign .sig images; bundle: sigstore bundles attached as OCI referrers' },
-  { name: 'signature-placement', kind: 'string', default: 'canonical', description: 'canonical: first destination only; replicate: copy signatures to every destination' },
-  { name: 'verification-key', kind: 'string', description: 'verify source signatures with this PEM public key instead of certificate identities' },
+  { name: 'identity-token', kind: 'string', arg: '<file>', description: 'keyless signing: file holding the OIDC identity token (default: $SIGSTORE_ID_TOKEN)' },
+  { name: 'identity-token-command', kind: 'string', arg: '<command>', description: 'keyless signing: command whose stdout is the OIDC identity token (split on spaces)' },
+  { name: 'fulcio-url', kind: 'string', arg: '<url>', default: PUBLIC_SIGSTORE.fulcioUrl, description: 'keyless signing: Fulcio certificate authority' },
+  { name: 'rekor-url', kind: 'string', arg: '<url>', default: PUBLIC_SIGSTORE.rekorUrl, description: 'keyless signing: Rekor transparency log' },
+  { name: 'tsa-url', kind: 'string', arg: '<url>', default: PUBLIC_SIGSTORE.tsaUrl, description: 'keyless signing: RFC 3161 timestamp authority ("" to skip)' },
+  { name: 'signing-key', kind: 'string', arg: '<file>', description: 'key-based signing: PEM PKCS#8 ECDSA P-256 key or cosign encrypted key ($COSIGN_PASSWORD)' },
+  { name: 'signature-format', kind: 'string', arg: '<simple|bundle>', default: 'simple', description: 'simple: cosign .sig images; bundle: sigstore bundles attached as OCI referrers' },
+  { name: 'signature-placement', kind: 'string', arg: '<canonical|replicate>', default: 'canonical', description: 'canonical: first destination only; replicate: copy signatures to every destination' },
+  { name: 'verification-key', kind: 'string', arg: '<file>', description: 'verify source signatures with this PEM public key instead of certificate identities' },
   { name: 'require-signatures', kind: 'bool', description: 'refuse unsigned source images' },
-  { name: 'trusted-root', kind: 'string', description: 'sigstore TrustedRoot JSON for keyless verification (offline)' },
+  { name: 'trusted-root', kind: 'string', arg: '<file>', description: 'sigstore TrustedRoot JSON for keyless verification (offline)' },
 ];
 
 /** All flags of `kpromo cip`. Other blocks (network, trust) are appended here. */
@@ -115,7 +115,8 @@ export function addCipFlags(cmd: Command): void {
 export function toCipOptions(raw: Record<string, unknown>, explicit: (flag: string) => boolean): CipOptions {
   const f = new FlagReader(raw, explicit);
   f.warnIgnored(CIP_FLAGS);
-  const output = f.str('output') ?? 'yaml';
+  // upstream lowercases --output and checks it only in snapshot mode
+  const output = (f.str('output') ?? 'yaml').toLowerCase();
   const o: CipOptions = {
     mode: 'promotion',
     manifests: {
@@ -141,8 +142,10 @@ export function toCipOptions(raw: Record<string, unknown>, explicit: (flag: stri
     warnings: f.warnings,
   };
   f.int('max-image-size', 0, Number.MAX_SAFE_INTEGER); // hidden no-op upstream: only type-checked
-  if (output !== 'yaml' && output !== 'csv') f.fail(`invalid snapshot output format: "${output}" (use yaml or csv)`);
   o.mode = o.snapshot.registry || o.snapshot.manifestBasedOf ? 'snapshot' : o.scan.vulnSeverityThreshold >= 0 ? 'scan' : 'promotion';
+  if (o.mode === 'snapshot' && output !== 'yaml' && output !== 'csv') {
+    f.fail(`invalid snapshot output format: "${f.str('output')}" (use yaml or csv)`);
+  }
   checkInputs(f, o);
   if (f.problems.length) throw new InputError(f.problems);
   return o;
@@ -176,8 +179,13 @@ function checkInputs(f: FlagReader, o: CipOptions): void {
     f.fail('at least a manifest file or thin manifest directory have to be specified: give --manifest FILE or --thin-manifest-dir DIR');
   }
   if (m.manifest && m.thinManifestDir) f.warnings.push('--thin-manifest-dir is ignored because --manifest is set (as upstream)');
-  if (o.mode !== 'snapshot' && (o.snapshot.tag || o.snapshot.minimal)) {
-    f.warnings.push('--snapshot-tag and --minimal-snapshot only apply with --snapshot');
+  if (o.mode !== 'snapshot') {
+    for (const flag of ['snapshot-tag', 'minimal-snapshot', 'output']) {
+      if (f.explicit(flag)) f.warnings.push(`--${flag} is ignored: it only applies with --snapshot or --manifest-based-snapshot-of`);
+    }
+  }
+  if (o.mode === 'promotion' && o.run.parseOnly && f.explicit('confirm')) {
+    f.warnings.push('--confirm is ignored with --parse-only: a parse-only run stops after planning and writes nothing');
   }
 }
 

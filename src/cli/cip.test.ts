@@ -117,7 +117,7 @@ describe('kpromo cip flags', () => {
       code: 2,
       err: /--certificate-identity and --certificate-identity-regexp are mutually exclusive/,
     },
-    { name: 'bad boolean value', argv: ['--manifest', 'm', '--confirm=maybe'], code: 2, err: /invalid value "maybe" for --confirm: use true or false/ },
+    { name: 'bad boolean value', argv: ['--manifest', 'm', '--confirm=maybe'], code: 2, err: /invalid value "maybe" for --confirm: use --confirm, --confirm=true or --confirm=false/ },
     { name: 'bad number', argv: ['--manifest', 'm', '--max-signature-ops', 'ten'], code: 2, err: /invalid value "ten" for --max-signature-ops/ },
     { name: 'bad log level', argv: ['--manifest', 'm', '--log-level', 'loud'], code: 2, err: /invalid --log-level "loud"/ },
     { name: 'unknown flag', argv: ['--manifest', 'm', '--frobnicate'], code: 2, err: /unknown option '--frobnicate'/ },
@@ -132,7 +132,7 @@ describe('kpromo cip flags', () => {
   }
 
   it('all flag problems are reported together', async () => {
-    const r = await run('cip', '--output', 'xml', '--confirm=nope', '--log-level', 'loud');
+    const r = await run('cip', '--manifest-based-snapshot-of', 'r.io/x', '--output', 'xml', '--confirm=nope', '--log-level', 'loud');
     assert.equal(r.code, 2);
     assert.match(r.err, /invalid input \(4 problems\)/);
   });

@@ -1,9 +1,12 @@
 /**
  * A small declarative layer over commander: flags are data (`FlagSpec`), and `FlagReader` turns
  * commander's raw values into typed ones while collecting EVERY problem, so a person sees all
- * their flag mistakes at once. Booleans take an optional value (`--sign=false`), as Go's pflag does.
+ * their flag mistakes at once.
+ *
+ * Booleans parse as Go's pflag does: `--x`, `--x=true`, `--x=false` (values of strconv.ParseBool
+ * only), and a bare `--x` never takes the next argument as its value (KpromoCommand).
  */
-import { Option, type Command } from 'commander';
+import { Command, Help, Option } from 'commander';
 import type { Problem } from '../errors.js';
 
 /** How a flag's value is read. */
@@ -20,18 +23,69 @@ export interface FlagSpec {
   hidden?: boolean;
   /** Set for upstream flags kpromo accepts but ignores: the warning printed when used. */
   ignored?: string;
+  /** The value's name in --help, e.g. `<file>` (default: `<n>` for ints, `<value>` otherwise). */
+  arg?: string;
 }
+
+/** The options that are booleans (`--x[=bool]`), for argv preparation and help. */
+const BOOL_OPTIONS = new WeakSet<Option>();
 
 /** Adds `specs` to `cmd`. */
 export function addFlags(cmd: Command, specs: readonly FlagSpec[]): void {
   for (const s of specs) {
-    const arg = s.kind === 'bool' ? '[bool]' : s.kind === 'int' ? '<n>' : s.kind === 'list' ? '<a,b,…>' : '<value>';
+    const arg = s.kind === 'bool' ? '[bool]' : (s.arg ?? (s.kind === 'int' ? '<n>' : '<value>'));
     const opt = new Option(`--${s.name} ${arg}`, s.description);
-    if (s.default !== undefined) opt.default(s.default);
+    if (s.kind === 'bool') {
+      BOOL_OPTIONS.add(opt);
+      opt.default(s.default ?? false); // shown in --help; the value stays unset-looking to `explicit`
+    } else if (s.default !== undefined) opt.default(s.default);
     if (s.kind === 'list') opt.argParser((v: string, prev: unknown) => [...(Array.isArray(prev) ? prev : []), v]);
     if (s.hidden) opt.hideHelp();
     cmd.addOption(opt);
   }
+}
+
+/**
+ * A commander Command whose boolean flags never take the next argument: a bare `--confirm`
+ * becomes `--confirm=true` before commander reads the arguments, so `--confirm REF` keeps REF
+ * an operand (pflag's NoOptDefVal). Its subcommands are KpromoCommands too.
+ */
+export class KpromoCommand extends Command {
+  override createCommand(name?: string): Command {
+    return new KpromoCommand(name);
+  }
+  override parseOptions(argv: string[]): ReturnType<Command['parseOptions']> {
+    return super.parseOptions(attachBoolValues(this.options, argv));
+  }
+}
+
+/** `--flag` → `--flag=true` for the boolean options in `options`; values of other options and everything after `--` are left alone. */
+export function attachBoolValues(options: readonly Option[], argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const opt = a.startsWith('--') && !a.includes('=') ? options.find((o) => o.long === a) : undefined;
+    if (opt && BOOL_OPTIONS.has(opt)) out.push(`${a}=true`);
+    else if (opt?.required && i + 1 < argv.length) out.push(a, argv[++i]!); // the value, even if it looks like a flag
+    else out.push(a);
+  }
+  return out;
+}
+
+/**
+ * Help for every command: booleans written `--x[=bool]`, the global options (--log-level,
+ * --log-format) listed under each subcommand.
+ */
+export function configureKpromoHelp(program: Command): void {
+  const help = new Help();
+  program.configureHelp({
+    showGlobalOptions: true,
+    optionTerm: (o: Option) => (BOOL_OPTIONS.has(o) ? `${o.long}[=bool]` : help.optionTerm(o)),
+  });
 }
 
 /** `thin-manifest-dir` → `thinManifestDir`, commander's attribute name. */
@@ -55,14 +109,13 @@ export class FlagReader {
     this.problems.push({ message });
   }
 
-  /** A boolean: `--x`, `--x=true`, `--x=false` (also 1/0, t/f, as Go's strconv.ParseBool). */
+  /** A boolean: `--x`, `--x=true`, `--x=false`, and the other spellings of Go's strconv.ParseBool. */
   bool(flag: string): boolean {
     const v = this.value(flag);
     if (v === undefined || typeof v === 'boolean') return v ?? false;
-    const s = String(v).toLowerCase();
-    if (['true', 't', '1'].includes(s)) return true;
-    if (['false', 'f', '0'].includes(s)) return false;
-    this.fail(`invalid value "${v}" for --${flag}: use true or false`);
+    const b = parseBool(String(v));
+    if (b !== undefined) return b;
+    this.fail(`invalid value "${v}" for --${flag}: use --${flag}, --${flag}=true or --${flag}=false (also 1, 0, t, f)`);
     return false;
   }
 
@@ -96,4 +149,11 @@ export class FlagReader {
   private value(flag: string): unknown {
     return this.raw[attributeName(flag)];
   }
+}
+
+/** Go's strconv.ParseBool, exactly: these spellings and no others (so not `yes` or `tRUE`). */
+export function parseBool(s: string): boolean | undefined {
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(s)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(s)) return false;
+  return undefined;
 }

@@ -12,7 +12,7 @@ export function parseLogLevel(s: string): LogLevel {
   if (v === 'fatal' || v === 'panic') return 'error';
   if (v === 'trace') return 'debug';
   if (v in LOG_LEVELS) return v as LogLevel;
-  throw new InputError([{ message: `invalid --log-level "${s}": use debug, info, warn or error` }]);
+  throw new InputError([{ message: `invalid --log-level "${s}": use trace or debug, info, warn, error` }]);
 }
 
 /** A text logger writing to `write` (normally stderr). */

@@ -2,9 +2,10 @@
  * The kpromo command line. The only place that prints or chooses exit codes:
  * 0 success, 1 a run that failed part-way, 2 invalid input (nothing was attempted).
  */
-import { Command, CommanderError } from 'commander';
-import { InputError, KpromoError, NotSupportedError, RunFailedError, formatProblems } from '../errors.js';
+import { CommanderError } from 'commander';
+import { InputError, KpromoError, NotSupportedError, RunFailedError, formatProblem, formatProblems } from '../errors.js';
 import { registerCommands } from './commands/index.js';
+import { configureKpromoHelp, KpromoCommand } from './flags.js';
 import { VERSION } from '../version.js';
 
 /** Exit codes, documented in the README. */
@@ -28,30 +29,57 @@ const defaultIO = (): CliIO => ({
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
-  const program = new Command('kpromo')
+  // with --log-format json, the final error lines (and commander's) are JSON records too
+  const json = jsonRequested(argv);
+  const errIo = json ? { ...io, stderr: jsonLines(io.stderr) } : io;
+  const program = new KpromoCommand('kpromo')
     .description('Promote container images between OCI registries (drop-in for kubernetes-sigs/promo-tools kpromo)')
     .version(VERSION, '--version')
-    .option('--log-level <level>', 'debug, info, warn or error', 'info')
-    .option('--log-format <format>', 'text, or json (one object per line on stderr)', 'text')
+    .option('--log-level <level>', 'trace or debug (the same), info, warn (or warning), error (or fatal, panic)', 'info')
+    .option('--log-format <text|json>', 'text, or json (one object per line on stderr, every line)', 'text')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    .configureOutput({ writeOut: io.stdout, writeErr: errIo.stderr });
+  configureKpromoHelp(program);
   let exit: number = ExitCode.ok;
   registerCommands(program, io, (code) => (exit = code));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exit;
   } catch (err) {
-    return reportError(err, io);
+    return reportError(err, errIo, json ? io.stderr : undefined);
   }
 }
 
-/** Maps an error to a message on stderr and an exit code. */
-export function reportError(err: unknown, io: CliIO): number {
+/** Whether `--log-format json` was asked for (read from argv: the error may come from parsing itself). */
+export function jsonRequested(argv: readonly string[]): boolean {
+  const i = argv.lastIndexOf('--log-format');
+  const eq = [...argv].reverse().find((a) => a.startsWith('--log-format='));
+  const v = eq !== undefined && argv.lastIndexOf(eq) > i ? eq.slice('--log-format='.length) : i >= 0 ? argv[i + 1] : undefined;
+  return v?.trim().toLowerCase() === 'json';
+}
+
+/** A writer that turns text lines into JSON log records (the final error of a --log-format json run). */
+function jsonLines(write: (s: string) => void, now: () => Date = () => new Date()): (s: string) => void {
+  return (s) => {
+    for (const line of s.split('\n').filter((l) => l.trim() !== '')) {
+      const msg = line.replace(/^error: /, '').trim();
+      write(JSON.stringify({ time: now().toISOString(), level: 'error', msg }) + '\n');
+    }
+  };
+}
+
+/** Maps an error to a message on stderr and an exit code; `jsonWrite` set: invalid input is one JSON record with its problems. */
+export function reportError(err: unknown, io: CliIO, jsonWrite?: (s: string) => void): number {
   if (err instanceof CommanderError) {
     // commander already printed its message; --help and --version exit 0
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) {
       return ExitCode.ok;
     }
+    return ExitCode.invalidInput;
+  }
+  if (err instanceof InputError && jsonWrite) {
+    const record = { time: new Date().toISOString(), level: 'error', msg: 'invalid input', problems: err.problems.map(formatProblem) };
+    jsonWrite(JSON.stringify(record) + '\n');
     return ExitCode.invalidInput;
   }
   if (err instanceof InputError) {

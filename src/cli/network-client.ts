@@ -3,7 +3,10 @@
  * (per-host budgets, AIMD, Retry-After, retries, stats), and the HTTP registry client on top. One
  * instance serves the whole run, so connections and tokens are reused across all copies.
  */
+import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { RetryNotice } from '../net/retry.js';
+import { causeOf } from '../plan/failure-causes.js';
 import { createHttpTransport, type HttpTransportOptions } from '../net/http-transport.js';
 import { createNetwork, type Network } from '../net/policy.js';
 import { createHttpRegistryClient } from '../registry/http/client.js';
@@ -40,7 +43,7 @@ export function createNetworkedClient(
   const env = opts.env ?? process.env;
   const insecure = [...(opts.insecureRegistries ?? []), ...insecureRegistries];
   const base = createHttpTransport({ ...opts.transport, ...(caFile ? { caFile } : {}) });
-  const network = createNetwork({ ...policy, base });
+  const network = createNetwork({ ...policy, base, ...(opts.logger ? { onRetry: retryLogger(opts.logger) } : {}) });
   const now = opts.cloud?.now;
   // docker config.json / credential helpers / REGISTRY_AUTH_FILE first, then the cloud owning
   // the host (ADC, the AWS and Azure default chains, GITHUB_TOKEN), then anonymous
@@ -60,4 +63,26 @@ export function createNetworkedClient(
     now,
   });
   return { client, network, credentialSources: () => credentials.sources() };
+}
+
+/**
+ * Logs retries in progress: `waiting 8 s for 127.0.0.1:5000: connection refused, attempt 3/6`.
+ * Concurrent requests to one host retry in step, so each host's attempt number is logged at info
+ * once (the first time it is reached); the others go to debug.
+ */
+export function retryLogger(logger: Logger): (n: RetryNotice) => void {
+  const reached = new Map<string, number>();
+  return (n) => {
+    const why = n.status !== undefined ? `HTTP ${n.status}` : causeOf(errorMessage(n.error)).reason;
+    const msg = `waiting ${formatWait(n.delayMs)} for ${n.host}: ${why}, attempt ${n.attempt}/${n.maxAttempts}`;
+    if (n.attempt > (reached.get(n.host) ?? 1)) {
+      reached.set(n.host, n.attempt);
+      logger.info(msg);
+    } else logger.debug(msg);
+  };
+}
+
+/** 8000 → "8 s", 500 → "0.5 s". */
+export function formatWait(ms: number): string {
+  return `${ms >= 10_000 ? Math.round(ms / 1000) : Math.round(ms / 100) / 10} s`;
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { FlagReader } from './flags.js';
 import { readNetworkOptions } from './network-options.js';
 
@@ -33,4 +33,25 @@ test('--insecure-registry (repeatable) and --ca-file reach the access settings',
   assert.deepEqual(opts.insecureRegistries, ['reg.internal:5000', 'other.local', 'third.local']);
   assert.equal(opts.caFile, '/etc/ca.pem');
   assert.equal(read({}).opts.insecureRegistries, undefined);
+});
+
+describe('retry notices', () => {
+  it('logs each host\'s attempt number at info once, concurrent repeats at debug', async () => {
+    const { retryLogger, formatWait } = await import('./network-client.js');
+    const { MemoryLogger } = await import('../log.js');
+    const log = new MemoryLogger();
+    const notify = retryLogger(log);
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5000'), { code: 'ECONNREFUSED' });
+    notify({ host: '127.0.0.1:5000', attempt: 2, maxAttempts: 6, delayMs: 500, error: refused });
+    notify({ host: '127.0.0.1:5000', attempt: 2, maxAttempts: 6, delayMs: 400, error: refused });
+    notify({ host: '127.0.0.1:5000', attempt: 3, maxAttempts: 6, delayMs: 8000, error: refused });
+    notify({ host: 'r.io', attempt: 2, maxAttempts: 6, delayMs: 12_400, status: 503 });
+    assert.deepEqual(log.records.map((r) => `${r.level} ${r.msg}`), [
+      'info waiting 0.5 s for 127.0.0.1:5000: connection refused, attempt 2/6',
+      'debug waiting 0.4 s for 127.0.0.1:5000: connection refused, attempt 2/6',
+      'info waiting 8 s for 127.0.0.1:5000: connection refused, attempt 3/6',
+      'info waiting 12 s for r.io: HTTP 503, attempt 2/6',
+    ]);
+    assert.equal(formatWait(1250), '1.3 s');
+  });
 });

@@ -10,7 +10,7 @@ import type { FlagReader, FlagSpec } from './flags.js';
 export const NETWORK_FLAGS: FlagSpec[] = [
   {
     name: 'registry-qps',
-    kind: 'list',
+    kind: 'list', arg: '<n|host=n>',
     description: `requests per second per registry host (default ${DEFAULT_QPS}); "host=N" overrides one host (repeatable)`,
   },
   { name: 'registry-burst', kind: 'int', default: DEFAULT_BURST, description: 'requests a host may get at once after an idle period' },
@@ -23,10 +23,10 @@ export const NETWORK_FLAGS: FlagSpec[] = [
   { name: 'registry-retries', kind: 'int', default: DEFAULT_RETRY_POLICY.maxAttempts - 1, description: 'retries of a transient failure (429, 5xx, reset, timeout)' },
   {
     name: 'insecure-registry',
-    kind: 'list',
+    kind: 'list', arg: '<host>',
     description: 'allow plain HTTP to this registry host (repeatable); loopback hosts always use HTTP, as docker does',
   },
-  { name: 'ca-file', kind: 'string', description: 'PEM file of extra certificate authorities trusted for registries (beside the system CAs)' },
+  { name: 'ca-file', kind: 'string', arg: '<file>', description: 'PEM file of extra certificate authorities trusted for registries (beside the system CAs)' },
 ];
 
 /** How registries are reached: transport rules beside the policy. */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatBytes, formatDuration, formatSummary, ProgressRenderer, statusLine } from './progress.js';
+import { formatBytes, formatDuration, formatSummary, ProgressRenderer, statusLine, Terminal } from './progress.js';
+import { TextLogger } from './logger.js';
 
 function fakeClock() {
   let t = 0;
@@ -27,12 +28,12 @@ test('formatBytes and formatDuration', () => {
 });
 
 test('statusLine shows totals when known', () => {
-  assert.equal(statusLine({ name: 'promote', images: 3, bytes: 2048, totalImages: 10, totalBytes: 4096 }), 'promote     3/10 images  2.0 KiB/4.0 KiB');
+  assert.equal(statusLine({ name: 'promote', images: 3, bytes: 2048, totalImages: 10, totalBytes: 4096 }), 'promote     3/10 image × destination copies  2.0 KiB/4.0 KiB');
   assert.equal(statusLine({ name: 'plan', images: 0, bytes: 0 }), 'plan      ');
-  assert.equal(statusLine({ name: 'x', images: 2, bytes: 0 }), 'x           2 images');
+  assert.equal(statusLine({ name: 'snapshot', images: 2, bytes: 0 }), 'snapshot    2 images');
 });
 
-test('on a terminal: one overwritten line per phase, redraws throttled, newline at phase end', () => {
+test('on a terminal: one overwritten line per phase, redraws throttled, erased at phase end', () => {
   const out: string[] = [];
   const clock = fakeClock();
   const r = new ProgressRenderer({ write: (s) => out.push(s), isTTY: true, now: clock.now, minIntervalMs: 100 });
@@ -46,7 +47,7 @@ test('on a terminal: one overwritten line per phase, redraws throttled, newline 
   const stats = r.finish();
   assert.deepEqual(
     out.map((s) => s.replace('\r\x1b[2K', '|')),
-    ['|promote     0/3 images', '|promote     2/3 images  20 B', '|promote     4/4 images  20 B', '\n'],
+    ['|promote     0/3 image × destination copies', '|promote     2/3 image × destination copies  20 B', '|'],
   );
   assert.deepEqual(stats, [{ name: 'promote', images: 4, bytes: 20, totalImages: 4, totalBytes: undefined, ms: 200 }]);
 });
@@ -69,6 +70,42 @@ test('not on a terminal: prints nothing, still counts', () => {
       ['promote', 2, 2048, 1200],
     ],
   );
-  assert.equal(formatSummary(stats), 'promote: 2 images, 2.0 KiB (1.2s)');
+  assert.equal(formatSummary(stats), 'promote: 2 image × destination copies, 2.0 KiB (1.2s)');
   assert.equal(formatSummary([{ name: 'plan', images: 0, bytes: 0, ms: 3 }]), 'nothing to do (3ms)');
+});
+
+/** What a terminal shows for `stream`: committed lines, and the line still being drawn. */
+function screen(stream: string): { lines: string[]; current: string } {
+  const lines: string[] = [];
+  let current = '';
+  for (const part of stream.split(/(\r\x1b\[2K|\n)/)) {
+    if (part === '\r\x1b[2K') current = '';
+    else if (part === '\n') {
+      lines.push(current);
+      current = '';
+    } else current += part;
+  }
+  return { lines, current };
+}
+
+test('a fake TTY: log lines print above the status line, never into it; the status line is gone at the end', () => {
+  let stream = '';
+  const clock = fakeClock();
+  const term = new Terminal((s) => void (stream += s));
+  const log = new TextLogger(term.write, 'info');
+  const r = new ProgressRenderer({ write: term.write, terminal: term, isTTY: true, now: clock.now, minIntervalMs: 0 });
+  r.phase('promote', { images: 16, bytes: 104_000_000 });
+  for (let i = 0; i < 16; i++) {
+    r.advance({ images: 1, bytes: 5_000_000 });
+    if (i % 5 === 0) log.warn(`retrying ${i}`);
+    // mid-run, the screen is: every log line whole, and the live status line last
+    const mid = screen(stream);
+    assert.match(mid.current, /^promote +\d+\/16 image × destination copies/);
+  }
+  log.info('promotion done');
+  const stats = r.finish();
+  const end = screen(stream);
+  assert.equal(end.current, '', 'the status line is erased before the summary');
+  assert.deepEqual(end.lines, ['warn  retrying 0', 'warn  retrying 5', 'warn  retrying 10', 'warn  retrying 15', 'info  promotion done']);
+  assert.equal(stats[0]!.images, 16);
 });

@@ -1,7 +1,10 @@
 /**
  * Renders library progress events (src/progress.ts) for a person: one self-overwriting status
- * line per phase on a terminal ("promote  12/40 images  3.1/9.8 MiB"), nothing at all when
- * stderr is not a terminal, and the numbers for a short summary at the end.
+ * line on a terminal ("promote  12/40 image × destination copies  3.1 MiB/9.8 MiB"), nothing at
+ * all when stderr is not a terminal, and the numbers for a short summary at the end.
+ *
+ * One Terminal owns stderr while a status line is shown: log lines are written through it, so
+ * each is printed above the status line (erase, log line, redraw) and never into it.
  */
 import type { ProgressAmount, ProgressSink } from '../progress.js';
 
@@ -15,9 +18,42 @@ export interface PhaseStats {
   ms: number;
 }
 
+/**
+ * The writer of a terminal's stderr: whole lines go above the status line, which is redrawn
+ * after them; the status line is erased, not left behind, when it ends.
+ */
+export class Terminal {
+  private status = '';
+  constructor(private readonly raw: (s: string) => void) {}
+
+  /** Writes whole lines (ending in a newline) above the status line. */
+  readonly write = (s: string): void => {
+    this.raw(this.status ? `${CLEAR}${s}${this.status}` : s);
+  };
+
+  /** Shows `line` as the status line, replacing the previous one. */
+  setStatus(line: string): void {
+    this.status = line;
+    this.raw(CLEAR + line);
+  }
+
+  /** Erases the status line. */
+  clearStatus(): void {
+    if (!this.status) return;
+    this.status = '';
+    this.raw(CLEAR);
+  }
+}
+
+/** What a phase's count counts, for the status line and the summary. */
+const UNITS: Record<string, string> = { promote: 'image × destination copies', snapshot: 'images' };
+const unitOf = (phase: string): string => UNITS[phase] ?? 'items';
+
 /** Where and how to render. */
 export interface ProgressRendererOptions {
   write: (s: string) => void;
+  /** The terminal that log lines are written through (so they land above the status line). */
+  terminal?: Terminal;
   /** Draw the status line only on a terminal. */
   isTTY: boolean;
   /** Milliseconds clock (injectable for tests). */
@@ -36,13 +72,14 @@ export class ProgressRenderer implements ProgressSink {
   private readonly phases: PhaseStats[] = [];
   private current: (PhaseStats & { start: number }) | undefined;
   private lastDraw = -Infinity;
-  private drawn = false;
   private readonly now: () => number;
   private readonly interval: number;
+  private readonly terminal: Terminal;
 
   constructor(private readonly opts: ProgressRendererOptions) {
     this.now = opts.now ?? (() => performance.now());
     this.interval = opts.minIntervalMs ?? DEFAULT_INTERVAL_MS;
+    this.terminal = opts.terminal ?? new Terminal(opts.write);
   }
 
   phase(name: string, total: ProgressAmount = {}): void {
@@ -65,7 +102,7 @@ export class ProgressRenderer implements ProgressSink {
     if (more.bytes) c.totalBytes = (c.totalBytes ?? 0) + more.bytes;
   }
 
-  /** Ends the last phase, clears the status line, and returns what every phase did. */
+  /** Ends the last phase, erases the status line, and returns what every phase did. */
   finish(): PhaseStats[] {
     this.endPhase();
     return [...this.phases];
@@ -74,9 +111,7 @@ export class ProgressRenderer implements ProgressSink {
   private endPhase(): void {
     const c = this.current;
     if (!c) return;
-    this.draw(true);
-    if (this.drawn) this.opts.write('\n');
-    this.drawn = false;
+    if (this.opts.isTTY) this.terminal.clearStatus();
     const { start, ...stats } = c;
     this.phases.push({ ...stats, ms: this.now() - start });
     this.current = undefined;
@@ -87,15 +122,14 @@ export class ProgressRenderer implements ProgressSink {
     const t = this.now();
     if (!force && t - this.lastDraw < this.interval) return;
     this.lastDraw = t;
-    this.drawn = true;
-    this.opts.write(CLEAR + statusLine(this.current));
+    this.terminal.setStatus(statusLine(this.current));
   }
 }
 
-/** "promote  12/40 images  3.1 MiB/9.8 MiB" (totals shown when known). */
+/** "promote  12/40 image × destination copies  3.1 MiB/9.8 MiB" (totals shown when known). */
 export function statusLine(s: Omit<PhaseStats, 'ms'>): string {
   const parts = [s.name.padEnd(10)];
-  if (s.images || s.totalImages) parts.push(`${s.images}${s.totalImages !== undefined ? `/${s.totalImages}` : ''} images`);
+  if (s.images || s.totalImages) parts.push(`${s.images}${s.totalImages !== undefined ? `/${s.totalImages}` : ''} ${unitOf(s.name)}`);
   if (s.bytes || s.totalBytes) parts.push(`${formatBytes(s.bytes)}${s.totalBytes !== undefined ? `/${formatBytes(s.totalBytes)}` : ''}`);
   return parts.join('  ');
 }
@@ -104,7 +138,7 @@ export function statusLine(s: Omit<PhaseStats, 'ms'>): string {
 export function formatSummary(phases: readonly PhaseStats[]): string {
   const ms = phases.reduce((a, p) => a + p.ms, 0);
   const busy = phases.filter((p) => p.images || p.bytes);
-  const work = busy.map((p) => `${p.name}: ${p.images} images${p.bytes ? `, ${formatBytes(p.bytes)}` : ''}`);
+  const work = busy.map((p) => `${p.name}: ${p.images} ${unitOf(p.name)}${p.bytes ? `, ${formatBytes(p.bytes)}` : ''}`);
   return `${work.length ? work.join('; ') : 'nothing to do'} (${formatDuration(ms)})`;
 }
 

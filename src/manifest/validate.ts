@@ -43,10 +43,7 @@ function validateRegistries(m: PromoterManifest): Problem[] {
     );
   }
   if (sources.length === 0) {
-    problems.push({
-      file: m.file,
-      message: 'source registry must be set: mark exactly one registry with "src: true"',
-    });
+    problems.push(problemAt(m.registries[0]!.pos, 'source registry must be set: mark exactly one registry with "src: true"'));
   }
   for (const r of m.registries) {
     if (r.name === '') {

@@ -89,4 +89,52 @@ describe('strict YAML decoding', () => {
     assert.equal(r.manifest!.registries[1]!.serviceAccount, 'sa@x.iam.gserviceaccount.com');
     assert.equal(r.manifest!.registries[1]!.pos.line, 7);
   });
+
+  it('reads src as yaml.v2 does: YAML 1.1 booleans in their exact spellings, unquoted', () => {
+    const manifest = (src: string): string =>
+      `registries:\n- name: gcr.io/a\n  src: ${src}\n- name: gcr.io/b\nimages:\n- name: app\n  dmap: {"${D1}": [v1]}\n`;
+    for (const yes of ['true', 'True', 'TRUE', 'yes', 'Yes', 'YES', 'y', 'Y', 'on', 'On', 'ON']) {
+      const r = parsePlainManifest('m.yaml', manifest(yes));
+      assert.deepEqual(r.problems, [], yes);
+      assert.equal(r.manifest!.registries[0]!.src, true, yes);
+    }
+    for (const no of ['false', 'False', 'FALSE', 'no', 'No', 'NO', 'n', 'N', 'off', 'Off', 'OFF']) {
+      const r = YamlReader.parse('p.yaml', `registries:\n- name: gcr.io/a\n  src: ${no}\n`);
+      const { registries } = decodeThinManifest(r);
+      assert.deepEqual(r.problems, [], no);
+      assert.equal(registries[0]!.src, false, no);
+    }
+    // yaml.v2 reads these as strings, which a bool field refuses
+    for (const bad of ['"yes"', "'true'", 'yEs', 'oN', '1', 'enabled']) {
+      const got = parsePlainManifest('m.yaml', manifest(bad)).problems;
+      assert.equal(got[0]?.line, 3, bad);
+      assert.match(got[0]!.message, /^registries: src must be true or false, found /, bad);
+    }
+  });
+
+  it('ignores leading and trailing document markers and the empty documents they make', () => {
+    const body = `registries:\n- name: gcr.io/a\n  src: true\n- name: gcr.io/b\nimages:\n- name: app\n  dmap: {"${D1}": [v1]}\n`;
+    for (const text of [`---\n${body}`, `${body}---\n`, `---\n${body}---\n`, `${body}...\n`, `--- # c\n${body}...\n---\n`, `---\n---\n${body}`]) {
+      const r = parsePlainManifest('m.yaml', text);
+      assert.deepEqual(r.problems, [], JSON.stringify(text));
+      assert.equal(r.manifest!.images.length, 1);
+    }
+    const images = YamlReader.parse('i.yaml', `---\n- name: app\n  dmap: {"${D1}": []}\n---\n`);
+    assert.deepEqual(images.problems, []);
+    assert.equal(decodeImagesFile(images).length, 1);
+  });
+
+  it('rejects a second document with content (yaml.v2 would silently drop it), at its line', () => {
+    const text = `registries:\n- name: gcr.io/a\n  src: true\nimages: []\n---\nimages:\n- name: lost\n`;
+    const got = parsePlainManifest('m.yaml', text).problems;
+    assert.equal(got.length, 1);
+    assert.equal(got[0]!.line, 6);
+    assert.match(got[0]!.message, /^a second YAML document: a manifest file holds one document/);
+    assert.doesNotMatch(got[0]!.message, /parseAllDocuments/);
+  });
+
+  it('positions line numbers from the start of the file when a document marker comes first', () => {
+    const got = parsePlainManifest('m.yaml', `---\nregistries:\n- name: gcr.io/a\n  src: true\n  bogus: 1\nimages: []\n`).problems;
+    assert.equal(got[0]!.line, 5);
+  });
 });

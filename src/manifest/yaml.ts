@@ -2,9 +2,14 @@
  * Strict YAML reading with source positions. Upstream uses yaml.v2 `UnmarshalStrict`: unknown
  * keys and duplicate keys are errors. We do the same, but collect every problem with its
  * file:line:column instead of stopping at the first.
+ *
+ * Drop-in details of yaml.v2 kept here: document markers (`---` before, `---` or `...` after)
+ * and the empty documents they make are ignored; booleans take YAML 1.1's spellings (`yes`,
+ * `on`, `Y`, …). Unlike yaml.v2, which silently reads only the first document, a second
+ * document with content is a problem.
  */
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, Node, Pair, YAMLMap, YAMLSeq } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments, parseDocument } from 'yaml';
+import type { Document, Node, Pair, YAMLError, YAMLMap, YAMLSeq } from 'yaml';
 import type { Problem } from '../errors.js';
 import { problemAt, type SourcePos } from './schema.js';
 
@@ -15,14 +20,28 @@ export class YamlReader {
     readonly file: string,
     readonly doc: Document.Parsed,
     private readonly lines: LineCounter,
+    private readonly errors: readonly YAMLError[],
   ) {}
 
   /** Parses `text`; syntax errors and duplicate keys become problems. */
   static parse(file: string, text: string): YamlReader {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-    const r = new YamlReader(file, doc, lines);
-    for (const e of doc.errors) {
+    const options = { lineCounter: lines, uniqueKeys: true, prettyErrors: false } as const;
+    const all = parseAllDocuments(text, options);
+    const docs = Array.isArray(all) ? all : [all];
+    // empty documents (from a leading or trailing `---`) are skipped, as yaml.v2 reads past them
+    const full = docs.filter((d) => !isNull(d.contents) || d.errors.length > 0);
+    const doc = full[0] ?? docs[0] ?? parseDocument('', options);
+    const r = new YamlReader(file, doc, lines, full.flatMap((d) => d.errors));
+    for (const extra of full.slice(1)) {
+      r.problems.push(
+        problemAt(
+          r.pos(extra.contents, r.posOfOffset(extra.range[0])),
+          'a second YAML document: a manifest file holds one document (upstream would silently ignore this one); remove it or the "---" before it',
+        ),
+      );
+    }
+    for (const e of r.errors) {
       const at = r.posOfOffset(e.pos[0]);
       if (e.code === 'DUPLICATE_KEY') {
         const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(text.slice(e.pos[0]))![0].trim();
@@ -36,7 +55,7 @@ export class YamlReader {
 
   /** Whether the text is too broken to decode (anything worse than duplicate keys). */
   get unreadable(): boolean {
-    return this.doc.errors.some((e) => e.code !== 'DUPLICATE_KEY');
+    return this.errors.some((e) => e.code !== 'DUPLICATE_KEY');
   }
 
   /** The position of an offset in the text. */
@@ -106,14 +125,26 @@ export class YamlReader {
     return undefined;
   }
 
-  /** A boolean (`true`/`false`); null/empty gives undefined, anything else a problem. */
+  /**
+   * A boolean as yaml.v2 reads one: `true`/`false` and YAML 1.1's `yes`/`no`/`on`/`off`/`y`/`n`
+   * in the spellings of YAML_BOOLEANS, unquoted. null/empty gives undefined, anything else a problem.
+   */
   bool(node: unknown, what: string, fallback?: SourcePos): boolean | undefined {
     if (isNull(node)) return undefined;
     if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+    if (isScalar(node) && node.type === 'PLAIN' && typeof node.value === 'string' && YAML_BOOLEANS.has(node.value)) {
+      return YAML_BOOLEANS.get(node.value);
+    }
     this.fail(node, `${what} must be true or false, found ${describe(node)}`, fallback);
     return undefined;
   }
 }
+
+/** yaml.v2's boolean spellings (resolve.go), exactly: other casings such as `yEs` are strings there. */
+export const YAML_BOOLEANS: ReadonlyMap<string, boolean> = new Map([
+  ...['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON'].map((s) => [s, true] as const),
+  ...['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF'].map((s) => [s, false] as const),
+]);
 
 /** Whether a node is absent or an explicit null (`key:` with nothing after it). */
 export function isNull(node: unknown): boolean {

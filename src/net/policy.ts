@@ -7,7 +7,7 @@
 import { systemClock, type Clock } from './clock.js';
 import { HostLimiter, type HostBudget } from './host-limiter.js';
 import { meteredTransport } from './metered-transport.js';
-import { createRetryRunner, RetryLedger, retryingTransport, type RetryPolicy } from './retry.js';
+import { createRetryRunner, RetryLedger, retryingTransport, type RetryNotice, type RetryPolicy } from './retry.js';
 import { NetworkStats, type HostStats } from './stats.js';
 import type { RetryRunner, Transport } from './transport.js';
 
@@ -51,6 +51,8 @@ export interface NetworkOptions {
   burst?: number;
   concurrency?: Partial<HostBudget['concurrency']>;
   retry?: Partial<RetryPolicy>;
+  /** Told before each retry waits (the CLI logs it). */
+  onRetry?: (n: RetryNotice) => void;
   clock?: Clock;
   random?: () => number;
 }
@@ -90,7 +92,7 @@ export function createNetwork(opts: NetworkOptions): Network {
     }
     return l;
   };
-  const deps = { policy: opts.retry, clock, random: opts.random, stats, ledger: new RetryLedger() };
+  const deps = { policy: opts.retry, clock, random: opts.random, stats, ledger: new RetryLedger(), onRetry: opts.onRetry };
   const transport = retryingTransport(meteredTransport(opts.base, limiter, stats), deps);
   return {
     transport,

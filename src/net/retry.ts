@@ -133,8 +133,21 @@ export class RetryLedger {
 /** How long a host that exhausted its retries without any answer gets single attempts. */
 export const UNREACHABLE_WINDOW_MS = 30_000;
 
+/** A retry about to wait: attempt `attempt` of `maxAttempts` starts after `delayMs`. */
+export interface RetryNotice {
+  host: string;
+  attempt: number;
+  maxAttempts: number;
+  delayMs: number;
+  /** The error that failed the previous attempt, or its HTTP status. */
+  error?: unknown;
+  status?: number;
+}
+
 /** Dependencies of the retry helpers. */
 export interface RetryDeps {
+  /** Told before each wait, so a person sees retries in progress. */
+  onRetry?: (n: RetryNotice) => void;
   policy?: Partial<RetryPolicy>;
   clock?: Clock;
   random?: () => number;
@@ -172,6 +185,7 @@ export function createRetryRunner(deps: RetryDeps = {}): RetryRunner {
         const spent = deps.ledger?.gaveUpSince(host, attemptStart) ?? false;
         const delay = isTransientError(err) && !spent ? nextDelay(attempt, started, 0, p, clock, random) : undefined;
         if (delay === undefined) throw err;
+        deps.onRetry?.({ host, attempt: attempt + 2, maxAttempts: p.maxAttempts, delayMs: delay, error: err });
         await clock.sleep(delay);
         deps.stats?.forHost(host).retried();
         deps.stats?.forHost(host).waited(delay);
@@ -213,6 +227,7 @@ export function retryingTransport(base: Transport, deps: RetryDeps = {}): Transp
             if (transient) deps.ledger?.gaveUp(host, clock.now(), true);
             throw err;
           }
+          deps.onRetry?.({ host, attempt: attempt + 2, maxAttempts: p.maxAttempts, delayMs: delay, error: err });
           await clock.sleep(delay, req.signal);
           deps.stats?.forHost(req.url.host).retried();
           deps.stats?.forHost(req.url.host).waited(delay);
@@ -227,6 +242,7 @@ export function retryingTransport(base: Transport, deps: RetryDeps = {}): Transp
           return res;
         }
         res.body.destroy();
+        deps.onRetry?.({ host, attempt: attempt + 2, maxAttempts: p.maxAttempts, delayMs: delay, status: res.status });
         await clock.sleep(delay, req.signal);
         deps.stats?.forHost(req.url.host).retried();
         deps.stats?.forHost(req.url.host).waited(delay);

@@ -53,7 +53,8 @@ export async function runPipeline<S>(
   for (const [i, p] of phases.entries()) {
     if (signal.aborted) throw new PhaseError(p.name, signal.reason ?? new Error('aborted'));
     const log = opts.logger.child({ phase: p.name });
-    log.info(`phase ${i + 1}/${phases.length}: ${p.name}`);
+    // phase start/done lines and timings are detail: debug here, durations in the report
+    log.debug(`phase ${i + 1}/${phases.length}: ${p.name}`);
     const start = now();
     const done = (r: PhaseTiming['result']): number => {
       const durationMs = Math.round(now() - start);
@@ -64,7 +65,7 @@ export async function runPipeline<S>(
       await p.run(state, signal);
     } catch (err) {
       if (err instanceof StopPipeline) {
-        log.info(`pipeline stopped after ${p.name}: ${err.reason}`, { durationMs: done('stopped') });
+        log.debug(`pipeline stopped in ${p.name}: ${err.reason}`, { durationMs: done('stopped') });
         result.stopped = err.reason;
         return result;
       }
@@ -73,10 +74,11 @@ export async function runPipeline<S>(
         done('failed');
         throw err;
       }
-      log.error(`phase ${p.name} failed`, { durationMs: done('failed'), error: errorMessage(err) });
+      // the caller reports the PhaseError itself: one line, not two
+      log.debug(`phase ${p.name} failed`, { durationMs: done('failed'), error: errorMessage(err) });
       throw new PhaseError(p.name, err);
     }
-    log.info(`phase ${p.name} done`, { durationMs: done('ok') });
+    log.debug(`phase ${p.name} done`, { durationMs: done('ok') });
   }
   return result;
 }

@@ -16,7 +16,17 @@ export interface Edge {
   tag: Tag | null;
 }
 
-/** A stable key for an edge, for dedup and Map-based sets. */
+/** Where an edge goes, as a person reads it: `reg/name:tag`, or `reg/name@digest` when tagless. */
+export function edgeTarget(e: Edge): string {
+  return `${e.dstRegistry}/${e.dstImage}${e.tag === null ? `@${e.digest}` : `:${e.tag}`}`;
+}
+
+/** An edge as a person reads it: `src/name@digest → dst/name:tag` (the one arrow of every message). */
+export function edgeLabel(e: Edge): string {
+  return `${e.srcRegistry}/${e.srcImage}@${e.digest} → ${edgeTarget(e)}`;
+}
+
+/** A stable key for an edge, for dedup and Map-based sets (not for messages: see edgeLabel). */
 export function edgeKey(e: Edge): string {
   return `${e.srcRegistry}/${e.srcImage}@${e.digest}>${e.dstRegistry}/${e.dstImage}:${e.tag ?? ''}`;
 }

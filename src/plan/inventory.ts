@@ -97,8 +97,9 @@ export async function readInventory(
     return r;
   };
   const fail = (r: MutableRepo, what: string, err: unknown): void => {
-    r.error ??= `${what}: ${errorMessage(err)}`;
-    opts.logger.warn(`cannot read ${repoKey(r.ref)}`, { error: errorMessage(err) });
+    // one error per repository, shared by all its edges: it names the repository and its first failed request
+    r.error ??= `${repoKey(r.ref)} unreadable (${what}): ${errorMessage(err)}`;
+    opts.logger.debug(`cannot read ${repoKey(r.ref)}`, { error: errorMessage(err) });
   };
 
   // 1. The tags each destination repository must resolve; a tag list only where it is cheaper.
@@ -119,7 +120,7 @@ export async function readInventory(
         r.infos.set(info.digest, info);
       }
     } catch (err) {
-      fail(r, `resolving tag ${tag}`, err);
+      fail(r, 'resolving tags', err); // the repository's error, shared by all its edges: no one tag named
     }
   };
   await Promise.all(
@@ -159,7 +160,7 @@ export async function readInventory(
           r.manifests.set(d, info !== undefined);
           if (info) r.infos.set(d, info);
         } catch (err) {
-          fail(r, `checking ${d}`, err);
+          fail(r, 'checking digests', err);
         }
       }),
     ),

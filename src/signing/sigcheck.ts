@@ -25,6 +25,9 @@ export interface SigcheckResult extends SigcheckTarget {
   detail?: string;
 }
 
+/** The detail of a `missing` finding. */
+export const NO_SIGNATURE = 'no signature: neither a .sig tag nor a signature bundle among the referrers';
+
 /** Checks every target (bounded by `concurrency`); with `fix`, copies valid signatures to the ones missing them. */
 export async function sigcheck(
   deps: { client: RegistryClient; verifier: Verifier },
@@ -35,10 +38,10 @@ export async function sigcheck(
   const check = async (t: SigcheckTarget): Promise<SigcheckResult> => {
     try {
       if (!(await deps.client.headManifest(t.repo, t.digest, { signal: opts.signal }))) return { ...t, status: 'absent' };
-      const out = await checkSignatures(deps, t.repo, t.digest, { require: true, signal: opts.signal });
+      const out = await checkSignatures(deps, t.repo, t.digest, { require: false, signal: opts.signal });
       if (out.status === 'verified') return { ...t, status: 'signed', detail: out.signer.identity };
-      const unsigned = out.status === 'refused' && /unsigned/.test(out.reason);
-      return { ...t, status: unsigned ? 'missing' : 'invalid', detail: out.status === 'refused' ? out.reason : undefined };
+      if (out.status === 'unsigned') return { ...t, status: 'missing', detail: NO_SIGNATURE };
+      return { ...t, status: 'invalid', detail: out.reason };
     } catch (err) {
       return { ...t, status: 'error', detail: errorMessage(err) };
     }

@@ -56,15 +56,24 @@ export async function readRegistrySnapshot(opts: ReadRegistryOptions): Promise<R
   const inventory: ImageInventory = new Map();
   const children = new Map<string, Set<Digest>>();
   const limit = pLimit(opts.concurrency ?? DEFAULT_CONCURRENCY);
+  const tagless: string[] = [];
   await Promise.all(
     images.map(({ name, repo }) =>
       limit(async () => {
         const kids = await readRepository(client, repo, name, inventory, signal);
         if (kids.size) children.set(name, kids);
+        if (!inventory.has(name)) tagless.push(name);
         progress.advance({ images: 1 });
       }),
     ),
   );
+  if (tagless.length) {
+    // upstream's GCR listing shows untagged digests; the standard API cannot enumerate them
+    log.warn(
+      `snapshot: ${tagless.length} repositor${tagless.length === 1 ? 'y holds no tags and is' : 'ies hold no tags and are'} left out ` +
+        `(untagged images cannot be listed through the registry API): ${tagless.sort().join(', ')}`,
+    );
+  }
   return { inventory, children };
 }
 

@@ -41,3 +41,20 @@ test('--log-format text (default) and an invalid --log-format', async () => {
   assert.equal(await main(['--log-format', 'xml', 'cip', '--parse-only', '--thin-manifest-dir', fixtures], bad), 2);
   assert.match(bad.err, /invalid --log-format "xml"/);
 });
+
+test('--log-format json: the final error lines are JSON too (invalid input, flag errors, a failed run)', async () => {
+  const parse = (s: string) => s.trimEnd().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string; problems?: string[] });
+  const bad = captureIO();
+  assert.equal(await main(['cip', '--manifest', join(fixtures, 'nope.yaml'), '--log-format', 'json'], bad), 2);
+  assert.deepEqual(parse(bad.err).map((r) => [r.level, r.msg, r.problems?.length]), [['error', 'invalid input', 1]]);
+  assert.match(parse(bad.err)[0]!.problems![0]!, /nope\.yaml: cannot read manifest file: no such file or directory/);
+  const flag = captureIO();
+  assert.equal(await main(['--log-format=json', 'cip', '--frobnicate'], flag), 2);
+  assert.deepEqual(parse(flag.err).map((r) => [r.level, r.msg]), [['error', "unknown option '--frobnicate'"]]);
+});
+
+test('bad input comes alone: no signing warning or phase line before it', async () => {
+  const io = captureIO();
+  assert.equal(await main(['cip', '--manifest', join(fixtures, 'nope.yaml')], io), 2);
+  assert.equal(io.err, `error: invalid input (1 problem):\n  ${join(fixtures, 'nope.yaml')}: cannot read manifest file: no such file or directory\n`);
+});

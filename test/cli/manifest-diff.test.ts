@@ -44,7 +44,7 @@ const base = () => ['cip', '--parse-only', '--thin-manifest-dir', join(repo, 're
 test('--use-prow-manifest-diff in a postsubmit plans only the digest added by HEAD', async () => {
   const r = await run([...base(), '--use-prow-manifest-diff'], { JOB_TYPE: 'postsubmit' });
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /1 images, 1 digests, 1 tags/);
+  assert.match(r.out, /1 image, 1 digest, 1 tag\n/);
   assert.match(r.out, /planned 2 edges/); // one tag × two destinations
   assert.match(r.err, /planning 1 of 2 digests/);
 });

@@ -24,6 +24,7 @@ before(async () => {
   tool = await seedImage(target, 'prod/sub/tool', '1.0', { seed: 'snap-tool' });
   await seedImage(target, 'prod/sub/tool', 'latest', { seed: 'snap-tool' });
   other = await seedImage(target, 'elsewhere/x', 'v1', { seed: 'snap-other' });
+  await seedImage(target, 'untagged/only', undefined, { seed: 'snap-untagged' });
 });
 after(() => reg.stop());
 
@@ -96,4 +97,13 @@ test('kpromo cip --manifest-based-snapshot-of works from a thin manifest tree, o
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('kpromo cip --snapshot warns about repositories holding no tags (the registry API cannot list untagged images)', async () => {
+  const io = captureIO();
+  assert.equal(await main(['cip', '--snapshot', `${reg.host}/untagged`], io), 0, io.err);
+  assert.match(io.err, /^warn +snapshot: 1 repository holds no tags and is left out \(untagged images cannot be listed through the registry API\): only$/m);
+  const all = captureIO();
+  assert.equal(await main(['cip', '--snapshot', `${reg.host}/prod`], all), 0, all.err);
+  assert.doesNotMatch(all.err, /no tags/);
 });

@@ -50,7 +50,11 @@ test('sigcheck reports unsigned mirrors, --confirm copies the signatures, a reru
   const check = await cli(['sigcheck', '--manifest', manifest, '--verification-key', keyFile]);
   assert.equal(check.code, 1, check.err);
   assert.match(check.out, new RegExp(`${digests} missing, ${digests} signed`));
-  for (const line of check.out.split('\n').filter((l) => l.startsWith('missing'))) assert.ok(line.includes(m1.host), line);
+  for (const line of check.out.split('\n').filter((l) => l.startsWith('missing'))) {
+    assert.ok(line.includes(m1.host), line);
+    assert.ok(line.includes('(no signature: neither a .sig tag nor a signature bundle among the referrers)'), line);
+    assert.doesNotMatch(line, /--require-signatures/, 'sigcheck has no such flag');
+  }
 
   const fix = await cli(['sigcheck', '--manifest', manifest, '--verification-key', keyFile, '--confirm']);
   assert.equal(fix.code, 0, fix.out + fix.err);

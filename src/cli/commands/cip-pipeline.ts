@@ -14,6 +14,7 @@ import type { CipOptions } from '../cip-options.js';
 import { createNetworkedClient } from '../network-client.js';
 import { ExitCode } from '../main.js';
 import { formatSummary, ProgressRenderer } from '../progress.js';
+import { logFailureCauses } from '../diagnose.js';
 import type { CipContext } from './cip-context.js';
 import { loadScopedPlan } from './cip-scope.js';
 
@@ -23,6 +24,8 @@ export type PipelineOverrides = Partial<Pick<PromotionDeps, 'registry' | 'loadPl
 /** Runs the promotion pipeline for `opts`; returns the exit code, or throws RunFailedError (exit 1) after writing the report. */
 export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrides = {}): Promise<number> {
   const { io, logger } = ctx;
+  // The manifests first (offline): bad input is reported before anything about signing or registries.
+  const planned = overrides.loadPlan ? undefined : await loadScopedPlan(opts, ctx);
   // Signing identity, verification material and policy; a --confirm run without any signing
   // identity (and without --sign=false) fails here with exit 2, before any registry is touched.
   const trust = opts.run.parseOnly ? undefined : await buildTrustConfig(opts, io.env, logger);
@@ -30,19 +33,20 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
   const { client, network: net, credentialSources } = createNetworkedClient(opts.network, { logger, env: io.env });
   const registry = overrides.registry ?? client;
   // a status line per phase on a terminal, nothing otherwise
-  const progress = new ProgressRenderer({ write: io.stderr, isTTY: io.isTTY });
+  const progress = new ProgressRenderer({ write: io.stderr, isTTY: io.isTTY, terminal: ctx.terminal });
   const abort = new AbortController();
   const onSignal = (): void => abort.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
   try {
     const result = await promote(
       { manifests: opts.manifests, confirm: opts.run.confirm, parseOnly: opts.run.parseOnly },
-      { loadPlan: () => loadScopedPlan(opts, ctx, abort.signal), progress, ...overrides, registry, logger, stats: () => net.stats() },
+      { loadPlan: async () => planned!, progress, ...overrides, registry, logger, stats: () => net.stats() },
       { signal: abort.signal, trust },
     );
     const phases = progress.finish();
     if (io.isTTY) io.stderr(`done: ${formatSummary(phases)}\n`);
     const { state } = result;
+    logFailureCauses(state, logger, io.env);
     if (state.outcomes) io.stdout(formatOutcomes(state.outcomes));
     else if (state.plan) {
       io.stdout(formatPlan(state.plan));

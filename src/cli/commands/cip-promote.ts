@@ -5,6 +5,7 @@
  */
 import { formatProblem } from '../../errors.js';
 import type { PlanSummary } from '../../plan/edges.js';
+import { plural } from '../../plan/format.js';
 import { buildReport, writeReport } from '../../report/report.js';
 import type { CipOptions } from '../cip-options.js';
 import { ExitCode } from '../main.js';
@@ -28,7 +29,7 @@ export async function runPromotion(opts: CipOptions, ctx: CipContext): Promise<n
 /** The human summary of a plan, e.g. `15 manifests, 67 images, 1244 digests, 1258 tags: 28706 edges`. */
 export function formatPlanSummary(s: PlanSummary): string {
   return (
-    `parsed ${s.manifests} manifest${s.manifests === 1 ? '' : 's'}: ${s.images} images, ${s.digests} digests, ${s.tags} tags\n` +
-    `planned ${s.edges} edges (image × digest × tag × destination); no registry was contacted\n`
+    `parsed ${plural(s.manifests, 'manifest')}: ${plural(s.images, 'image')}, ${plural(s.digests, 'digest')}, ${plural(s.tags, 'tag')}\n` +
+    `planned ${plural(s.edges, 'edge')} (image × digest × tag × destination); no registry was contacted\n`
   );
 }

@@ -20,7 +20,7 @@ export async function runSnapshot(opts: CipOptions, ctx: CipContext, client?: Re
   // registry is thousands of reads
   const net = client ? undefined : createNetworkedClient(opts.network, { logger, env: io.env });
   const own = client ?? net!.client;
-  const progress = new ProgressRenderer({ write: io.stderr, isTTY: io.isTTY });
+  const progress = new ProgressRenderer({ write: io.stderr, isTTY: io.isTTY, terminal: ctx.terminal });
   try {
     const text = await takeSnapshot(
       {

@@ -11,6 +11,7 @@ import { attributeName } from '../flags.js';
 import { parseLogLevel } from '../logger.js';
 import { createCliLogger } from '../log-setup.js';
 import type { CliIO } from '../main.js';
+import { Terminal } from '../progress.js';
 import type { CipContext } from './cip-context.js';
 import type { SetExit } from './index.js';
 
@@ -23,9 +24,11 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
   addCipFlags(cmd);
   cmd.action(async (_opts: unknown, command: Command) => {
     const { options, level } = parseCipCommand(command);
-    const logger = createCliLogger({ level, format: String(command.optsWithGlobals().logFormat ?? 'text'), write: io.stderr });
+    // on a terminal, log lines go through the Terminal so they print above the progress line
+    const terminal = io.isTTY ? new Terminal(io.stderr) : undefined;
+    const logger = createCliLogger({ level, format: String(command.optsWithGlobals().logFormat ?? 'text'), write: terminal?.write ?? io.stderr });
     for (const w of options.warnings) logger.warn(w);
-    setExit(await runCip(options, { io, logger }));
+    setExit(await runCip(options, { io, logger, terminal }));
   });
 }
 

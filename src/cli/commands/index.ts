@@ -8,6 +8,7 @@ import * as cip from './cip.js';
 import * as demo from './demo.js';
 import * as registry from './registry.js';
 import * as sigcheck from './sigcheck.js';
+import * as version from './version.js';
 
 /** Sets the process exit code chosen by a command. */
 export type SetExit = (code: number) => void;
@@ -18,4 +19,5 @@ export function registerCommands(program: Command, io: CliIO, setExit: SetExit):
   demo.register(program, io, setExit);
   registry.register(program, io, setExit);
   sigcheck.register(program, io, setExit);
+  version.register(program, io, setExit);
 }

@@ -11,7 +11,7 @@ import { repoOf, splitRegistry, type Digest } from '../../image/ref.js';
 import { isDigest } from '../../image/ref.js';
 import type { RegistryClient } from '../../registry/types.js';
 import type { SigcheckResult, SigcheckTarget } from '../../signing/sigcheck.js';
-import { DEFAULT_OIDC_ISSUER, DEFAULT_SIGNER_ACCOUNT } from '../cip-options.js';
+import { DEFAULT_MAX_SIGNATURE_OPS, DEFAULT_OIDC_ISSUER, DEFAULT_SIGNER_ACCOUNT } from '../cip-options.js';
 import { addFlags, attributeName, FlagReader, type FlagSpec } from '../flags.js';
 import { createCliLogger } from '../log-setup.js';
 import { NETWORK_FLAGS, readNetworkOptions } from '../network-options.js';
@@ -19,16 +19,16 @@ import { ExitCode, type CliIO } from '../main.js';
 import type { SetExit } from './index.js';
 
 const FLAGS: FlagSpec[] = [
-  { name: 'manifest', kind: 'string', description: "check every destination of this manifest's images" },
-  { name: 'thin-manifest-dir', kind: 'string', description: "check every destination of this thin manifest tree's images" },
+  { name: 'manifest', kind: 'string', arg: '<file>', description: "check every destination of this manifest's images" },
+  { name: 'thin-manifest-dir', kind: 'string', arg: '<dir>', description: "check every destination of this thin manifest tree's images" },
   { name: 'confirm', kind: 'bool', description: 'copy a valid signature to the registries that lack one' },
-  { name: 'certificate-identity', kind: 'string', default: DEFAULT_SIGNER_ACCOUNT, description: 'expected signer identity' },
-  { name: 'certificate-identity-regexp', kind: 'string', description: 'regexp alternative to --certificate-identity' },
-  { name: 'certificate-oidc-issuer', kind: 'string', default: DEFAULT_OIDC_ISSUER, description: 'expected OIDC issuer' },
-  { name: 'certificate-oidc-issuer-regexp', kind: 'string', description: 'regexp alternative to --certificate-oidc-issuer' },
-  { name: 'verification-key', kind: 'string', description: 'verify with this PEM public key instead of certificate identities' },
-  { name: 'trusted-root', kind: 'string', description: 'sigstore TrustedRoot JSON for keyless verification' },
-  { name: 'max-signature-ops', kind: 'int', default: 10, description: 'checks in flight at once' },
+  { name: 'certificate-identity', kind: 'string', arg: '<identity>', default: DEFAULT_SIGNER_ACCOUNT, description: 'expected signer identity' },
+  { name: 'certificate-identity-regexp', kind: 'string', arg: '<regexp>', description: 'regexp alternative to --certificate-identity' },
+  { name: 'certificate-oidc-issuer', kind: 'string', arg: '<url>', default: DEFAULT_OIDC_ISSUER, description: 'expected OIDC issuer' },
+  { name: 'certificate-oidc-issuer-regexp', kind: 'string', arg: '<regexp>', description: 'regexp alternative to --certificate-oidc-issuer' },
+  { name: 'verification-key', kind: 'string', arg: '<file>', description: 'verify with this PEM public key instead of certificate identities' },
+  { name: 'trusted-root', kind: 'string', arg: '<file>', description: 'sigstore TrustedRoot JSON for keyless verification' },
+  { name: 'max-signature-ops', kind: 'int', default: DEFAULT_MAX_SIGNATURE_OPS, description: 'signatures checked or copied at once (same default as cip)' },
   ...NETWORK_FLAGS,
 ];
 
@@ -52,7 +52,8 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
     }
     const manifest = f.str('manifest');
     const thin = f.str('thin-manifest-dir');
-    const concurrency = f.int('max-signature-ops', 1, 1000);
+    const concurrency = f.int('max-signature-ops', 1, 10_000);
+    const fix = f.bool('confirm');
     if (refs.length === 0 && !manifest && !thin) f.fail('give image references, --manifest FILE or --thin-manifest-dir DIR');
     const targets = refs.map((r) => parseRef(r, f.problems));
     const network = readNetworkOptions(f);
@@ -68,7 +69,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
     try {
       const all = [...(await resolveRefs(client, targets)), ...(manifest || thin ? await manifestTargets({ manifest, thinManifestDir: thin }) : [])];
       const expanded = await withIndexChildren(client, all);
-      const results = await sigcheck({ client, verifier }, expanded, { fix: f.bool('confirm'), concurrency });
+      const results = await sigcheck({ client, verifier }, expanded, { fix, concurrency });
       io.stdout(formatResults(results));
       return setExit(results.some((r) => !['signed', 'fixed', 'absent'].includes(r.status)) ? ExitCode.failed : ExitCode.ok);
     } finally {

@@ -6,6 +6,7 @@ import { formatProblem } from '../../errors.js';
 import { classify, planCounts } from '../../plan/classify.js';
 import { planOffline } from '../../plan/offline.js';
 import { readInventory } from '../../plan/inventory.js';
+import { edgeLabel } from '../../plan/edge.js';
 import { StopPipeline, type Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
 
@@ -20,7 +21,7 @@ export const planPhase: Phase<PromotionState> = {
     for (const w of offline.warnings) log.warn(formatProblem(w));
     state.edges = offline.edges;
     state.summary = offline.summary;
-    log.info('computed edges', { ...offline.summary });
+    log.debug('computed edges', { ...offline.summary });
     if (offline.manifests.length === 0) throw new StopPipeline('no manifests');
     if (state.options.parseOnly) throw new StopPipeline('parse only');
 
@@ -31,11 +32,12 @@ export const planPhase: Phase<PromotionState> = {
     });
     state.plan = classify(offline.edges, state.inventory);
     for (const { edge, decision } of state.plan.edges) {
-      const ref = `${edge.dstRegistry}/${edge.dstImage}:${edge.tag ?? ''}@${edge.digest}`;
+      const ref = edgeLabel(edge);
       if (decision.kind === 'lost') log.warn(`_LOST_ (can't find it in src registry!): ${edge.srcRegistry}/${edge.srcImage}@${edge.digest}`);
       if (decision.kind === 'tag-move') log.warn(`tag move refused: ${ref} (the tag points at ${decision.current})`);
-      if (decision.kind === 'unreadable') log.error(`cannot plan ${ref}: ${decision.error}`);
+      // per edge at debug: the CLI reports unreadable edges grouped by cause (one line per registry)
+      if (decision.kind === 'unreadable') log.debug(`cannot plan ${ref}: ${decision.error}`);
     }
-    log.info('plan ready', planCounts(state.plan));
+    log.info('plan', planCounts(state.plan));
   },
 };

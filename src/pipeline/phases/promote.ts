@@ -6,7 +6,7 @@
  */
 import { KpromoError } from '../../errors.js';
 import type { Plan } from '../../plan/classify.js';
-import { edgeKey as edgeKeyOf, type Edge } from '../../plan/edge.js';
+import { edgeKey as edgeKeyOf, edgeLabel, type Edge } from '../../plan/edge.js';
 import { dstRepo } from '../../plan/inventory.js';
 import { copyPlan } from '../../promote/copy.js';
 import { collectOutcomes, outcomeCounts } from '../../promote/outcome.js';
@@ -31,7 +31,7 @@ export function promotePhaseWith(o: PromotePhaseOptions = {}): Phase<PromotionSt
     async run(state, signal) {
       const { plan, inventory } = state;
       if (!plan || !inventory) throw new KpromoError('INTERNAL', 'promote runs after the plan phase');
-      if (!state.options.confirm) throw new StopPipeline('dry run (pass --confirm to promote)');
+      if (!state.options.confirm) throw new StopPipeline('dry run: stopped after validate (pass --confirm to promote)');
       const log = state.deps.logger.child({ phase: 'promote' });
       const holding = o.holdTags?.(plan);
       const copied = await copyPlan(state.deps.registry, plan, inventory, {
@@ -65,7 +65,8 @@ export function promotePhaseWith(o: PromotePhaseOptions = {}): Phase<PromotionSt
       );
       state.held = [...held.values()];
       for (const x of state.outcomes) {
-        if (x.outcome === 'failed' && !x.held) log.error(`failed: ${edgeKeyOf(x.edge)}: ${x.error}`);
+        // per edge at debug: the CLI reports failures grouped by cause
+        if (x.outcome === 'failed' && !x.held) log.debug(`failed: ${edgeLabel(x.edge)}: ${x.error}`);
       }
       log.info('promotion done', { ...outcomeCounts(state.outcomes), held: heldKeys.size });
     },

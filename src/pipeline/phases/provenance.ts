@@ -39,7 +39,7 @@ export function provenancePhase(cfg: TrustConfig): Phase<PromotionState> {
           log.debug(`no trusted provenance for ${s.key}`, { ignored: out.ignored.length });
         }
       }
-      log.info('provenance checked', counts);
+      log.debug('provenance checked', counts);
     },
   };
 }

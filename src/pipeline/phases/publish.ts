@@ -7,7 +7,7 @@
  */
 import pLimit from 'p-limit';
 import { repoKey } from '../../image/ref.js';
-import { edgeKey } from '../../plan/edge.js';
+import { edgeKey, edgeLabel } from '../../plan/edge.js';
 import { dstRepo } from '../../plan/inventory.js';
 import { BlobKnowledge } from '../../promote/knowledge.js';
 import { pushManifests } from '../../promote/manifests.js';
@@ -52,7 +52,7 @@ export const publishPhase: Phase<PromotionState> = {
     state.outcomes = state.outcomes.map((o) => settled.get(edgeKey(o.edge)) ?? o);
     state.held = [];
     const out = [...settled.values()];
-    for (const o of out) if (o.outcome === 'failed') log.error(`failed: ${edgeKey(o.edge)}: ${o.error}`);
+    for (const o of out) if (o.outcome === 'failed') log.debug(`failed: ${edgeLabel(o.edge)}: ${o.error}`); // grouped by cause in the CLI
     log.info('tags published', { promoted: out.filter((o) => o.outcome === 'promoted').length, failed: out.filter((o) => o.outcome === 'failed').length });
   },
 };

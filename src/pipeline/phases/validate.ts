@@ -37,7 +37,7 @@ export function validatePhase(cfg: TrustConfig): Phase<PromotionState> {
           log.debug(`signature verified: ${s.key}`, { signer: out.signer.identity });
         }
       }
-      log.info('signatures checked', { images: sources.length, refusedEdges: refused });
+      log.debug('signatures checked', { images: sources.length, refusedEdges: refused });
     },
   };
 }

@@ -169,5 +169,7 @@ function safeMessage(err: unknown): string {
   const code = (err as { code?: unknown })?.code;
   const msg = err instanceof Error ? err.message : String(err);
   const redacted = msg.replace(/\bhttps?:\/\/\S+/g, (u) => redactUrl(u));
-  return typeof code === 'string' ? `${code}: ${redacted}` : redacted;
+  // a system code (ECONNREFUSED, UND_ERR_…) helps when the message lacks it; kpromo's own codes are internal
+  const system = typeof code === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+|ERR_[A-Z_]+)$/.test(code) && !redacted.includes(code);
+  return system ? `${code}: ${redacted}` : redacted;
 }
