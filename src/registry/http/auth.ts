@@ -9,6 +9,7 @@ import { readCapped, readPrefix } from '../digest.js';
 import { RegistryError, isNetworkError, parseDiagnostics } from '../errors.js';
 import type { Side } from '../types.js';
 import type { Credential, CredentialStore } from './credentials.js';
+import { checkRealm } from './realm.js';
 import { redactUrl } from './urls.js';
 
 /** One parsed authentication challenge. Scheme is lower case; parameter names too. */
@@ -62,6 +63,8 @@ export interface AuthenticatorOptions {
   credentials: CredentialStore;
   /** Clock in ms (tests make tokens expire). */
   now?: () => number;
+  /** Registries spoken to over plain HTTP by choice (`--insecure-registry`): their realms may be http too. */
+  insecureRegistries?: readonly string[];
 }
 
 /** Answers challenges per host; keeps the last challenge seen and a token cache per scope set. */
@@ -135,7 +138,9 @@ export class Authenticator {
     cred: Credential | undefined,
     ctx: { signal?: AbortSignal; side?: Side },
   ): Promise<CachedToken> {
-    const realm = new URL(challenge.params.realm!);
+    const decision = checkRealm(challenge.params.realm!, host, this.options.insecureRegistries ?? []);
+    if (!decision.ok) throw new RegistryError(decision.problem, { op: 'token', reference: host, side: ctx.side, retryable: false });
+    const realm = decision.url;
     const started = this.now();
     const headers: Record<string, string> = { accept: 'application/json' };
     let body: Uint8Array | undefined;
