@@ -4,7 +4,7 @@ import { FlagReader } from './flags.js';
 import { readNetworkOptions } from './network-options.js';
 
 const read = (raw: Record<string, unknown>) => {
-  const f = new FlagReader({ registryBurst: 10, registryMaxInFlight: 64, registryRetries: 5, ...raw }, (k) => k in raw);
+  const f = new FlagReader({ registryBurst: 10, registryMaxInFlight: 64, registryRetries: 5, registryMaxRetryAfter: 300, ...raw }, (k) => k in raw);
   return { opts: readNetworkOptions(f), problems: f.problems.map((p) => p.message) };
 };
 
@@ -33,4 +33,10 @@ test('--insecure-registry (repeatable) and --ca-file reach the access settings',
   assert.deepEqual(opts.insecureRegistries, ['reg.internal:5000', 'other.local', 'third.local']);
   assert.equal(opts.caFile, '/etc/ca.pem');
   assert.equal(read({}).opts.insecureRegistries, undefined);
+});
+
+test('--registry-max-retry-after is read in seconds (default 5 minutes)', () => {
+  assert.equal(read({}).opts.maxRetryAfterMs, 300_000);
+  assert.equal(read({ registryMaxRetryAfter: 30 }).opts.maxRetryAfterMs, 30_000);
+  assert.match(read({ registryMaxRetryAfter: -1 }).problems[0]!, /--registry-max-retry-after/);
 });

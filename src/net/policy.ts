@@ -51,6 +51,8 @@ export interface NetworkOptions {
   burst?: number;
   concurrency?: Partial<HostBudget['concurrency']>;
   retry?: Partial<RetryPolicy>;
+  /** Longest Retry-After honoured (default 5 min); a longer one fails that host for the run. */
+  maxRetryAfterMs?: number;
   clock?: Clock;
   random?: () => number;
 }
@@ -74,6 +76,7 @@ export function budgetFor(host: string, opts: Omit<NetworkOptions, 'base'>): Hos
     qps,
     burst: opts.burst ?? DEFAULT_BURST,
     concurrency: { ...DEFAULT_CONCURRENCY, ...opts.concurrency },
+    ...(opts.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: opts.maxRetryAfterMs } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  * Tokens are cached per host and scope set, renewed shortly before `expires_in` runs out, and
  * dropped when the registry answers 401. Tokens and passwords never reach logs or errors.
  */
+import { HostPausedError } from '../../net/host-paused.js';
 import type { Transport } from '../../net/transport.js';
 import { readCapped, readPrefix } from '../digest.js';
 import { RegistryError, isNetworkError, parseDiagnostics } from '../errors.js';
@@ -163,7 +164,8 @@ export class Authenticator {
     try {
       res = await this.options.transport.request({ method, url: realm, headers, body, kind: 'token', signal: ctx.signal });
     } catch (err) {
-      throw new RegistryError('token request failed', { ...where, retryable: isNetworkError(err), cause: err });
+      const paused = err instanceof HostPausedError ? `: ${err.message}` : '';
+      throw new RegistryError(`token request failed${paused}`, { ...where, retryable: isNetworkError(err), cause: err });
     }
     if (res.status !== 200) {
       const diagnostics = parseDiagnostics(await readPrefix(res.body, 64 * 1024));
