@@ -31,8 +31,8 @@ export interface FaultProxyOptions {
   seed?: number;
   rates?: FaultRates;
   nth?: NthFault[];
-  /** Persistent faults: every request whose path contains `path` gets `fault` (e.g. one corrupt blob). */
-  paths?: Array<{ path: string; fault: FaultKind }>;
+  /** Faults by path: requests whose path contains `path` get `fault` (e.g. one corrupt blob); only the first `times` when given. */
+  paths?: Array<{ path: string; fault: FaultKind; times?: number }>;
   /** Retry-After announced with injected 429s (seconds, default 1). */
   retryAfterSeconds?: number;
   /** Delay before forwarding each request. */
@@ -151,6 +151,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   let counters = emptyCounters();
   let window = { start: Date.now(), admitted: 0 };
   let origin = '';
+  const pathHits = new Map<object, number>();
 
   const server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 5_000;
@@ -161,8 +162,11 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   });
 
   function pickFault(kind: RequestKind, method: string, path: string): FaultKind | undefined {
-    const byPath = plan.paths?.find((f) => path.includes(f.path) && eligible(f.fault, kind, method));
-    if (byPath) return byPath.fault;
+    const byPath = plan.paths?.find((f) => path.includes(f.path) && eligible(f.fault, kind, method) && (f.times === undefined || (pathHits.get(f) ?? 0) < f.times));
+    if (byPath) {
+      pathHits.set(byPath, (pathHits.get(byPath) ?? 0) + 1);
+      return byPath.fault;
+    }
     const nth = plan.nth?.find((f) => (f.kind === '*' ? counters.requests : counters.byKind[kind]) === f.n && (f.kind === '*' || f.kind === kind));
     if (nth) return nth.fault;
     for (const f of FAULT_ORDER) {

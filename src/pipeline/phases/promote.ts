@@ -25,6 +25,7 @@ export const promotePhase: Phase<PromotionState> = {
       signal,
       logger: log,
       progress: state.deps.progress,
+      retry: state.deps.retry,
     });
     signal.throwIfAborted(); // an interrupted copy is a failed phase, not a list of failed edges
     const written = plan.edges.filter((p) => p.decision.kind === 'promote' && copied.get(edgeKeyOf(p.edge))?.ok).map((p) => p.edge);
