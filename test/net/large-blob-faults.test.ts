@@ -118,6 +118,19 @@ describe('large blobs under faults', () => {
     });
   }
 
+  // A 2 s window and 10 KiB/s floor against a body trickling a byte every 50 ms.
+  const floor = ['--registry-min-throughput', '10240', '--registry-throughput-window', '2'];
+
+  it('a trickling source body fails by the throughput floor and is read again; the run converges', async () => {
+    const regs = await mirrors(2);
+    const src = await fronted(staging.url, { trickleMs: 50, paths: [{ path: img.layers[0]!.digest, fault: 'trickle', times: 1 }] });
+    const run = await promote(src.host, regs.map((r) => r.host), floor);
+    assert.equal(run.code, 0, run.err);
+    for (const r of regs) await assertPromoted(r);
+    assert.equal(src.counters().faults.trickle, 1);
+    assert.equal(src.arrivals.filter((a) => a.kind === 'blob-get' && a.path.endsWith(img.layers[0]!.digest)).length, 2, 'the layer was read again');
+  });
+
   it('a corrupt source blob is refused before commit by a destination that does not check digests', async () => {
     const dst = await startRegistryServer({ trustClientDigests: true, referrers: false });
     cleanups.push(() => dst.stop());
