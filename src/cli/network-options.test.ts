@@ -4,7 +4,7 @@ import { FlagReader } from './flags.js';
 import { readNetworkOptions } from './network-options.js';
 
 const read = (raw: Record<string, unknown>) => {
-  const f = new FlagReader({ registryBurst: 10, registryMaxInFlight: 64, registryRetries: 5, ...raw }, (k) => k in raw);
+  const f = new FlagReader({ registryBurst: 10, registryMaxInFlight: 64, registryRetries: 5, registryMaxRetryAfter: 300, registryMinThroughput: 10240, registryThroughputWindow: 30, ...raw }, (k) => k in raw);
   return { opts: readNetworkOptions(f), problems: f.problems.map((p) => p.message) };
 };
 
@@ -54,4 +54,17 @@ describe('retry notices', () => {
     ]);
     assert.equal(formatWait(1250), '1.3 s');
   });
+});
+
+test('--registry-max-retry-after is read in seconds (default 5 minutes)', () => {
+  assert.equal(read({}).opts.maxRetryAfterMs, 300_000);
+  assert.equal(read({ registryMaxRetryAfter: 30 }).opts.maxRetryAfterMs, 30_000);
+  assert.match(read({ registryMaxRetryAfter: -1 }).problems[0]!, /--registry-max-retry-after/);
+});
+
+test('--registry-min-throughput and --registry-throughput-window set the body floor; 0 turns it off', () => {
+  assert.deepEqual(read({}).opts.throughput, { minBytesPerSecond: 10240, windowMs: 30_000 });
+  assert.deepEqual(read({ registryMinThroughput: 2048, registryThroughputWindow: 5 }).opts.throughput, { minBytesPerSecond: 2048, windowMs: 5000 });
+  assert.equal(read({ registryMinThroughput: 0 }).opts.throughput, false);
+  assert.match(read({ registryThroughputWindow: 0 }).problems[0]!, /--registry-throughput-window/);
 });

@@ -3,7 +3,9 @@
  * options of createNetwork (src/net/policy.ts). Kept apart so cip-options.ts only appends a block.
  */
 import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_QPS, type NetworkOptions } from '../net/policy.js';
+import { DEFAULT_MAX_RETRY_AFTER_MS } from '../net/host-paused.js';
 import { DEFAULT_RETRY_POLICY } from '../net/retry.js';
+import { DEFAULT_THROUGHPUT_FLOOR } from '../net/throughput.js';
 import type { FlagReader, FlagSpec } from './flags.js';
 
 /** The network flags. */
@@ -21,6 +23,24 @@ export const NETWORK_FLAGS: FlagSpec[] = [
     description: 'ceiling of the adaptive number of requests in flight per host',
   },
   { name: 'registry-retries', kind: 'int', default: DEFAULT_RETRY_POLICY.maxAttempts - 1, description: 'retries of a transient failure (429, 5xx, reset, timeout)' },
+  {
+    name: 'registry-max-retry-after',
+    kind: 'int',
+    default: DEFAULT_MAX_RETRY_AFTER_MS / 1000,
+    description: 'longest Retry-After (seconds) a host may ask for; a longer one fails that host for the run, the others go on',
+  },
+  {
+    name: 'registry-min-throughput',
+    kind: 'int',
+    default: DEFAULT_THROUGHPUT_FLOOR.minBytesPerSecond,
+    description: 'bytes per second a response body must at least deliver (measured over --registry-throughput-window); a slower one fails and is retried; 0 turns the floor off',
+  },
+  {
+    name: 'registry-throughput-window',
+    kind: 'int',
+    default: DEFAULT_THROUGHPUT_FLOOR.windowMs / 1000,
+    description: 'seconds over which --registry-min-throughput is measured',
+  },
   {
     name: 'insecure-registry',
     kind: 'list', arg: '<host>',
@@ -58,6 +78,10 @@ export function readNetworkOptions(f: FlagReader): NetworkSettings {
   const max = f.int('registry-max-in-flight', 1, 1_024);
   out.concurrency = { max, initial: Math.min(DEFAULT_CONCURRENCY.initial, max) };
   out.retry = { maxAttempts: f.int('registry-retries', 0, 100) + 1 };
+  out.maxRetryAfterMs = f.int('registry-max-retry-after', 0, 86_400) * 1000;
+  const minBytesPerSecond = f.int('registry-min-throughput', 0, 1 << 30);
+  const windowMs = f.int('registry-throughput-window', 1, 3_600) * 1000;
+  out.throughput = minBytesPerSecond === 0 ? false : { minBytesPerSecond, windowMs };
   const insecure = f.list('insecure-registry').map((h) => h.trim()).filter(Boolean);
   if (insecure.length) out.insecureRegistries = insecure;
   const caFile = f.str('ca-file');

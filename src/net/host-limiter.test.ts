@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeClock } from './clock.js';
 import { HostLimiter, type HostBudget } from './host-limiter.js';
+import { HostPausedError } from './host-paused.js';
 
 const budget = (over: Partial<HostBudget> = {}): HostBudget => ({
   qps: 1000,
@@ -104,4 +105,25 @@ test('an aborted wait gives its slot back', async () => {
   held.release({ status: 200 });
   const next = await l.acquire();
   next.release({ status: 200 });
+});
+
+test('a Retry-After beyond the cap pauses the host for the run: waiting and later requests fail at once', async () => {
+  const clock = new FakeClock();
+  const l = new HostLimiter('h', budget({ concurrency: { initial: 1, min: 1, max: 1 }, maxRetryAfterMs: 10_000 }), clock);
+  const first = await l.acquire();
+  const waiting = l.acquire().then(() => 'acquired', (e: unknown) => e);
+  first.release({ status: 429, retryAfterMs: 10_001 });
+  const err = await waiting;
+  assert.ok(err instanceof HostPausedError, String(err));
+  assert.equal(err.host, 'h');
+  assert.equal(l.paused, err);
+  await assert.rejects(l.acquire(), HostPausedError);
+  assert.equal(l.notBefore, 0, 'no floor is set: nobody waits for the pause');
+  // within the cap, the floor is honoured as before
+  const l2 = new HostLimiter('h2', budget({ maxRetryAfterMs: 10_000 }), clock);
+  (await l2.acquire()).release({ status: 429, retryAfterMs: 10_000 });
+  assert.equal(l2.paused, undefined);
+  const t0 = clock.now();
+  (await l2.acquire()).release({ status: 200 });
+  assert.ok(clock.now() - t0 >= 10_000);
 });

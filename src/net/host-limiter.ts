@@ -1,10 +1,13 @@
 /**
  * The budget of one registry host: a token bucket (sustained req/s), an adaptive cap on
  * requests in flight (AIMD: +1/limit per success, halved on 429, 503 or timeout), and a
- * Retry-After floor before which nothing is sent to this host. Other hosts have their own
- * limiter, so a throttled region never slows the rest (performance.md §2 recommendation).
+ * Retry-After floor before which nothing is sent to this host. A Retry-After beyond the cap
+ * pauses the host for the whole run: every request to it then fails at once (HostPausedError).
+ * Other hosts have their own limiter, so a throttled region never slows the rest
+ * (performance.md §2 recommendation).
  */
 import { systemClock, type Clock } from './clock.js';
+import { DEFAULT_MAX_RETRY_AFTER_MS, HostPausedError } from './host-paused.js';
 import type { HostStatsRecorder } from './stats.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -16,6 +19,8 @@ export interface HostBudget {
   burst: number;
   /** Adaptive in-flight cap: starting value and bounds. */
   concurrency: { initial: number; min: number; max: number };
+  /** Longest Retry-After honoured; a longer one fails the host for the run (default 5 min). */
+  maxRetryAfterMs?: number;
 }
 
 /** What became of a request, fed back into the limiter. */
@@ -57,6 +62,7 @@ export class HostLimiter {
   private seq = 0;
   private lastDecreaseSeq = -1;
   private lastRateDecreaseSeq = -1;
+  private pausedError: HostPausedError | undefined;
 
   constructor(host: string, budget: HostBudget, clock: Clock = systemClock, stats?: HostStatsRecorder) {
     this.host = host;
@@ -83,6 +89,11 @@ export class HostLimiter {
     return this.floor;
   }
 
+  /** Why the host is failed for the rest of the run (a Retry-After beyond the cap), if it is. */
+  get paused(): HostPausedError | undefined {
+    return this.pausedError;
+  }
+
   /**
    * Waits for a concurrency slot (unless `unslotted`), then for the Retry-After floor and a
    * token. Streamed uploads pass `unslotted`: they hold their body source open, and making
@@ -90,14 +101,17 @@ export class HostLimiter {
    */
   async acquire(signal?: AbortSignal, unslotted = false): Promise<Lease> {
     const t0 = this.clock.now();
+    if (this.pausedError) throw this.pausedError;
     if (!unslotted) await this.takeSlot(signal);
     try {
       for (;;) {
+        if (this.pausedError) throw this.pausedError;
         const now = this.clock.now();
         if (now < this.floor) await this.clock.sleep(this.floor - now, signal);
         const wait = this.bucket.reserve();
         if (wait > 0) await this.clock.sleep(wait, signal);
-        // A 429 may have raised the floor while we waited for the token: check again.
+        // A 429 may have raised the floor (or paused the host) while we waited: check again.
+        if (this.pausedError) throw this.pausedError;
         if (this.clock.now() >= this.floor) break;
       }
     } catch (err) {
@@ -126,6 +140,13 @@ export class HostLimiter {
 
   private feedback(seq: number, o: LeaseOutcome): void {
     const c = this.budget.concurrency;
+    const cap = this.budget.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+    if (o.retryAfterMs !== undefined && o.retryAfterMs > cap) {
+      this.pausedError ??= new HostPausedError(this.host, o.retryAfterMs, cap);
+      // wake every request waiting for a slot: each fails with the pause instead of waiting
+      for (const w of this.waiters.splice(0)) w();
+      return;
+    }
     if (o.retryAfterMs !== undefined && o.retryAfterMs > 0) this.pauseFor(o.retryAfterMs);
     if (isOverload(o)) {
       // Halve once per window of requests: the requests already in flight when we halved
@@ -166,6 +187,7 @@ export class HostLimiter {
   private async takeSlot(signal?: AbortSignal): Promise<void> {
     while (this.inFlight >= Math.floor(this.limitValue)) {
       if (signal?.aborted) throw signal.reason;
+      if (this.pausedError) throw this.pausedError;
       await new Promise<void>((resolve, reject) => {
         const onAbort = () => {
           const i = this.waiters.indexOf(wake);
@@ -180,6 +202,7 @@ export class HostLimiter {
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     }
+    if (this.pausedError) throw this.pausedError;
     this.inFlight++;
   }
 

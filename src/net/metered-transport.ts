@@ -53,8 +53,16 @@ export function meteredTransport(
         throw err;
       }
       rec.finished(res.status);
+      const limiter = limiterFor(host);
       lease.release(outcomeOf(res));
-      return { ...res, body: counted(res.body, rec, 'in') };
+      // this answer's Retry-After is beyond what the run waits: the host is failed for the run
+      const inBody = counted(res.body, rec, 'in');
+      const paused = limiter.paused;
+      if (paused && (res.status === 429 || res.status === 503)) {
+        inBody.destroy(); // a let-go body: its small rest is drained, keeping the connection
+        throw paused;
+      }
+      return { ...res, body: inBody };
     },
   };
 }

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { FakeClock } from './clock.js';
+import { HostPausedError } from './host-paused.js';
 import { budgetFor, createNetwork, DEFAULT_QPS, isLoopbackHost, LOOPBACK_QPS } from './policy.js';
 import type { HttpRequest, HttpResponse, Transport } from './transport.js';
 
@@ -104,4 +105,35 @@ test('loopback hosts default to LOOPBACK_QPS (no shared quota); explicit budgets
   assert.equal(budgetFor('127.0.0.1:5000', { qps: 7 }).qps, 7);
   assert.equal(budgetFor('127.0.0.1:5000', { hostQps: { '127.0.0.1': 3 } }).qps, 3);
   assert.equal(budgetFor('registry.example:5000', {}).qps, DEFAULT_QPS);
+});
+
+test('a Retry-After beyond the cap fails that host for the run at once; other hosts go on', async () => {
+  const clock = new FakeClock();
+  const arrivals: string[] = [];
+  const base: Transport = {
+    async close() {},
+    async request(req) {
+      arrivals.push(req.url.host);
+      const paused = req.url.host === 'paused';
+      return { status: paused ? 429 : 200, headers: paused ? { 'retry-after': '999999' } : {}, body: Readable.from([Buffer.from('ok')]) };
+    },
+  };
+  const net = createNetwork({ base, clock, maxRetryAfterMs: 60_000, retry: { maxAttempts: 5 } });
+  const get = (host: string) => net.transport.request({ method: 'GET', url: new URL(`http://${host}/v2/`), kind: 'ping' });
+  const t0 = clock.now();
+  const errs = await Promise.all(Array.from({ length: 4 }, () => get('paused').then(() => undefined, (e: unknown) => e)));
+  for (const err of errs) {
+    assert.ok(err instanceof HostPausedError, String(err));
+    assert.equal(err.code, 'HOST_PAUSED');
+    assert.match(err.message, /^paused paused for this run: it answered Retry-After 999999 s \(277\.8 h\), beyond the 60 s this run waits/);
+  }
+  assert.equal((await get('other')).status, 200);
+  assert.equal(clock.now() - t0, 0, 'nobody waited for the pause');
+  // once paused, requests are refused without reaching the host, and none was retried
+  const reached = arrivals.filter((h) => h === 'paused').length;
+  assert.ok(reached >= 1 && reached <= 4);
+  await assert.rejects(get('paused'), HostPausedError);
+  assert.equal(arrivals.filter((h) => h === 'paused').length, reached);
+  assert.equal(net.stats().find((h) => h.host === 'paused')!.retries, 0);
+  await net.close();
 });

@@ -1,7 +1,7 @@
 /**
  * The network policy, composed once per run: every request of the run goes
- * retry → per-host limiter + stats → base transport (undici, with its connect/headers/body
- * timeouts), and whole operations retry through the returned RetryRunner. Connections and
+ * retry → per-host limiter + stats → throughput floor → base transport (undici, with its
+ * connect/headers/body-idle timeouts), and whole operations retry through the returned RetryRunner. Connections and
  * tokens are reused because one Network (one base transport, one client) serves the run.
  */
 import { systemClock, type Clock } from './clock.js';
@@ -9,6 +9,7 @@ import { HostLimiter, type HostBudget } from './host-limiter.js';
 import { meteredTransport } from './metered-transport.js';
 import { createRetryRunner, RetryLedger, retryingTransport, type RetryNotice, type RetryPolicy } from './retry.js';
 import { NetworkStats, type HostStats } from './stats.js';
+import { DEFAULT_THROUGHPUT_FLOOR, throughputTransport, type ThroughputFloor } from './throughput.js';
 import type { RetryRunner, Transport } from './transport.js';
 
 /**
@@ -53,6 +54,10 @@ export interface NetworkOptions {
   retry?: Partial<RetryPolicy>;
   /** Told before each retry waits (the CLI logs it). */
   onRetry?: (n: RetryNotice) => void;
+  /** Longest Retry-After honoured (default 5 min); a longer one fails that host for the run. */
+  maxRetryAfterMs?: number;
+  /** Floor on response-body throughput (default DEFAULT_THROUGHPUT_FLOOR); false turns it off. */
+  throughput?: Partial<ThroughputFloor> | false;
   clock?: Clock;
   random?: () => number;
 }
@@ -76,6 +81,7 @@ export function budgetFor(host: string, opts: Omit<NetworkOptions, 'base'>): Hos
     qps,
     burst: opts.burst ?? DEFAULT_BURST,
     concurrency: { ...DEFAULT_CONCURRENCY, ...opts.concurrency },
+    ...(opts.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: opts.maxRetryAfterMs } : {}),
   };
 }
 
@@ -93,7 +99,9 @@ export function createNetwork(opts: NetworkOptions): Network {
     return l;
   };
   const deps = { policy: opts.retry, clock, random: opts.random, stats, ledger: new RetryLedger(), onRetry: opts.onRetry };
-  const transport = retryingTransport(meteredTransport(opts.base, limiter, stats), deps);
+  const floor = opts.throughput === false ? undefined : { ...DEFAULT_THROUGHPUT_FLOOR, ...opts.throughput };
+  const base = floor ? throughputTransport(opts.base, floor, clock) : opts.base;
+  const transport = retryingTransport(meteredTransport(base, limiter, stats), deps);
   return {
     transport,
     retry: createRetryRunner(deps),

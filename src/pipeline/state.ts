@@ -7,6 +7,7 @@ import type { OfflinePlan } from '../plan/offline.js';
 import type { ProgressSink } from '../progress.js';
 import type { PromoterManifest, ManifestSource } from '../manifest/schema.js';
 import type { HostStats } from '../net/stats.js';
+import type { RetryRunner } from '../net/transport.js';
 import type { Plan } from '../plan/classify.js';
 import type { Edge } from '../plan/edge.js';
 import type { PlanSummary } from '../plan/edges.js';
@@ -43,6 +44,8 @@ export interface PromotionDeps {
   loadPlan?: () => Promise<OfflinePlan>;
   /** Progress of the copy (images and bytes). */
   progress?: ProgressSink;
+  /** Retries transient failures of whole blob copies (the network's RetryRunner). */
+  retry?: RetryRunner;
 }
 
 /** The shared state of one promotion run. */

@@ -13,6 +13,7 @@ import pLimit from 'p-limit';
 import { errorMessage } from '../errors.js';
 import { repoKey, type RepoRef } from '../image/ref.js';
 import type { Logger } from '../log.js';
+import type { RetryRunner } from '../net/transport.js';
 import { RegistryError } from '../registry/errors.js';
 import type { RegistryClient } from '../registry/types.js';
 import type { BlobRef } from './graph.js';
@@ -45,6 +46,8 @@ export interface CopyBlobsOptions {
   concurrency?: number;
   signal?: AbortSignal;
   logger: Logger;
+  /** Retries transient failures of a blob's copy (see upload.ts). */
+  retry?: RetryRunner;
   /** Called when a job has settled at every target. */
   onDone?: (job: BlobJob) => void;
   /** Called once per (job, target) as soon as that target holds the blob, or failed to get it (`error`). */
@@ -53,7 +56,7 @@ export interface CopyBlobsOptions {
 
 /** Copies every job's blob; failures are recorded per (repository, blob), never thrown. */
 export async function copyBlobs(client: RegistryClient, jobs: readonly BlobJob[], known: BlobKnowledge, opts: CopyBlobsOptions): Promise<BlobFailures> {
-  const ctx: BlobCtx = { client, known, signal: opts.signal, logger: opts.logger };
+  const ctx: BlobCtx = { client, known, signal: opts.signal, logger: opts.logger, ...(opts.retry ? { retry: opts.retry } : {}) };
   const failures: BlobFailures = new Map();
   const limit = pLimit(opts.concurrency ?? DEFAULT_BLOB_CONCURRENCY);
   await Promise.all(jobs.map((j) => limit(async () => (await copyBlob(ctx, j, failures, opts.onSettled), opts.onDone?.(j)))));

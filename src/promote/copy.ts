@@ -11,6 +11,7 @@ import pLimit from 'p-limit';
 import { errorMessage } from '../errors.js';
 import { repoKey, type RepoRef } from '../image/ref.js';
 import type { Logger } from '../log.js';
+import type { RetryRunner } from '../net/transport.js';
 import { nullProgress, type ProgressSink } from '../progress.js';
 import type { Plan } from '../plan/classify.js';
 import { edgeKey, type Edge } from '../plan/edge.js';
@@ -42,6 +43,8 @@ export interface CopyOptions {
    * only (blobs, child manifests, then the manifest by digest) and its edges come back `held`.
    */
   hold?: (repo: RepoRef, digest: string) => boolean;
+  /** Retries transient failures of blob copies (the network's RetryRunner). */
+  retry?: RetryRunner;
 }
 
 /** Default concurrency of manifest reads and pushes (upstream copies 20 images at once). */
@@ -190,6 +193,7 @@ export async function copyPlan(
     concurrency: opts.blobConcurrency,
     signal: opts.signal,
     logger: opts.logger,
+    retry: opts.retry,
     onDone: (j) => progress.advance({ bytes: Math.max(0, j.blob.size) }),
     onSettled: (j, repo, error) => {
       for (const w of waiting.get(blobFailureKey(repo, j.blob.digest)) ?? []) {

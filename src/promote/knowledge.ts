@@ -32,15 +32,24 @@ export class BlobKnowledge {
     return repos ? repos.values().next().value : undefined;
   }
 
-  /** Runs `fn` against `host` unless it was found unreachable; a network error marks it so. */
-  async guard<T>(host: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` against `host` unless it was found unreachable; a network error marks it so, unless
+   * `mark` is false (a streamed upload: one reset proves little, its caller retries and marks
+   * the host itself with `markUnreachable` when the retries are spent).
+   */
+  async guard<T>(host: string, fn: () => Promise<T>, mark = true): Promise<T> {
     const down = this.dead.get(host);
     if (down !== undefined) throw new Error(`${host} unreachable: ${errorMessage(down)}`, { cause: down });
     try {
       return await fn();
     } catch (err) {
-      if (isNetworkError(err)) this.dead.set(host, err);
+      if (mark) this.markUnreachable(host, err);
       throw err;
     }
+  }
+
+  /** Records `host` as unreachable when `err` is a network error. */
+  markUnreachable(host: string, err: unknown): void {
+    if (isNetworkError(err)) this.dead.set(host, err);
   }
 }

@@ -3,10 +3,16 @@
  * small blob is read into memory once and sent to each host whenever that host is ready, so a
  * host paused by Retry-After holds up no other) or streamed (a large blob fans out to every
  * target at once, with backpressure). Every target settles as soon as its own upload ends.
+ * Transient failures (429, 5xx, resets, timeouts, a truncated or corrupt source read) are
+ * retried through the run's RetryRunner: a buffered read is read again; a streamed blob is read
+ * again from the source once per round and fanned out to the targets that failed, so the source
+ * is read exactly once per blob when nothing fails.
  */
 import type { Readable } from 'node:stream';
 import type { RepoRef } from '../image/ref.js';
 import type { Logger } from '../log.js';
+import { runOnce, type RetryRunner } from '../net/transport.js';
+import { isTransient } from '../registry/errors.js';
 import type { RegistryClient, UploadSession } from '../registry/types.js';
 import { fanOut } from './fanout.js';
 import type { BlobRef } from './graph.js';
@@ -18,6 +24,8 @@ export interface BlobCtx {
   known: BlobKnowledge;
   signal?: AbortSignal;
   logger: Logger;
+  /** Retries transient failures of whole blob copies (default: once, no retry). */
+  retry?: RetryRunner;
 }
 
 /** The blob being copied and where it is read from. */
@@ -54,7 +62,7 @@ export function sourceBytes(ctx: BlobCtx, job: BlobSource): () => Promise<Uint8A
   let pending: Promise<Uint8Array> | undefined;
   return () => {
     if (pending) return pending;
-    const p = openSource(ctx, job).then(readAll);
+    const p = (ctx.retry ?? runOnce)('read blob', job.source.host, () => openSource(ctx, job).then(readAll));
     p.catch(() => void (pending === p && (pending = undefined)));
     return (pending = p);
   };
@@ -63,12 +71,15 @@ export function sourceBytes(ctx: BlobCtx, job: BlobSource): () => Promise<Uint8A
 async function send(ctx: BlobCtx, job: BlobSource, t: Upload, s: Settle, body: Uint8Array | Readable): Promise<void> {
   const { digest, size } = job.blob;
   const length = size >= 0 ? size : body instanceof Uint8Array ? body.byteLength : -1;
-  await ctx.known.guard(t.repo.host, () =>
-    ctx.client.uploadBlob(t.repo, { digest, size: length }, body, {
-      signal: ctx.signal,
-      side: 'destination',
-      ...(t.session ? { session: t.session } : {}),
-    }),
+  await ctx.known.guard(
+    t.repo.host,
+    () =>
+      ctx.client.uploadBlob(t.repo, { digest, size: length }, body, {
+        signal: ctx.signal,
+        side: 'destination',
+        ...(t.session ? { session: t.session } : {}),
+      }),
+    body instanceof Uint8Array,
   );
   s.ok(t.repo);
 }
@@ -87,19 +98,43 @@ export async function uploadBuffered(ctx: BlobCtx, job: BlobSource, targets: Upl
   results.forEach((r, i) => r.status === 'rejected' && s.fail(targets[i]!.repo, r.reason));
 }
 
-/** Reads the blob from the source once and streams it to every target at once. */
+/**
+ * Reads the blob from the source once and streams it to every target at once; targets that
+ * failed transiently get another round (a new source read fanned out to them alone, in fresh
+ * upload sessions) as long as the RetryRunner allows.
+ */
 export async function uploadStreamed(ctx: BlobCtx, job: BlobSource, targets: Upload[], s: Settle): Promise<void> {
   if (targets.length === 0) return;
-  let body: Readable;
+  let pending = targets;
+  const errors = new Map<string, unknown>();
   try {
-    body = await openSource(ctx, job);
+    await (ctx.retry ?? runOnce)('copy blob', job.source.host, async (attempt) => {
+      // a failed round's upload sessions are spent: later rounds open fresh ones
+      const round = attempt === 0 ? pending : pending.map((t) => ({ repo: t.repo }));
+      const body = await openSource(ctx, job);
+      const results = await fanOut(body, round.map((t) => (b: Readable) => send(ctx, job, t, s, b)));
+      const again: Upload[] = [];
+      let last: unknown;
+      results.forEach((r, i) => {
+        if (r.status === 'fulfilled') return;
+        const t = round[i]!;
+        if (!isTransient(r.reason)) return s.fail(t.repo, r.reason);
+        again.push(t);
+        errors.set(repoKeyOf(t.repo), (last = r.reason));
+      });
+      pending = again;
+      if (again.length > 0) throw last;
+    });
   } catch (err) {
-    for (const t of targets) s.fail(t.repo, err);
-    return;
+    for (const t of pending) {
+      const own = errors.get(repoKeyOf(t.repo)) ?? err;
+      ctx.known.markUnreachable(t.repo.host, own);
+      s.fail(t.repo, own);
+    }
   }
-  const results = await fanOut(body, targets.map((t) => (b: Readable) => send(ctx, job, t, s, b)));
-  results.forEach((r, i) => r.status === 'rejected' && s.fail(targets[i]!.repo, r.reason));
 }
+
+const repoKeyOf = (r: RepoRef): string => `${r.host}/${r.repository}`;
 
 async function readAll(s: Readable): Promise<Uint8Array> {
   const chunks: Buffer[] = [];

@@ -106,6 +106,38 @@ describe('promotion under faults', () => {
     assert.ok(failed.length === 2 && failed.every((o) => o.srcImage === bad.name), JSON.stringify(failed));
   });
 
+  // Without the cap these runs wait out 11.5 days: the guard timeout turns such a hang into a failure.
+  it('a mirror answering Retry-After: 999999 fails alone with that reason; the others promote; the report is written', { timeout: 120_000 }, async () => {
+    const regs = await mirrors(3);
+    const proxies = await Promise.all(regs.map((r, i) => fronted(r, i === 1 ? { retryAfterSeconds: 999_999, nth: [{ kind: 'blob-mount', n: 1, fault: 'throttle' }, { kind: 'upload-start', n: 1, fault: 'throttle' }] } : {})));
+    const run = await promote(staging.host, proxies.map((p) => p.host));
+    assert.equal(run.code, 1);
+    for (const i of [0, 2]) for (const img of images) await assertPromoted(regs[i]!, img);
+    const failed = run.report.outcomes.filter((o) => o.outcome === 'failed') as Array<{ dstRegistry: string; error?: string }>;
+    assert.equal(failed.length, images.length);
+    for (const o of failed) {
+      assert.ok(o.dstRegistry.startsWith(proxies[1]!.host), o.dstRegistry);
+      assert.match(o.error ?? '', new RegExp(`${proxies[1]!.host.replace(/\./g, '\\.')} paused for this run: it answered Retry-After 999999 s`));
+    }
+    // once paused, nothing more was sent to it
+    const throttled = proxies[1]!.arrivals.findIndex((a) => a.fault === 'throttle');
+    assert.ok(throttled >= 0);
+    assert.ok(proxies[1]!.arrivals.length - throttled <= 8, `requests after the pause: ${proxies[1]!.arrivals.length - throttled}`);
+  });
+
+  it('a source answering Retry-After: 999999 ends the run with that reason on every edge', { timeout: 120_000 }, async () => {
+    const regs = await mirrors(1);
+    const src = await fronted(staging, { retryAfterSeconds: 999_999, nth: [{ kind: 'manifest-head', n: 1, fault: 'throttle' }, { kind: 'manifest-get', n: 1, fault: 'throttle' }] });
+    const run = await promote(src.host, regs.map((r) => r.host));
+    assert.equal(run.code, 1);
+    const outcomes = run.report.outcomes as Array<{ outcome: string; error?: string }>;
+    assert.equal(outcomes.length, images.length);
+    for (const o of outcomes) {
+      assert.equal(o.outcome, 'failed');
+      assert.match(o.error ?? '', /paused for this run: it answered Retry-After 999999 s/);
+    }
+  });
+
   it('a down mirror is reported while the others complete', async () => {
     const regs = await mirrors(3);
     const proxies = await Promise.all(regs.map((r, i) => fronted(r, { down: i === 1 })));

@@ -11,7 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { RequestKind } from '../../src/net/transport.js';
 
 /** Faults the proxy can inject. */
-export type FaultKind = 'throttle' | 'throttle-no-retry-after' | 'unavailable' | 'reset' | 'truncate' | 'flip';
+export type FaultKind = 'throttle' | 'throttle-no-retry-after' | 'unavailable' | 'reset' | 'truncate' | 'flip' | 'trickle';
 
 /** Probability (0..1) of each fault per eligible request. */
 export type FaultRates = Partial<Record<FaultKind, number>>;
@@ -31,8 +31,10 @@ export interface FaultProxyOptions {
   seed?: number;
   rates?: FaultRates;
   nth?: NthFault[];
-  /** Persistent faults: every request whose path contains `path` gets `fault` (e.g. one corrupt blob). */
-  paths?: Array<{ path: string; fault: FaultKind }>;
+  /** Faults by path: requests whose path contains `path` get `fault` (e.g. one corrupt blob); only the first `times` when given. */
+  paths?: Array<{ path: string; fault: FaultKind; times?: number }>;
+  /** A trickled body sends one byte every this many ms (default 2000). */
+  trickleMs?: number;
   /** Retry-After announced with injected 429s (seconds, default 1). */
   retryAfterSeconds?: number;
   /** Delay before forwarding each request. */
@@ -88,7 +90,7 @@ export interface FaultProxy {
   /** Clears arrivals, announcements and counters (between benchmark scenarios). */
   reset(): void;
   /** Changes the fault plan from now on. */
-  configure(opts: Partial<Pick<FaultProxyOptions, 'rates' | 'nth' | 'paths' | 'latency' | 'quota' | 'down' | 'retryAfterSeconds'>>): void;
+  configure(opts: Partial<Pick<FaultProxyOptions, 'rates' | 'nth' | 'paths' | 'latency' | 'quota' | 'down' | 'retryAfterSeconds' | 'trickleMs'>>): void;
   stop(): Promise<void>;
 }
 
@@ -133,9 +135,11 @@ function prng(seed: number): () => number {
 function eligible(fault: FaultKind, kind: RequestKind, method: string): boolean {
   if (fault === 'flip') return kind === 'blob-get';
   if (fault === 'truncate') return method === 'GET' && (kind === 'blob-get' || kind === 'manifest-get');
+  if (fault === 'trickle') return method === 'GET';
   return true;
 }
 
+/** Faults rolled by `rates`; 'trickle' is injected by `nth` and `paths` only, keeping seeded sequences as they were. */
 const FAULT_ORDER: FaultKind[] = ['throttle', 'throttle-no-retry-after', 'unavailable', 'reset', 'truncate', 'flip'];
 
 /** Starts a proxy in front of `opts.target`. */
@@ -151,6 +155,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   let counters = emptyCounters();
   let window = { start: Date.now(), admitted: 0 };
   let origin = '';
+  const pathHits = new Map<object, number>();
 
   const server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 5_000;
@@ -161,8 +166,11 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   });
 
   function pickFault(kind: RequestKind, method: string, path: string): FaultKind | undefined {
-    const byPath = plan.paths?.find((f) => path.includes(f.path) && eligible(f.fault, kind, method));
-    if (byPath) return byPath.fault;
+    const byPath = plan.paths?.find((f) => path.includes(f.path) && eligible(f.fault, kind, method) && (f.times === undefined || (pathHits.get(f) ?? 0) < f.times));
+    if (byPath) {
+      pathHits.set(byPath, (pathHits.get(byPath) ?? 0) + 1);
+      return byPath.fault;
+    }
     const nth = plan.nth?.find((f) => (f.kind === '*' ? counters.requests : counters.byKind[kind]) === f.n && (f.kind === '*' || f.kind === kind));
     if (nth) return nth.fault;
     for (const f of FAULT_ORDER) {
@@ -250,6 +258,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
           headers.location = origin + headers.location.slice(target.origin.length);
         }
         res.writeHead(ur.statusCode ?? 502, headers);
+        if (fault === 'trickle') return trickle(ur, res, kind);
         const total = Number(ur.headers['content-length'] ?? NaN);
         let sent = 0;
         let flipped = false;
@@ -285,6 +294,26 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       else res.destroy();
     });
     req.pipe(up);
+  }
+
+  /** Sends the upstream body one byte every `trickleMs` until it is sent or the client gives up. */
+  function trickle(ur: IncomingMessage, res: ServerResponse, kind: RequestKind): void {
+    const parts: Buffer[] = [];
+    ur.on('data', (c: Buffer) => parts.push(c));
+    ur.on('end', () => {
+      const body = Buffer.concat(parts);
+      let at = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || at >= body.length) {
+          clearInterval(timer);
+          if (!res.destroyed) res.end();
+          return;
+        }
+        countOut(kind, 1);
+        res.write(body.subarray(at, ++at));
+      }, plan.trickleMs ?? 2000);
+      res.on('close', () => clearInterval(timer));
+    });
   }
 
   function countOut(kind: RequestKind, n: number): void {

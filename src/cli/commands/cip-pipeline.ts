@@ -40,7 +40,7 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
   try {
     const result = await promote(
       { manifests: opts.manifests, confirm: opts.run.confirm, parseOnly: opts.run.parseOnly },
-      { loadPlan: async () => planned!, progress, ...overrides, registry, logger, stats: () => net.stats() },
+      { loadPlan: async () => planned!, progress, ...overrides, registry, logger, stats: () => net.stats(), retry: net.retry },
       { signal: abort.signal, trust },
     );
     const phases = progress.finish();

@@ -40,6 +40,7 @@ export function promotePhaseWith(o: PromotePhaseOptions = {}): Phase<PromotionSt
         signal,
         logger: log,
         progress: state.deps.progress,
+        retry: state.deps.retry,
         ...(holding ? { hold: (repo, d) => holding.has(imageAt(repo, d)) } : {}),
       });
       signal.throwIfAborted(); // an interrupted copy is a failed phase, not a list of failed edges

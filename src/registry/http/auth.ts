@@ -4,11 +4,13 @@
  * Tokens are cached per host and scope set, renewed shortly before `expires_in` runs out, and
  * dropped when the registry answers 401. Tokens and passwords never reach logs or errors.
  */
+import { HostPausedError } from '../../net/host-paused.js';
 import type { Transport } from '../../net/transport.js';
 import { readCapped, readPrefix } from '../digest.js';
 import { RegistryError, isNetworkError, parseDiagnostics } from '../errors.js';
 import type { Side } from '../types.js';
 import type { Credential, CredentialStore } from './credentials.js';
+import { checkRealm } from './realm.js';
 import { redactUrl } from './urls.js';
 
 /** One parsed authentication challenge. Scheme is lower case; parameter names too. */
@@ -62,6 +64,8 @@ export interface AuthenticatorOptions {
   credentials: CredentialStore;
   /** Clock in ms (tests make tokens expire). */
   now?: () => number;
+  /** Registries spoken to over plain HTTP by choice (`--insecure-registry`): their realms may be http too. */
+  insecureRegistries?: readonly string[];
 }
 
 /** Answers challenges per host; keeps the last challenge seen and a token cache per scope set. */
@@ -135,7 +139,9 @@ export class Authenticator {
     cred: Credential | undefined,
     ctx: { signal?: AbortSignal; side?: Side },
   ): Promise<CachedToken> {
-    const realm = new URL(challenge.params.realm!);
+    const decision = checkRealm(challenge.params.realm!, host, this.options.insecureRegistries ?? []);
+    if (!decision.ok) throw new RegistryError(decision.problem, { op: 'token', reference: host, side: ctx.side, retryable: false });
+    const realm = decision.url;
     const started = this.now();
     const headers: Record<string, string> = { accept: 'application/json' };
     let body: Uint8Array | undefined;
@@ -158,7 +164,8 @@ export class Authenticator {
     try {
       res = await this.options.transport.request({ method, url: realm, headers, body, kind: 'token', signal: ctx.signal });
     } catch (err) {
-      throw new RegistryError('token request failed', { ...where, retryable: isNetworkError(err), cause: err });
+      const paused = err instanceof HostPausedError ? `: ${err.message}` : '';
+      throw new RegistryError(`token request failed${paused}`, { ...where, retryable: isNetworkError(err), cause: err });
     }
     if (res.status !== 200) {
       const diagnostics = parseDiagnostics(await readPrefix(res.body, 64 * 1024));

@@ -5,6 +5,8 @@ import { after, test } from 'node:test';
 import { startStub, type HttpStub, type StubReply, type StubRequest } from '../../../test/support/stub-http.js';
 import { digest as asDigest, type Digest } from '../../image/ref.js';
 import { MemoryLogger } from '../../log.js';
+import { createHttpTransport } from '../../net/http-transport.js';
+import type { Transport } from '../../net/transport.js';
 import { digestOf } from '../digest.js';
 import { RegistryError } from '../errors.js';
 import { MAX_MANIFEST_BYTES } from '../types.js';
@@ -281,4 +283,37 @@ test('a registry without the referrers API is asked once, then the fallback tag 
   assert.deepEqual((await c.listReferrers(repo, subject)).map((d) => d.digest), [blobDigest]);
   assert.deepEqual(await c.listReferrers(repo, subject, { artifactType: 'x/y' }), []);
   assert.equal(s.requests.filter((r) => r.url.pathname.includes('/referrers/')).length, 1);
+});
+
+test('a plain-http token realm of a non-loopback registry is refused before any credential leaves', async () => {
+  const s = await stub((r): StubReply => {
+    if (r.url.pathname === '/token') return json({ token: 'tok-1', expires_in: 300 });
+    if (r.headers.authorization !== 'Bearer tok-1') return { status: 401, headers: { 'www-authenticate': 'Bearer realm="http://auth.example/token",service="svc"' } };
+    return json({ tags: ['a'] });
+  });
+  // Names that are not loopback, routed to the stub: the client decides on the names it sees.
+  const seen: URL[] = [];
+  const base = createHttpTransport();
+  const transport: Transport = {
+    close: () => base.close(),
+    request(req) {
+      seen.push(req.url);
+      const url = new URL(req.url);
+      url.protocol = 'http:';
+      url.host = s.host;
+      return base.request({ ...req, url });
+    },
+  };
+  const creds = staticCredentials({ 'registry.example': { kind: 'basic', username: 'u', password: 'pw-canary' } });
+  const repo = { host: 'registry.example', repository: 'r' };
+  const err = await client({ transport, credentials: creds }).listTags(repo).catch((e: unknown) => e);
+  assert.ok(err instanceof RegistryError && !err.retryable, String(err));
+  assert.match(err.message, /refusing token realm http:\/\/auth\.example\/token of registry registry\.example/);
+  assert.deepEqual(seen.map((u) => u.host), ['registry.example'], 'only the ping went out; nothing to the realm');
+  assert.ok(!s.requests.some((r) => r.url.pathname === '/token'));
+  // the same realm is used when the user chose plain HTTP for the registry
+  seen.length = 0;
+  assert.deepEqual(await client({ transport, credentials: creds, insecureRegistries: ['registry.example'] }).listTags(repo), ['a']);
+  assert.ok(seen.some((u) => u.host === 'auth.example'));
+  await base.close();
 });

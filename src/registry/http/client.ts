@@ -71,7 +71,12 @@ export class HttpRegistryClient implements RegistryClient {
   constructor(options: HttpRegistryClientOptions = {}) {
     this.ownsTransport = !options.transport;
     this.transport = options.transport ?? createHttpTransport({ ...options.transportOptions, caFile: options.caFile ?? options.transportOptions?.caFile });
-    this.auth = new Authenticator({ transport: this.transport, credentials: options.credentials ?? anonymous, now: options.now });
+    this.auth = new Authenticator({
+      transport: this.transport,
+      credentials: options.credentials ?? anonymous,
+      now: options.now,
+      insecureRegistries: options.insecureRegistries ?? [],
+    });
     this.session = new Session(this.transport, this.auth, options.logger ?? nullLogger, options.insecureRegistries ?? [], options.secureRegistries ?? []);
     this.retry = options.retry ?? runOnce;
   }

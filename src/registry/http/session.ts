@@ -6,6 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../log.js';
+import { HostPausedError } from '../../net/host-paused.js';
 import { headerValue, type HttpMethod, type HttpResponse, type RequestKind, type Transport } from '../../net/transport.js';
 import { discard, readPrefix } from '../digest.js';
 import { RegistryError, isAbortError, isNetworkError, parseDiagnostics } from '../errors.js';
@@ -132,6 +133,9 @@ export class Session {
       return res;
     } catch (err) {
       if (err instanceof RegistryError) throw err;
+      if (err instanceof HostPausedError) {
+        throw new RegistryError(err.message, { op: call.op, reference: call.reference, side: call.side, retryable: false, cause: err });
+      }
       this.logger.debug('registry request failed', { method: call.method, url: redactUrl(call.url), kind: call.kind, error: safeMessage(err) });
       const aborted = isAbortError(err) || call.signal?.aborted === true;
       throw new RegistryError(aborted ? 'aborted' : `request to ${redactUrl(call.url)} failed: ${safeMessage(err)}`, {

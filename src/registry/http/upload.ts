@@ -1,9 +1,13 @@
 /**
  * Blob writes: cross-repository mount (falling back to the upload session a 202 opens), and
- * uploads, monolithic (one PUT ?digest=) or chunked (PATCH with Content-Range, then PUT).
+ * uploads: monolithic (one PUT ?digest=) for bytes in memory, chunked (PATCH with Content-Range,
+ * then PUT) when asked, and for a stream one PATCH hashed on the way, then the closing PUT only
+ * once the bytes sent proved to be the digest's, so a corrupt source is never committed even by
+ * a registry that does not check digests (a failed upload's session is cancelled with DELETE).
  * Each answer's `Location`, relative or absolute, is where the next request goes.
  */
-import type { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Digest, RepoRef } from '../../image/ref.js';
 import { headerValue, type HttpResponse } from '../../net/transport.js';
 import { discard } from '../digest.js';
@@ -55,8 +59,76 @@ export async function uploadBlob(
   if (opts.chunkSize && opts.chunkSize > 0) {
     at = await sendChunks(session, repo, where, at, body, blob.size, opts.chunkSize, opts);
     await finish(session, repo, where, at, blob.digest, new Uint8Array(0), opts);
-  } else {
+  } else if (body instanceof Uint8Array) {
     await finish(session, repo, where, at, blob.digest, body, opts, blob.size);
+  } else {
+    const sent = await sendVerified(session, repo, where, at, body, blob, opts).catch(async (err: unknown) => {
+      await cancelUpload(session, repo, where, at, opts);
+      throw err;
+    });
+    if (sent.refused) {
+      await cancelUpload(session, repo, where, sent.at, opts);
+      throw sent.refused;
+    }
+    await finish(session, repo, where, sent.at, blob.digest, new Uint8Array(0), opts);
+  }
+}
+
+/**
+ * PATCHes a streamed body in one request while hashing it; returns where the session goes on,
+ * and why the bytes are refused when the stream did not end with exactly the descriptor's size
+ * and digest. Throws when the PATCH itself fails (with the source's own error when the source
+ * failed, e.g. its digest check). Nothing is committed either way.
+ */
+async function sendVerified(
+  session: Session, repo: RepoRef, where: Where, at: URL, body: Readable, blob: { digest: Digest; size: number }, opts: CallOptions,
+): Promise<{ at: URL; refused?: RegistryError }> {
+  const algorithm = blob.digest.startsWith('sha512:') ? 'sha512' : 'sha256';
+  const hash = createHash(algorithm);
+  let seen = 0;
+  const hashed = new PassThrough();
+  const ended = new Promise<void>((resolve, reject) => {
+    body.once('end', resolve);
+    body.once('error', reject);
+    body.once('close', () => (body.readableEnded ? resolve() : reject(new RegistryError('blob stream closed before its end', { ...where, retryable: true }))));
+  });
+  ended.catch(() => {});
+  body.on('data', (c: Buffer) => {
+    seen += c.length;
+    hash.update(c);
+  });
+  body.on('error', (err) => hashed.destroy(err));
+  body.pipe(hashed);
+  const headers: Record<string, string> = { 'content-type': OCTET };
+  if (blob.size >= 0) {
+    headers['content-length'] = String(blob.size);
+    if (blob.size > 0) headers['content-range'] = `0-${blob.size - 1}`;
+  }
+  const res = await session.send(call(repo, where, 'PATCH', at, 'upload-patch', opts, { body: hashed, headers }));
+  discard(res.body);
+  if (res.status !== 202) throw new RegistryError(`upload answered ${res.status}, expected 202`, { ...where, status: res.status });
+  const next = location(res, at, where);
+  const failed = await ended.then(() => undefined, (err: unknown) => err);
+  if (failed !== undefined) {
+    return { at: next, refused: failed instanceof RegistryError ? failed : new RegistryError('blob stream failed; upload cancelled', { ...where, retryable: true, cause: failed }) };
+  }
+  const actual = `${algorithm}:${hash.digest('hex')}`;
+  if (blob.size >= 0 && seen !== blob.size) {
+    return { at: next, refused: new RegistryError(`blob has ${seen} bytes, descriptor says ${blob.size}; upload cancelled`, { ...where, retryable: true }) };
+  }
+  if (actual !== blob.digest) {
+    return { at: next, refused: new RegistryError(`blob content does not match digest ${blob.digest} (got ${actual}); upload cancelled`, { ...where, retryable: true }) };
+  }
+  return { at: next };
+}
+
+/** DELETEs an upload session (best effort: a registry purges abandoned sessions itself). */
+async function cancelUpload(session: Session, repo: RepoRef, where: Where, at: URL, opts: CallOptions): Promise<void> {
+  try {
+    const res = await session.send({ ...call(repo, { ...where, op: 'cancel upload' }, 'DELETE', at, 'other', opts, {}), ok: [404] });
+    discard(res.body);
+  } catch {
+    // the upload already failed; its session expires on the registry
   }
 }
 

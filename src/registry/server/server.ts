@@ -26,6 +26,12 @@ export interface RegistryServerOptions {
   referrers?: boolean;
   /** Require HTTP Basic auth with these credentials. */
   basicAuth?: { username: string; password: string };
+  /**
+   * Store uploads under the `?digest=` the client names without hashing them (default false).
+   * Mimics a registry that does not check digests, so tests can prove a client never relies on
+   * the destination to catch corrupt bytes.
+   */
+  trustClientDigests?: boolean;
 }
 
 /** Request counts by `"<METHOD> <kind>"`, e.g. `"PUT manifest"`, `"POST upload"`. */
@@ -125,7 +131,7 @@ function authorized(req: IncomingMessage, creds: { username: string; password: s
 /** Starts the registry; resolves once it listens. */
 export async function startRegistryServer(opts: RegistryServerOptions = {}): Promise<RegistryServer> {
   const store = opts.store ?? (opts.dir ? new DirStore(opts.dir) : new MemoryStore());
-  const ctx: Ctx = { store, referrers: opts.referrers ?? true, uploads: new Map() };
+  const ctx: Ctx = { store, referrers: opts.referrers ?? true, uploads: new Map(), trustClientDigests: opts.trustClientDigests ?? false };
   const stats: RegistryServerStats = { total: 0, byKind: {} };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const method = req.method ?? 'GET';
