@@ -24,8 +24,10 @@ export interface PromotionOptions {
   confirm: boolean;
   /** Stop after computing the edges, before any network access. */
   parseOnly: boolean;
-  /** Registry reads in flight at once during the plan. */
-  readConcurrency?: number;
+  /** Requests in flight at once per registry host, for the plan's reads and the verification. */
+  requestsPerHost?: number;
+  /** HEAD every present tag the manifests name, not only those the run must decide (`--verify-existing`). */
+  verifyExisting?: boolean;
   /** Manifest copies in flight at once. */
   copyConcurrency?: number;
   /** Blob transfers in flight at once (each fans out to every destination). */

@@ -28,7 +28,7 @@ export const promotePhase: Phase<PromotionState> = {
     });
     signal.throwIfAborted(); // an interrupted copy is a failed phase, not a list of failed edges
     const written = plan.edges.filter((p) => p.decision.kind === 'promote' && copied.get(edgeKeyOf(p.edge))?.ok).map((p) => p.edge);
-    const problems = await verifyEdges(state.deps.registry, written, { concurrency: state.options.readConcurrency, signal });
+    const problems = await verifyEdges(state.deps.registry, written, { perHost: state.options.requestsPerHost, signal });
     state.outcomes = collectOutcomes(plan, copied, problems);
     for (const o of state.outcomes) {
       if (o.outcome === 'failed') log.error(`failed: ${edgeKeyOf(o.edge)}: ${o.error}`);

@@ -20,6 +20,7 @@ import {
   type ManifestInfo,
   type MountResult,
   type RegistryClient,
+  type TagList,
   type UploadSession,
 } from '../types.js';
 import { Authenticator, repoScope } from './auth.js';
@@ -27,7 +28,8 @@ import { anonymous, type CredentialStore } from './credentials.js';
 import { checkManifest, referrersTag } from './manifest.js';
 import { Session, type Call } from './session.js';
 import { mountBlob, uploadBlob } from './upload.js';
-import { listPages, readBody } from './lists.js';
+import { forEachPage, listPages, readBody } from './lists.js';
+import { addTagListPage, emptyTagList } from '../tag-list.js';
 import { repoPath } from './urls.js';
 import { indexEntries } from '../manifest-json.js';
 
@@ -95,6 +97,16 @@ export class HttpRegistryClient implements RegistryClient {
     const url = new URL(`${repoPath(repo.repository)}/tags/list`, this.session.base(repo.host));
     const call = { op: 'list tags', reference: ref(repo), host: repo.host, scopes: [this.readScope(repo, opts)], ...opts };
     return this.retry('list tags', repo.host, () => listPages(this.session, call, url, (body) => strings((body as { tags?: unknown }).tags), true));
+  }
+
+  async tagList(repo: RepoRef, opts: CallOptions = {}): Promise<TagList> {
+    const url = new URL(`${repoPath(repo.repository)}/tags/list`, this.session.base(repo.host));
+    const call = { op: 'list tags', reference: ref(repo), host: repo.host, scopes: [this.readScope(repo, opts)], ...opts };
+    return this.retry('list tags', repo.host, async () => {
+      const out = emptyTagList();
+      await forEachPage(this.session, call, url, (body) => addTagListPage(out, body), true);
+      return out;
+    });
   }
 
   async headManifest(repo: RepoRef, reference: string, opts: CallOptions = {}): Promise<ManifestInfo | undefined> {
