@@ -13,6 +13,7 @@ import type { PlanSummary } from '../plan/edges.js';
 import type { Inventory } from '../plan/inventory.js';
 import type { EdgeOutcome } from '../promote/outcome.js';
 import type { Problem } from '../errors.js';
+import type { ReportDetail } from '../report/report.js';
 import type { RegistryClient } from '../registry/types.js';
 import type { TrustRecord } from './phases/trust.js';
 import type { TagIndex } from '../signing/tag-index.js';
@@ -28,6 +29,8 @@ export interface PromotionOptions {
   requestsPerHost?: number;
   /** HEAD every present tag the manifests name, not only those the run must decide (`--verify-existing`). */
   verifyExisting?: boolean;
+  /** Which edges the report lists (default `changes`: written, failed, refused, lost). */
+  reportDetail?: ReportDetail;
   /** Manifest copies in flight at once. */
   copyConcurrency?: number;
   /** Blob transfers in flight at once (each fans out to every destination). */

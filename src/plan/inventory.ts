@@ -6,8 +6,8 @@
  * (Google's `manifest` map) it decides every tag and every named digest by itself. Otherwise a
  * listed tag is taken as present (kpromo writes a tag only after everything under it, and never
  * moves one), and a HEAD verifies only what the run must decide (see `needsTagHeads`):
- *  - every listed tag of a digest the run writes to that repository (one of its tags is not
- *    listed, or it is tagless and absent): a manifest-side tag move then shows as a tag move;
+ *  - every listed tag of a digest the run writes to any destination (one of its tags is not
+ *    listed there, or it is tagless and absent): a manifest-side tag move then shows as a tag move;
  *  - every listed tag when `verifyExisting` (the `--verify-existing` flag, or a run scoped to a
  *    git diff, whose edges are all changed digests).
  * A tagless digest is HEADed by digest (a list without digests says nothing of it), and so is a
@@ -24,7 +24,7 @@ import { RegistryError } from '../registry/errors.js';
 import type { FetchedManifest, RegistryClient, TagList } from '../registry/types.js';
 import type { Edge } from './edge.js';
 import { HostLimits } from './host-limits.js';
-import { needsTagHeads, wantedByRepo, type RepoWants } from './wants.js';
+import { needsTagHeads, wantedByRepo, writesTo, type RepoWants } from './wants.js';
 
 /** What the plan learnt about one repository. */
 export interface RepoState {
@@ -136,21 +136,26 @@ export async function readInventory(
     }
   };
 
-  // Destinations, each repository on its own: list, then only the HEADs its list cannot answer.
+  // Destinations: every repository's list (and its tagless digests, which a list without digests
+  // cannot answer) first, since a digest written to one destination has its tags verified on all.
   const wants = wantedByRepo(edges, (e) => repo(dstRepo(e)));
   await Promise.all(
     [...wants].map(async ([r, want]) => {
       try {
         keepList(r, want, await on(r, () => readTagList(client, r.ref, call)));
       } catch (err) {
-        fail(r, 'listing tags', err);
-        opts.onRepo?.();
-        return;
+        return fail(r, 'listing tags', err);
       }
-      // Tagless digests first: whether one is absent decides whether the run writes it.
       await Promise.all([...want.tagless].filter((d) => !r.manifests.has(d)).map((d) => headDigest(r, d)));
-      const heads = needsTagHeads(want, r, opts.verifyExisting === true);
-      await Promise.all(heads.map((t) => headTag(r, t)));
+    }),
+  );
+  const written = new Set<Digest>();
+  for (const [r, want] of wants) if (!r.error) for (const d of writesTo(want, r)) written.add(d);
+  // Then only the HEADs the lists cannot answer, each repository on its own.
+  await Promise.all(
+    [...wants].map(async ([r, want]) => {
+      if (r.error) return opts.onRepo?.();
+      await Promise.all(needsTagHeads(want, r, opts.verifyExisting === true, written).map((t) => headTag(r, t)));
       // A digest to write under new tags only: present already (then only the tags are put)?
       if (r.tags.size > 0) {
         const asks = [...want.tagged].filter(([d, tags]) => !r.manifests.has(d) && [...tags].some((t) => !r.tags.has(t)));

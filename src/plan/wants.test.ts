@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { digest, imageName, registryName, tag, type Digest } from '../image/ref.js';
 import type { Edge } from './edge.js';
-import { needsTagHeads, wantedByRepo, type ListedRepo } from './wants.js';
+import { needsTagHeads, wantedByRepo, writesTo, type ListedRepo } from './wants.js';
 
 const D1 = digest('sha256:' + '1'.repeat(64));
 const D2 = digest('sha256:' + '2'.repeat(64));
@@ -58,11 +58,20 @@ test('needsTagHeads: which listed tags are HEADed', () => {
       want: [],
     },
   ];
-  for (const c of cases) assert.deepEqual(needsTagHeads(wants(edges), c.known, c.verify), c.want, c.name);
+  for (const c of cases) assert.deepEqual(needsTagHeads(wants(edges), c.known, c.verify, writesTo(wants(edges), c.known)), c.want, c.name);
 });
 
-test('needsTagHeads: a digest written tagless makes its listed tags worth a HEAD', () => {
-  const w = wants([edge('v1', D1), edge(null, D1)]);
-  assert.deepEqual(needsTagHeads(w, listed(['v1'], [], [[D1, false]]), false), ['v1']);
-  assert.deepEqual(needsTagHeads(w, listed(['v1'], [], [[D1, true]]), false), []);
+test('writesTo: a digest with a tag not listed, or tagless and absent', () => {
+  const w = wants([edge('v1', D1), edge('v1.0', D1), edge('v2', D2), edge(null, D3), edge(null, D1)]);
+  assert.deepEqual([...writesTo(w, listed(['v1', 'v1.0', 'v2'], [], [[D3, true], [D1, true]]))], []);
+  assert.deepEqual([...writesTo(w, listed(['v1', 'v2'], [], [[D3, false], [D1, true]]))], [D1, D3]);
+  assert.deepEqual([...writesTo(w, listed(['v1', 'v1.0', 'v2'], [], [[D3, true], [D1, false]]))], [D1]);
+});
+
+test('needsTagHeads: a digest written to another destination has its listed tags HEADed here', () => {
+  const w = wants([edge('v1', D1), edge('v2', D2)]);
+  const here = listed(['v1', 'v2']);
+  assert.deepEqual(writesTo(w, here).size, 0, 'nothing is written here');
+  assert.deepEqual(needsTagHeads(w, here, false, new Set([D1])), ['v1']);
+  assert.deepEqual(needsTagHeads(w, here, false, new Set()), []);
 });

@@ -47,16 +47,31 @@ export interface ListedRepo {
 }
 
 /**
- * The listed tags to HEAD. A listed tag whose digest the list gave needs none. One without:
- *  - with `verifyExisting`, always;
- *  - else only when the run writes its digest to this repository: another tag of that digest is
- *    not listed yet, or the digest is also promoted tagless and absent. A tag the manifests moved
- *    to a new digest is then caught as a tag move instead of being taken for present.
- * Every other listed tag is taken as present ("tag listed" in the report): kpromo writes a tag
- * only after its content and never moves it, so a listed tag is one a run promoted.
- * With `verifyExisting` even tags whose digest the list gave are HEADed (an independent check).
+ * The digests the run writes to this repository: one of its tags is not listed, or it is
+ * promoted tagless and absent. (A listed tag whose list digest differs is a tag move, not a write.)
  */
-export function needsTagHeads(want: RepoWants, known: ListedRepo, verifyExisting: boolean): string[] {
+export function writesTo(want: RepoWants, known: ListedRepo): Set<Digest> {
+  const out = new Set<Digest>();
+  for (const [d, tags] of want.tagged) if ([...tags].some((t) => !known.tags.has(t))) out.add(d);
+  for (const d of want.tagless) if (known.manifests.get(d) === false) out.add(d);
+  return out;
+}
+
+/**
+ * The listed tags to HEAD. A listed tag whose digest the list gave needs none. One without:
+ *  - with `verifyExisting`, always (then even tags whose digest the list gave: an independent check);
+ *  - else only when the run writes its digest to some destination (`written`, from writesTo over
+ *    every destination repository): the digest is new there, so one of its listed tags may point
+ *    elsewhere — a tag the manifests moved to a new digest is then refused as a tag move instead
+ *    of being taken for present.
+ * Every other listed tag is taken as present ("tag listed" in the report): kpromo writes a tag
+ * only after its content and never moves one, so a listed tag of a digest that every destination
+ * already holds under its other tags is one a run promoted. What this leaves unseen without a
+ * HEAD: a tag moved to a new digest whose tags ALL exist on EVERY destination already (a retag
+ * in the manifests with no new tag or mirror), or a tag moved out of band. A git-diff scope
+ * (every digest it plans is changed), a list with digests, or `--verify-existing` sees those.
+ */
+export function needsTagHeads(want: RepoWants, known: ListedRepo, verifyExisting: boolean, written: ReadonlySet<Digest>): string[] {
   const out: string[] = [];
   for (const [d, tags] of want.tagged) {
     const listed = [...tags].filter((t) => known.tags.has(t));
@@ -65,10 +80,7 @@ export function needsTagHeads(want: RepoWants, known: ListedRepo, verifyExisting
       out.push(...listed);
       continue;
     }
-    const unresolved = listed.filter((t) => !known.tagDigests.has(t));
-    if (unresolved.length === 0) continue;
-    const writes = listed.length < tags.size || (want.tagless.has(d) && known.manifests.get(d) === false);
-    if (writes) out.push(...unresolved);
+    if (written.has(d)) out.push(...listed.filter((t) => !known.tagDigests.has(t)));
   }
   return out;
 }
