@@ -72,3 +72,30 @@ test('not on a terminal: prints nothing, still counts', () => {
   assert.equal(formatSummary(stats), 'promote: 2 images, 2.0 KiB (1.2s)');
   assert.equal(formatSummary([{ name: 'plan', images: 0, bytes: 0, ms: 3 }]), 'nothing to do (3ms)');
 });
+
+test('not on a terminal: a plain line every interval while a phase runs, none after it ends', () => {
+  const out: string[] = [];
+  const clock = fakeClock();
+  const timers: { ms: number; fn: () => void; live: boolean }[] = [];
+  const every = (ms: number, fn: () => void) => {
+    const t = { ms, fn, live: true };
+    timers.push(t);
+    return () => void (t.live = false);
+  };
+  const tick = (ms: number) => {
+    clock.tick(ms);
+    for (const t of timers) if (t.live) t.fn();
+  };
+  const r = new ProgressRenderer({ write: (s) => out.push(s), isTTY: false, now: clock.now, every, plainIntervalMs: 5000 });
+  r.phase('plan', { images: 40 });
+  r.advance({ images: 10 });
+  tick(5000);
+  r.grow({ images: 5 });
+  r.advance({ images: 30 });
+  tick(5000);
+  r.phase('promote');
+  r.finish();
+  tick(5000);
+  assert.deepEqual(out, ['plan        10/40 images  (5.0s)\n', 'plan        40/45 images  (10.0s)\n']);
+  assert.deepEqual(timers.map((t) => [t.ms, t.live]), [[5000, false], [5000, false]]);
+});

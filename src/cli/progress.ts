@@ -1,7 +1,8 @@
 /**
  * Renders library progress events (src/progress.ts) for a person: one self-overwriting status
- * line per phase on a terminal ("promote  12/40 images  3.1/9.8 MiB"), nothing at all when
- * stderr is not a terminal, and the numbers for a short summary at the end.
+ * line per phase on a terminal ("promote  12/40 images  3.1/9.8 MiB"); when stderr is not a
+ * terminal (a CI log), the same line as a plain line every few seconds while a phase runs
+ * (a phase shorter than that prints nothing); and the numbers for a short summary at the end.
  */
 import type { ProgressAmount, ProgressSink } from '../progress.js';
 
@@ -24,7 +25,20 @@ export interface ProgressRendererOptions {
   now?: () => number;
   /** Redraw at most this often, so a fast copy does not flood the terminal. */
   minIntervalMs?: number;
+  /** Not on a terminal: a plain line this often while a phase runs (default 5 s). */
+  plainIntervalMs?: number;
+  /** Runs `fn` every `ms` until the returned function is called (injectable for tests). */
+  every?: (ms: number, fn: () => void) => () => void;
 }
+
+/** Period of plain progress lines in a log. */
+const DEFAULT_PLAIN_INTERVAL_MS = 5000;
+
+const realEvery = (ms: number, fn: () => void): (() => void) => {
+  const t = setInterval(fn, ms);
+  t.unref();
+  return () => clearInterval(t);
+};
 
 /** Redraw period: fast enough to look live, slow enough to cost nothing. */
 const DEFAULT_INTERVAL_MS = 100;
@@ -39,6 +53,7 @@ export class ProgressRenderer implements ProgressSink {
   private drawn = false;
   private readonly now: () => number;
   private readonly interval: number;
+  private stopPlain: (() => void) | undefined;
 
   constructor(private readonly opts: ProgressRendererOptions) {
     this.now = opts.now ?? (() => performance.now());
@@ -49,6 +64,10 @@ export class ProgressRenderer implements ProgressSink {
     this.endPhase();
     this.current = { name, images: 0, bytes: 0, totalImages: total.images, totalBytes: total.bytes, ms: 0, start: this.now() };
     this.draw(true);
+    if (!this.opts.isTTY) {
+      const every = this.opts.every ?? realEvery;
+      this.stopPlain = every(this.opts.plainIntervalMs ?? DEFAULT_PLAIN_INTERVAL_MS, () => this.plainLine());
+    }
   }
 
   advance(done: ProgressAmount): void {
@@ -71,7 +90,14 @@ export class ProgressRenderer implements ProgressSink {
     return [...this.phases];
   }
 
+  private plainLine(): void {
+    const c = this.current;
+    if (c) this.opts.write(`${statusLine(c)}  (${formatDuration(this.now() - c.start)})\n`);
+  }
+
   private endPhase(): void {
+    this.stopPlain?.();
+    this.stopPlain = undefined;
     const c = this.current;
     if (!c) return;
     this.draw(true);

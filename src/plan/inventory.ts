@@ -22,6 +22,7 @@ import { repoKey, repoOf, type Digest, type RepoRef } from '../image/ref.js';
 import type { Logger } from '../log.js';
 import { RegistryError } from '../registry/errors.js';
 import type { FetchedManifest, RegistryClient, TagList } from '../registry/types.js';
+import { nullProgress, type ProgressSink } from '../progress.js';
 import type { Edge } from './edge.js';
 import { HostLimits } from './host-limits.js';
 import { needsTagHeads, wantedByRepo, writesTo, type RepoWants } from './wants.js';
@@ -62,8 +63,11 @@ export interface InventoryOptions {
   perHost?: number;
   /** HEAD every listed tag the edges name, even where the list carries digests. */
   verifyExisting?: boolean;
-  /** Called after each destination repository is settled (for progress). */
-  onRepo?: () => void;
+  /**
+   * Progress of the current phase: one unit per destination repository listed, then one per HEAD
+   * the lists left to do (added to the total as they are known).
+   */
+  progress?: ProgressSink;
   signal?: AbortSignal;
   logger: Logger;
 }
@@ -110,6 +114,7 @@ export async function readInventory(
     opts.logger.warn(`cannot read ${repoKey(r.ref)}`, { error: errorMessage(err) });
   };
   const on = <T>(r: MutableRepo, fn: () => Promise<T>): Promise<T> => limits.run(r.ref.host, fn);
+  const progress = opts.progress ?? nullProgress;
 
   const headTag = async (r: MutableRepo, tag: string): Promise<void> => {
     try {
@@ -145,6 +150,8 @@ export async function readInventory(
         keepList(r, want, await on(r, () => readTagList(client, r.ref, call)));
       } catch (err) {
         return fail(r, 'listing tags', err);
+      } finally {
+        progress.advance({ images: 1 });
       }
       await Promise.all([...want.tagless].filter((d) => !r.manifests.has(d)).map((d) => headDigest(r, d)));
     }),
@@ -154,14 +161,15 @@ export async function readInventory(
   // Then only the HEADs the lists cannot answer, each repository on its own.
   await Promise.all(
     [...wants].map(async ([r, want]) => {
-      if (r.error) return opts.onRepo?.();
-      await Promise.all(needsTagHeads(want, r, opts.verifyExisting === true, written).map((t) => headTag(r, t)));
+      if (r.error) return;
+      const heads = needsTagHeads(want, r, opts.verifyExisting === true, written);
+      progress.grow({ images: heads.length });
+      await Promise.all(heads.map((t) => headTag(r, t).finally(() => progress.advance({ images: 1 }))));
       // A digest to write under new tags only: present already (then only the tags are put)?
       if (r.tags.size > 0) {
         const asks = [...want.tagged].filter(([d, tags]) => !r.manifests.has(d) && [...tags].some((t) => !r.tags.has(t)));
         await Promise.all(asks.map(([d]) => headDigest(r, d)));
       }
-      opts.onRepo?.();
     }),
   );
 

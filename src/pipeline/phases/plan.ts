@@ -32,7 +32,7 @@ export const planPhase: Phase<PromotionState> = {
     state.inventory = await readInventory(state.deps.registry, offline.edges, {
       perHost: state.options.requestsPerHost,
       verifyExisting: state.options.verifyExisting,
-      onRepo: () => progress.advance({ images: 1 }),
+      progress,
       signal,
       logger: log,
     });
