@@ -20,8 +20,11 @@ import { allBlobs, childManifests, readGraph, type ManifestNode } from './graph.
 import { BlobKnowledge } from './knowledge.js';
 import { pushManifests, type ChildPuts } from './manifests.js';
 
-/** The result of copying one edge: done, or the reason it failed. */
-export type CopyOutcome = { ok: true } | { ok: false; error: string };
+/**
+ * The result of copying one edge: done (`confirmed` when the registry's answer to the manifest
+ * PUT proved it: 201 with the digest sent), or the reason it failed.
+ */
+export type CopyOutcome = { ok: true; confirmed?: boolean } | { ok: false; error: string };
 
 /** Options of copyPlan. */
 export interface CopyOptions {
@@ -134,16 +137,20 @@ export async function copyPlan(
         pushes.push(
           limit(async () => {
             const tags = t.edges.flatMap((e) => (e.tag === null ? [] : [e.tag as string]));
+            const unconfirmed = new Set<string>();
+            const byDigest = t.edges.some((e) => e.tag === null);
             const failed = await pushManifests(
               client,
-              { repo: t.repo, top, children: t.tagOnly ? [] : childManifests(graph), tags, byDigest: t.edges.some((e) => e.tag === null) },
+              { repo: t.repo, top, children: t.tagOnly ? [] : childManifests(graph), tags, byDigest, unconfirmed },
               shared,
               known,
               opts.signal,
             );
+            // a tagless edge rides on the first tag's PUT when there are tags (it stores the digest too)
+            const proofOf = (e: Edge): string => (e.tag ?? (tags.length > 0 ? tags[0]! : ''));
             for (const e of t.edges) {
               const err = failed.get(e.tag ?? '');
-              out.set(edgeKey(e), err === undefined ? { ok: true } : { ok: false, error: err });
+              out.set(edgeKey(e), err === undefined ? { ok: true, confirmed: !unconfirmed.has(proofOf(e)) } : { ok: false, error: err });
             }
             progress.advance({ images: 1 });
           }),

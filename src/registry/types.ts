@@ -114,6 +114,17 @@ export interface RegistryClient {
     manifest: { bytes: Uint8Array; mediaType: string },
     opts?: CallOptions,
   ): Promise<Digest>;
+  /**
+   * putManifest, also telling whether the answer proves the write: `confirmed` when the registry
+   * answered 201 with a `Docker-Content-Digest` equal to the digest sent. Optional: callers
+   * treat a write through plain putManifest as unconfirmed.
+   */
+  putManifestChecked?(
+    repo: RepoRef,
+    reference: string,
+    manifest: { bytes: Uint8Array; mediaType: string },
+    opts?: CallOptions,
+  ): Promise<{ digest: Digest; confirmed: boolean }>;
   /** HEAD a blob; its size, or undefined when absent. */
   headBlob(repo: RepoRef, digest: Digest, opts?: CallOptions): Promise<{ size: number } | undefined>;
   /**

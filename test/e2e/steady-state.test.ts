@@ -72,6 +72,17 @@ test('steady state: one tag list per destination repository plus the HEADs the r
   // --verify-existing: every tag besides
   const all = [...want, ...repos.flatMap((r) => ['v1', 'v1.0', 'stable'].map((t) => `HEAD /v2/prod/${r}/manifests/${t}`))].sort();
   assert.deepEqual(await count({ verifyExisting: true }), [all, all]);
+
+  // Promoting the new digest: Distribution answers the manifest PUT 201 with its digest, which
+  // proves the write, so no HEAD follows it (one with --verify-existing).
+  for (const p of proxies) p.reset();
+  const run = await promote(manifest);
+  assert.equal(run.failure, undefined, run.failure?.message);
+  assert.equal(run.report.counts!.promoted, 2);
+  for (const p of proxies) {
+    const after = p.arrivals.filter((a) => a.kind === 'manifest-head' || a.kind === 'manifest-put').map((a) => `${a.method} ${decodeURIComponent(a.path)}`);
+    assert.deepEqual(after.sort(), [`HEAD /v2/prod/a/manifests/${tagless.digest}`, `HEAD /v2/prod/b/manifests/${fresh.digest}`, 'PUT /v2/prod/b/manifests/v2'].sort());
+  }
 });
 
 /** A TCP forwarder that counts the connections made to it. */

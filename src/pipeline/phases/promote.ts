@@ -27,7 +27,15 @@ export const promotePhase: Phase<PromotionState> = {
       progress: state.deps.progress,
     });
     signal.throwIfAborted(); // an interrupted copy is a failed phase, not a list of failed edges
-    const written = plan.edges.filter((p) => p.decision.kind === 'promote' && copied.get(edgeKeyOf(p.edge))?.ok).map((p) => p.edge);
+    // A write the registry's answer proved (201 with the digest sent) needs no HEAD; the rest, or
+    // every write with --verify-existing, is read back.
+    const full = state.options.verifyExisting === true;
+    const written = plan.edges
+      .filter((p) => {
+        const c = p.decision.kind === 'promote' ? copied.get(edgeKeyOf(p.edge)) : undefined;
+        return c?.ok === true && (full || c.confirmed !== true);
+      })
+      .map((p) => p.edge);
     const problems = await verifyEdges(state.deps.registry, written, { perHost: state.options.requestsPerHost, signal });
     state.outcomes = collectOutcomes(plan, copied, problems);
     for (const o of state.outcomes) {

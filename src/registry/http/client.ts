@@ -142,6 +142,15 @@ export class HttpRegistryClient implements RegistryClient {
   }
 
   async putManifest(repo: RepoRef, reference: string, manifest: { bytes: Uint8Array; mediaType: string }, opts: CallOptions = {}): Promise<Digest> {
+    return (await this.putManifestChecked(repo, reference, manifest, opts)).digest;
+  }
+
+  async putManifestChecked(
+    repo: RepoRef,
+    reference: string,
+    manifest: { bytes: Uint8Array; mediaType: string },
+    opts: CallOptions = {},
+  ): Promise<{ digest: Digest; confirmed: boolean }> {
     const where = { op: 'put manifest', reference: ref(repo, reference), side: opts.side ?? 'destination' };
     if (manifest.bytes.length > MAX_MANIFEST_BYTES) throw new RegistryError(`manifest is larger than ${MAX_MANIFEST_BYTES} bytes`, { ...where, retryable: false });
     const check = checkManifest(manifest.bytes, isDigest(reference) ? reference : 'latest', manifest.mediaType, undefined);
@@ -156,7 +165,7 @@ export class HttpRegistryClient implements RegistryClient {
     if (header && header.startsWith('sha256:') && check.digest.startsWith('sha256:') && header !== check.digest) {
       throw new RegistryError(`registry stored digest ${header}, expected ${check.digest}`, { ...where, status: res.status, retryable: false });
     }
-    return check.digest;
+    return { digest: check.digest, confirmed: res.status === 201 && header === check.digest };
   }
 
   async headBlob(repo: RepoRef, digest: Digest, opts: CallOptions = {}): Promise<{ size: number } | undefined> {

@@ -147,6 +147,16 @@ export class MemoryRegistryClient implements RegistryClient {
     return admitted.digest as Digest;
   }
 
+  /** The store answers like a registry that always returns the stored digest: every write is confirmed. */
+  async putManifestChecked(
+    repo: RepoRef,
+    reference: string,
+    manifest: { bytes: Uint8Array; mediaType: string },
+    opts: CallOptions = {},
+  ): Promise<{ digest: Digest; confirmed: boolean }> {
+    return { digest: await this.putManifest(repo, reference, manifest, opts), confirmed: true };
+  }
+
   async headBlob(repo: RepoRef, digest: Digest, opts: CallOptions = {}): Promise<{ size: number } | undefined> {
     const s = await this.begin({ op: 'headBlob', host: repo.host, repository: repo.repository, reference: digest }, opts);
     const size = await s.statBlob(repo.repository, digest);
