@@ -126,10 +126,11 @@ export function statusLine(s: Omit<PhaseStats, 'ms'>): string {
   return parts.join('  ');
 }
 
-/** The short end-of-run summary: images and bytes of the phases that did work, and the time. */
+/** The short end-of-run summary: images and bytes of the phases that moved them, and the time. */
 export function formatSummary(phases: readonly PhaseStats[]): string {
   const ms = phases.reduce((a, p) => a + p.ms, 0);
-  const busy = phases.filter((p) => p.images || p.bytes);
+  // the plan's units are repositories read, not images moved: its line shows while it runs only
+  const busy = phases.filter((p) => p.name !== 'plan' && (p.images || p.bytes));
   const work = busy.map((p) => `${p.name}: ${p.images} images${p.bytes ? `, ${formatBytes(p.bytes)}` : ''}`);
   return `${work.length ? work.join('; ') : 'nothing to do'} (${formatDuration(ms)})`;
 }
