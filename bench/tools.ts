@@ -49,7 +49,7 @@ export function kpromoCommand(root: string, fromSource = false): KpromoCommand {
 }
 
 /** The process's peak RSS so far (VmHWM, Linux), or 0 when unreadable (it exited). */
-function peakRssOf(pid: number): number {
+export function peakRssOf(pid: number): number {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : 0;

@@ -9,6 +9,8 @@ import type { Command } from 'commander';
 import { InputError } from '../errors.js';
 import { PUBLIC_SIGSTORE } from '../signing/public-sigstore.js';
 import { addFlags, FlagReader, type FlagSpec } from './flags.js';
+import { DEFAULT_REQUESTS_PER_HOST } from '../plan/inventory.js';
+import type { ReportDetail } from '../report/report.js';
 import { NETWORK_FLAGS, readNetworkOptions, type NetworkSettings } from './network-options.js';
 
 /** Upstream's default signing and verification identity. */
@@ -63,6 +65,25 @@ const PROVENANCE_FLAGS: FlagSpec[] = [
 /** kpromo's own flags. */
 const KPROMO_FLAGS: FlagSpec[] = [
   { name: 'report-file', kind: 'string', arg: '<file>', description: 'write a JSON report of the run (plan, outcomes) to this file' },
+  {
+    name: 'report-detail',
+    kind: 'string',
+    arg: '<changes|all>',
+    default: 'changes',
+    description: 'edges listed in the report: changes (written, failed, refused, lost; counts for the rest) or all',
+  },
+  {
+    name: 'verify-existing',
+    kind: 'bool',
+    description: 'HEAD every tag already present at a destination, not only those the run must decide (one request per tag and mirror)',
+  },
+  {
+    name: 'max-requests-per-host',
+    kind: 'int',
+    arg: '<n>',
+    default: DEFAULT_REQUESTS_PER_HOST,
+    description: 'plan reads and verification HEADs in flight at once per registry host (the adaptive cap of --registry-max-in-flight still applies)',
+  },
 ];
 
 // ---- trust (signing identities, signature format and placement, verification) ----
@@ -91,7 +112,14 @@ export type CipMode = 'promotion' | 'snapshot' | 'scan';
 export interface CipOptions {
   mode: CipMode;
   manifests: { manifest?: string; thinManifestDir?: string; useProwManifestDiff: boolean; manifestDiffSince?: string };
-  run: { confirm: boolean; parseOnly: boolean; reportFile?: string };
+  run: {
+    confirm: boolean;
+    parseOnly: boolean;
+    reportFile?: string;
+    reportDetail?: ReportDetail;
+    verifyExisting?: boolean;
+    requestsPerHost?: number;
+  };
   snapshot: { registry?: string; tag?: string; minimal: boolean; manifestBasedOf?: string; output: 'yaml' | 'csv' };
   signing: { sign: boolean; signerAccount: string; maxSignatureOps: number };
   /** Expected signer of source signatures/attestations: exact values or regexps, never both. */
@@ -125,7 +153,14 @@ export function toCipOptions(raw: Record<string, unknown>, explicit: (flag: stri
       useProwManifestDiff: f.bool('use-prow-manifest-diff'),
       manifestDiffSince: f.str('manifest-diff-since'),
     },
-    run: { confirm: f.bool('confirm'), parseOnly: f.bool('parse-only'), reportFile: f.str('report-file') },
+    run: {
+      confirm: f.bool('confirm'),
+      parseOnly: f.bool('parse-only'),
+      reportFile: f.str('report-file'),
+      reportDetail: f.str('report-detail') === 'all' ? 'all' : 'changes',
+      verifyExisting: f.bool('verify-existing'),
+      requestsPerHost: f.int('max-requests-per-host', 1, 1_024),
+    },
     snapshot: {
       registry: f.str('snapshot'),
       tag: f.str('snapshot-tag'),
@@ -142,6 +177,8 @@ export function toCipOptions(raw: Record<string, unknown>, explicit: (flag: stri
     warnings: f.warnings,
   };
   f.int('max-image-size', 0, Number.MAX_SAFE_INTEGER); // hidden no-op upstream: only type-checked
+  const detail = f.str('report-detail') ?? 'changes';
+  if (detail !== 'changes' && detail !== 'all') f.fail(`invalid --report-detail "${detail}": use changes or all`);
   o.mode = o.snapshot.registry || o.snapshot.manifestBasedOf ? 'snapshot' : o.scan.vulnSeverityThreshold >= 0 ? 'scan' : 'promotion';
   if (o.mode === 'snapshot' && output !== 'yaml' && output !== 'csv') {
     f.fail(`invalid snapshot output format: "${f.str('output')}" (use yaml or csv)`);

@@ -109,3 +109,30 @@ test('a fake TTY: log lines print above the status line, never into it; the stat
   assert.deepEqual(end.lines, ['warn  retrying 0', 'warn  retrying 5', 'warn  retrying 10', 'warn  retrying 15', 'info  promotion done']);
   assert.equal(stats[0]!.images, 16);
 });
+
+test('not on a terminal: a plain line every interval while a phase runs, none after it ends', () => {
+  const out: string[] = [];
+  const clock = fakeClock();
+  const timers: { ms: number; fn: () => void; live: boolean }[] = [];
+  const every = (ms: number, fn: () => void) => {
+    const t = { ms, fn, live: true };
+    timers.push(t);
+    return () => void (t.live = false);
+  };
+  const tick = (ms: number) => {
+    clock.tick(ms);
+    for (const t of timers) if (t.live) t.fn();
+  };
+  const r = new ProgressRenderer({ write: (s) => out.push(s), isTTY: false, now: clock.now, every, plainIntervalMs: 5000 });
+  r.phase('plan', { images: 40 });
+  r.advance({ images: 10 });
+  tick(5000);
+  r.grow({ images: 5 });
+  r.advance({ images: 30 });
+  tick(5000);
+  r.phase('promote');
+  r.finish();
+  tick(5000);
+  assert.deepEqual(out, ['plan        10/40 repositories  (5.0s)\n', 'plan        40/45 repositories  (10.0s)\n']);
+  assert.deepEqual(timers.map((t) => [t.ms, t.live]), [[5000, false], [5000, false]]);
+});

@@ -1,7 +1,8 @@
 /**
  * Renders library progress events (src/progress.ts) for a person: one self-overwriting status
- * line on a terminal ("promote  12/40 image × destination copies  3.1 MiB/9.8 MiB"), nothing at
- * all when stderr is not a terminal, and the numbers for a short summary at the end.
+ * line on a terminal ("promote  12/40 image × destination copies  3.1 MiB/9.8 MiB"); when stderr
+ * is not a terminal (a CI log), the same line as a plain line every few seconds while a phase runs
+ * (a phase shorter than that prints nothing); and the numbers for a short summary at the end.
  *
  * One Terminal owns stderr while a status line is shown: log lines are written through it, so
  * each is printed above the status line (erase, log line, redraw) and never into it.
@@ -46,7 +47,7 @@ export class Terminal {
 }
 
 /** What a phase's count counts, for the status line and the summary. */
-const UNITS: Record<string, string> = { promote: 'image × destination copies', snapshot: 'images' };
+const UNITS: Record<string, string> = { promote: 'image × destination copies', snapshot: 'images', plan: 'repositories' };
 const unitOf = (phase: string): string => UNITS[phase] ?? 'items';
 
 /** Where and how to render. */
@@ -60,7 +61,20 @@ export interface ProgressRendererOptions {
   now?: () => number;
   /** Redraw at most this often, so a fast copy does not flood the terminal. */
   minIntervalMs?: number;
+  /** Not on a terminal: a plain line this often while a phase runs (default 5 s). */
+  plainIntervalMs?: number;
+  /** Runs `fn` every `ms` until the returned function is called (injectable for tests). */
+  every?: (ms: number, fn: () => void) => () => void;
 }
+
+/** Period of plain progress lines in a log. */
+const DEFAULT_PLAIN_INTERVAL_MS = 5000;
+
+const realEvery = (ms: number, fn: () => void): (() => void) => {
+  const t = setInterval(fn, ms);
+  t.unref();
+  return () => clearInterval(t);
+};
 
 /** Redraw period: fast enough to look live, slow enough to cost nothing. */
 const DEFAULT_INTERVAL_MS = 100;
@@ -75,6 +89,7 @@ export class ProgressRenderer implements ProgressSink {
   private readonly now: () => number;
   private readonly interval: number;
   private readonly terminal: Terminal;
+  private stopPlain: (() => void) | undefined;
 
   constructor(private readonly opts: ProgressRendererOptions) {
     this.now = opts.now ?? (() => performance.now());
@@ -86,6 +101,10 @@ export class ProgressRenderer implements ProgressSink {
     this.endPhase();
     this.current = { name, images: 0, bytes: 0, totalImages: total.images, totalBytes: total.bytes, ms: 0, start: this.now() };
     this.draw(true);
+    if (!this.opts.isTTY) {
+      const every = this.opts.every ?? realEvery;
+      this.stopPlain = every(this.opts.plainIntervalMs ?? DEFAULT_PLAIN_INTERVAL_MS, () => this.plainLine());
+    }
   }
 
   advance(done: ProgressAmount): void {
@@ -108,7 +127,14 @@ export class ProgressRenderer implements ProgressSink {
     return [...this.phases];
   }
 
+  private plainLine(): void {
+    const c = this.current;
+    if (c) this.opts.write(`${statusLine(c)}  (${formatDuration(this.now() - c.start)})\n`);
+  }
+
   private endPhase(): void {
+    this.stopPlain?.();
+    this.stopPlain = undefined;
     const c = this.current;
     if (!c) return;
     if (this.opts.isTTY) this.terminal.clearStatus();
@@ -134,10 +160,11 @@ export function statusLine(s: Omit<PhaseStats, 'ms'>): string {
   return parts.join('  ');
 }
 
-/** The short end-of-run summary: images and bytes of the phases that did work, and the time. */
+/** The short end-of-run summary: images and bytes of the phases that moved them, and the time. */
 export function formatSummary(phases: readonly PhaseStats[]): string {
   const ms = phases.reduce((a, p) => a + p.ms, 0);
-  const busy = phases.filter((p) => p.images || p.bytes);
+  // the plan's units are repositories read, not images moved: its line shows while it runs only
+  const busy = phases.filter((p) => p.name !== 'plan' && (p.images || p.bytes));
   const work = busy.map((p) => `${p.name}: ${p.images} ${unitOf(p.name)}${p.bytes ? `, ${formatBytes(p.bytes)}` : ''}`);
   return `${work.length ? work.join('; ') : 'nothing to do'} (${formatDuration(ms)})`;
 }

@@ -100,6 +100,9 @@ class UndiciTransport implements Transport {
       headers,
       body: req.body,
       signal: req.signal,
+      // undici closes the connection after every HEAD unless told otherwise (in case a server
+      // sends a body with it); registries do not, and a plan is mostly HEADs, so keep it open.
+      ...(req.method === 'HEAD' ? { reset: false } : {}),
     });
     return { status: res.statusCode, headers: res.headers, body: res.body };
   }

@@ -65,7 +65,9 @@ export async function runPromotion(
   const expected = state.plan?.edges.filter((p) => p.decision.kind === 'promote').length ?? 0;
   const why = (state.outcomes ? runFailure(state.outcomes, expected) : undefined) ?? trustFailure(state);
   const summary = state.summary ?? { manifests: 0, images: 0, digests: 0, tags: 0, edges: 0 };
-  const report = addPromotion(buildReport(mode, summary, state.edges ?? [], state.warnings), {
+  const detail = options.reportDetail ?? 'changes';
+  const report = addPromotion(buildReport(mode, summary, state.edges ?? [], state.warnings, detail), {
+    detail,
     plan: state.plan,
     outcomes: state.outcomes,
     stats: deps.stats?.(),

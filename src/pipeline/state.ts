@@ -16,6 +16,7 @@ import type { EdgeOutcome } from '../promote/outcome.js';
 import type { Problem } from '../errors.js';
 import type { FetchedManifest, RegistryClient } from '../registry/types.js';
 import type { RepoRef } from '../image/ref.js';
+import type { ReportDetail } from '../report/report.js';
 import type { TrustRecord } from './phases/trust.js';
 import type { TagIndex } from '../signing/tag-index.js';
 
@@ -26,8 +27,12 @@ export interface PromotionOptions {
   confirm: boolean;
   /** Stop after computing the edges, before any network access. */
   parseOnly: boolean;
-  /** Registry reads in flight at once during the plan. */
-  readConcurrency?: number;
+  /** Requests in flight at once per registry host, for the plan's reads and the verification. */
+  requestsPerHost?: number;
+  /** HEAD every present tag the manifests name, not only those the run must decide (`--verify-existing`). */
+  verifyExisting?: boolean;
+  /** Which edges the report lists (default `changes`: written, failed, refused, lost). */
+  reportDetail?: ReportDetail;
   /** Manifest copies in flight at once. */
   copyConcurrency?: number;
   /** Blob transfers in flight at once (each fans out to every destination). */

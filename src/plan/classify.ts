@@ -22,11 +22,22 @@ export type Decision =
   /** Refused by a later check before the copy (provenance or signature verification). */
   | { kind: 'refused'; reason: string };
 
+/**
+ * How a present edge is known present: a HEAD read its digest, the tag list carried its digest,
+ * or only its tag was listed (its digest taken on trust; see src/plan/wants.ts).
+ */
+export type Evidence = 'verified' | 'list-digest' | 'tag-listed';
+
 /** One edge with its decision. */
 export interface PlannedEdge {
   edge: Edge;
   decision: Decision;
+  /** For a present edge: how it is known present. */
+  evidence?: Evidence;
 }
+
+/** The one decision object every present edge shares (a plan holds one per edge). */
+const PRESENT: Decision = Object.freeze({ kind: 'present' });
 
 /** The plan: every edge, in input order, with its decision. */
 export interface Plan {
@@ -41,9 +52,17 @@ export function classify(edges: readonly Edge[], inv: Inventory): Plan {
     const k = edgeKey(edge);
     if (seen.has(k)) continue;
     seen.add(k);
-    out.push({ edge, decision: decide(edge, inv) });
+    const decision = decide(edge, inv);
+    out.push(decision.kind === 'present' ? { edge, decision, evidence: evidenceOf(edge, inv) } : { edge, decision });
   }
   return { edges: out };
+}
+
+function evidenceOf(e: Edge, inv: Inventory): Evidence {
+  const dst = inv.repos.get(repoKey(dstRepo(e)))!;
+  const ref = e.tag ?? e.digest;
+  if (e.tag !== null && !dst.tagDigests.has(e.tag)) return 'tag-listed';
+  return dst.verified === undefined || dst.verified.has(ref) ? 'verified' : 'list-digest';
 }
 
 function decide(e: Edge, inv: Inventory): Decision {
@@ -52,10 +71,11 @@ function decide(e: Edge, inv: Inventory): Decision {
   if (dst.error) return { kind: 'unreadable', error: `destination ${dst.error}` };
   if (e.tag !== null) {
     const current = dst.tagDigests.get(e.tag);
-    if (current === e.digest) return { kind: 'present' };
+    if (current === e.digest) return PRESENT;
     if (current !== undefined) return { kind: 'tag-move', current };
+    if (dst.listed && dst.tags.has(e.tag)) return PRESENT; // listed, digest not read: see wants.ts
   } else if (dst.manifests.get(e.digest) === true) {
-    return { kind: 'present' };
+    return PRESENT;
   }
   const src = inv.repos.get(repoKey(srcRepo(e)));
   if (src?.error) return { kind: 'unreadable', error: `source ${src.error}` };

@@ -6,9 +6,10 @@ import { MemoryRegistryClient } from '../registry/memory/client.js';
 import { buildImage, putImage } from '../registry/memory/fixtures.js';
 import { classify } from './classify.js';
 import type { Edge } from './edge.js';
-import { HEAD_ONLY_MAX_TAGS, readInventory } from './inventory.js';
+import { readInventory } from './inventory.js';
 
 const img = buildImage({ seed: 'inv' });
+const other = buildImage({ seed: 'moved' });
 const edge = (dst: string, t: string | null, d: string = img.digest): Edge => ({
   srcRegistry: registryName('src.local/staging'),
   srcImage: imageName('app'),
@@ -18,70 +19,75 @@ const edge = (dst: string, t: string | null, d: string = img.digest): Edge => ({
   tag: t === null ? null : tag(t),
 });
 
-async function client(): Promise<MemoryRegistryClient> {
-  const c = new MemoryRegistryClient({ autoCreateHosts: true });
+async function client(opts: { tagListDigests?: boolean } = {}): Promise<MemoryRegistryClient> {
+  const c = new MemoryRegistryClient({ autoCreateHosts: true, ...opts });
   await putImage(c.store('src.local'), 'staging/app', img, 'v1');
+  await putImage(c.store('src.local'), 'staging/app', other, 'v9');
   return c;
 }
+const ops = (c: MemoryRegistryClient) => c.history.map((h) => `${h.op} ${h.host} ${h.reference ?? ''}`.trim());
 
-test('cold: HEAD-only reads where a repository names few tags, a tag list where it names many', async () => {
-  const cases = [
-    { tags: ['v1', 'v1.0'], want: { listTags: 0, headManifest: 6, getManifest: 1 } },
-    { tags: ['v1', 'v1.0', 'latest'], want: { listTags: 3, headManifest: 0, getManifest: 1 } },
-  ];
-  for (const { tags, want } of cases) {
-    const c = await client();
-    const edges = ['a.local/p', 'b.local/p', 'c.local/p'].flatMap((d) => tags.map((t) => edge(d, t)));
-    const inv = await readInventory(c, edges, { logger: nullLogger });
-    const got = { listTags: c.calls.listTags, headManifest: c.calls.headManifest, getManifest: c.calls.getManifest };
-    assert.deepEqual(got, want, `${tags.length} tags`);
-    assert.ok(classify(edges, inv).edges.every((p) => p.decision.kind === 'promote'));
-    assert.equal(inv.repos.get('a.local/p/app')?.listed, tags.length > HEAD_ONLY_MAX_TAGS);
-  }
-});
-
-test('rerun: one HEAD per named tag (plus one list past the threshold); the source is not read', async () => {
-  const cases = [
-    { tags: ['v1'], want: [['headManifest', 'a.local']] },
-    { tags: ['v1', 'v2', 'v3'], want: [['listTags', 'a.local'], ['headManifest', 'a.local'], ['headManifest', 'a.local'], ['headManifest', 'a.local']] },
-  ];
-  for (const { tags, want } of cases) {
-    const c = await client();
-    for (const t of tags) await putImage(c.store('a.local'), 'p/app', img, t);
-    const edges = tags.map((t) => edge('a.local/p', t));
-    const inv = await readInventory(c, edges, { logger: nullLogger });
-    assert.deepEqual(c.history.map((h) => [h.op, h.host]), want);
-    assert.ok(classify(edges, inv).edges.every((p) => p.decision.kind === 'present'));
-  }
-});
-
-test('a tag move is detected exactly in both read modes', async () => {
-  const other = buildImage({ seed: 'moved' });
-  for (const tags of [['v1'], ['v1', 'v2', 'v3']]) {
-    const c = await client();
-    await putImage(c.store('a.local'), 'p/app', other, 'v1');
-    const edges = tags.map((t) => edge('a.local/p', t));
-    const plan = classify(edges, await readInventory(c, edges, { logger: nullLogger }));
-    assert.deepEqual(plan.edges[0]!.decision, { kind: 'tag-move', current: other.digest });
-    assert.ok(plan.edges.slice(1).every((p) => p.decision.kind === 'promote'));
-  }
-});
-
-test('a tagless edge asks by digest; a new tag asks by digest only in a repository with known tags; a missing digest is lost', async () => {
+test('cold: one tag list per destination repository, one source GET per digest', async () => {
   const c = await client();
-  const other = buildImage({ seed: 'other' });
-  await putImage(c.store('a.local'), 'p/app', other, 'old');
+  const edges = ['a.local/p', 'b.local/p', 'c.local/p'].flatMap((d) => ['v1', 'v1.0', 'latest'].map((t) => edge(d, t)));
+  const inv = await readInventory(c, edges, { logger: nullLogger });
+  assert.deepEqual({ listTags: c.calls.listTags, headManifest: c.calls.headManifest, getManifest: c.calls.getManifest }, { listTags: 3, headManifest: 0, getManifest: 1 });
+  assert.ok(classify(edges, inv).edges.every((p) => p.decision.kind === 'promote'));
+  assert.equal(inv.repos.get('a.local/p/app')?.listed, true);
+});
+
+test('steady state without digests in the list: the list alone, every edge present by its listed tag', async () => {
+  const c = await client();
+  for (const t of ['v1', 'v2', 'v3']) await putImage(c.store('a.local'), 'p/app', img, t);
+  const edges = ['v1', 'v2', 'v3'].map((t) => edge('a.local/p', t));
+  const plan = classify(edges, await readInventory(c, edges, { logger: nullLogger }));
+  assert.deepEqual(ops(c), ['listTags a.local']);
+  assert.deepEqual(plan.edges.map((p) => [p.decision.kind, p.evidence]), Array(3).fill(['present', 'tag-listed']));
+});
+
+test('--verify-existing HEADs every listed tag', async () => {
+  const c = await client({ tagListDigests: true });
+  for (const t of ['v1', 'v2']) await putImage(c.store('a.local'), 'p/app', img, t);
+  const edges = ['v1', 'v2'].map((t) => edge('a.local/p', t));
+  const plan = classify(edges, await readInventory(c, edges, { logger: nullLogger, verifyExisting: true }));
+  assert.deepEqual(ops(c), ['listTags a.local', 'headManifest a.local v1', 'headManifest a.local v2']);
+  assert.deepEqual(plan.edges.map((p) => p.evidence), ['verified', 'verified']);
+});
+
+test('a list with digests detects a tag move with no HEAD; tagless digests are answered by the list too', async () => {
+  const c = await client({ tagListDigests: true });
+  await putImage(c.store('a.local'), 'p/app', other, 'v1');
+  await putImage(c.store('a.local'), 'p/app', img, 'v0');
+  const edges = [edge('a.local/p', 'v1'), edge('a.local/p', 'v0'), edge('a.local/p', null, other.digest)];
+  const plan = classify(edges, await readInventory(c, edges, { logger: nullLogger }));
+  assert.deepEqual(ops(c), ['listTags a.local']);
+  assert.deepEqual(plan.edges.map((p) => p.decision), [{ kind: 'tag-move', current: other.digest }, { kind: 'present' }, { kind: 'present' }]);
+  assert.deepEqual(plan.edges.map((p) => p.evidence), [undefined, 'list-digest', 'list-digest']);
+});
+
+test('without digests in the list, a manifest-side tag move is caught when the digest is written (a new tag beside it)', async () => {
+  const c = await client();
+  await putImage(c.store('a.local'), 'p/app', other, 'v1'); // the manifests now say v1 → img, plus a new tag v1.1
+  await putImage(c.store('a.local'), 'p/app', img, 'old');
+  const third = buildImage({ seed: 'third' });
+  await putImage(c.store('a.local'), 'p/app', third, 'keep');
+  const edges = [edge('a.local/p', 'v1'), edge('a.local/p', 'v1.1'), edge('a.local/p', 'old'), edge('a.local/p', 'keep', third.digest)];
+  const plan = classify(edges, await readInventory(c, edges, { logger: nullLogger }));
+  // img is written (under v1.1), so its listed tags v1 and old are HEADed; 'keep' is not (nothing
+  // of its digest is written). 'old' shows img present: v1.1 is a tag-only push (source read once).
+  assert.deepEqual(ops(c), ['listTags a.local', 'headManifest a.local v1', 'headManifest a.local old', `getManifest src.local ${img.digest}`]);
+  assert.deepEqual(plan.edges.map((p) => p.decision), [{ kind: 'tag-move', current: other.digest }, { kind: 'promote', tagOnly: true }, { kind: 'present' }, { kind: 'present' }]);
+  assert.deepEqual(plan.edges.map((p) => p.evidence), [undefined, undefined, 'verified', 'tag-listed']);
+});
+
+test('a tagless edge asks by digest; a missing digest is lost', async () => {
+  const c = await client();
   await putImage(c.store('a.local'), 'p/app', img, 'keep');
   const missing = 'sha256:' + '0'.repeat(64);
-  // HEAD-only (2 named tags): 'keep' is found, so the repository has tags and 'v2' asks by digest
-  const edges = [edge('a.local/p', 'keep'), edge('a.local/p', null), edge('a.local/p', 'v2'), edge('b.local/p', 'v3', missing)];
+  const edges = [edge('a.local/p', 'keep'), edge('a.local/p', null), edge('b.local/p', 'v3', missing)];
   const inv = await readInventory(c, edges, { logger: nullLogger });
-  assert.deepEqual(
-    classify(edges, inv).edges.map((p) => p.decision),
-    [{ kind: 'present' }, { kind: 'present' }, { kind: 'promote', tagOnly: true }, { kind: 'lost' }],
-  );
-  // keep (which also shows img present: no digest HEAD), v2 (404), v3 (404, no known tags: no digest HEAD)
-  assert.equal(c.calls.headManifest, 3);
+  assert.deepEqual(classify(edges, inv).edges.map((p) => p.decision), [{ kind: 'present' }, { kind: 'present' }, { kind: 'lost' }]);
+  assert.deepEqual(ops(c).sort(), ['getManifest src.local ' + missing, `headManifest a.local ${img.digest}`, 'listTags a.local', 'listTags b.local'].sort());
 });
 
 test('an unreachable destination makes its edges unreadable, others are planned', async () => {
@@ -97,4 +103,30 @@ test('an unreachable destination makes its edges unreadable, others are planned'
   assert.equal(plan.edges[0]!.decision.kind, 'unreadable');
   assert.match((plan.edges[0]!.decision as { error: string }).error, /ECONNREFUSED/);
   assert.deepEqual(plan.edges[1]!.decision, { kind: 'promote', tagOnly: false });
+});
+
+test('reads go per host: every host gets its own budget', async () => {
+  let inFlight = new Map<string, number>();
+  const peak = new Map<string, number>();
+  let release: (() => void) | undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  let started = 0;
+  const hosts = Array.from({ length: 5 }, (_, i) => `m${i}.local`);
+  const c = new MemoryRegistryClient({
+    autoCreateHosts: true,
+    intercept: async (call) => {
+      if (call.op !== 'listTags') return;
+      inFlight.set(call.host, (inFlight.get(call.host) ?? 0) + 1);
+      peak.set(call.host, Math.max(peak.get(call.host) ?? 0, inFlight.get(call.host)!));
+      if (++started === hosts.length * 2) release!();
+      await gate;
+      inFlight.set(call.host, inFlight.get(call.host)! - 1);
+    },
+  });
+  await putImage(c.store('src.local'), 'staging/app', img, 'v1');
+  // 4 repositories on each of 5 hosts, 2 reads per host at once: 10 lists wait together
+  const edges = hosts.flatMap((h) => ['a', 'b', 'c', 'd'].map((r) => ({ ...edge(`${h}/${r}`, 'v1') })));
+  await readInventory(c, edges, { logger: nullLogger, perHost: 2 });
+  assert.deepEqual([...peak.values()], Array(hosts.length).fill(2));
+  inFlight = new Map();
 });

@@ -1,31 +1,43 @@
 /**
  * The inventory: what the plan needs to know about the repositories the edges touch, read with
- * as few requests as possible. Destinations, per repository, the cheaper of two reads: a HEAD per
- * tag the edges name (a 404 is an absent tag; costs T) when it names at most HEAD_ONLY_MAX_TAGS,
- * else one tag list and a HEAD per listed one (costs 1 + present). Either way tag moves are
- * detected exactly (the HEAD gives the tag's digest). A HEAD by digest only when the tags did
- * not already answer; a tagged edge into a repository with no known tags skips it: it is copied
- * in full (idempotent; the copy probes blobs by mounting, so present ones cost one request).
- * Sources: one GET per digest still to promote (its bytes are reused by the copy, so the
- * source manifest is read once for the whole run; a 404 means "lost").
+ * as few requests as possible (performance.md §4, "steady-state plan").
+ *
+ * Destinations: one tag list per repository (every page). When the list carries digests
+ * (Google's `manifest` map) it decides every tag and every named digest by itself. Otherwise a
+ * listed tag is taken as present (kpromo writes a tag only after everything under it, and never
+ * moves one), and a HEAD verifies only what the run must decide (see `needsTagHeads`):
+ *  - every listed tag of a digest the run writes to any destination (one of its tags is not
+ *    listed there, or it is tagless and absent): a manifest-side tag move then shows as a tag move;
+ *  - every listed tag when `verifyExisting` (the `--verify-existing` flag, or a run scoped to a
+ *    git diff, whose edges are all changed digests).
+ * A tagless digest is HEADed by digest (a list without digests says nothing of it), and so is a
+ * digest to write whose tags are new, in a repository with tags (to add only the tag if present).
+ * Sources: one GET per digest still to promote (its bytes are reused by the copy, so the source
+ * manifest is read once for the whole run; a 404 means "lost").
+ *
+ * Requests go through a per-host budget (`perHost`), so every mirror is read at once.
  */
-import pLimit from 'p-limit';
 import { errorMessage } from '../errors.js';
 import { repoKey, repoOf, type Digest, type RepoRef } from '../image/ref.js';
 import type { Logger } from '../log.js';
 import { RegistryError } from '../registry/errors.js';
-import type { FetchedManifest, ManifestInfo, RegistryClient } from '../registry/types.js';
+import type { FetchedManifest, ManifestInfo, RegistryClient, TagList } from '../registry/types.js';
+import { nullProgress, type ProgressSink } from '../progress.js';
 import type { Edge } from './edge.js';
+import { HostLimits } from './host-limits.js';
+import { needsTagHeads, wantedByRepo, writesTo, type RepoWants } from './wants.js';
 
 /** What the plan learnt about one repository. */
 export interface RepoState {
   /** Tags known present: the whole tags/list when `listed`, else the named tags a HEAD found. */
   tags: ReadonlySet<string>;
-  /** Whether `tags` is the repository's complete tag list (absent or false: read by HEADs only). */
+  /** Whether `tags` is the repository's complete tag list. */
   listed?: boolean;
-  /** Digests of the tags the edges name, resolved by HEAD. */
+  /** Digests of named tags: from the list when it carried them, else from a HEAD. */
   tagDigests: ReadonlyMap<string, Digest>;
-  /** Whether a manifest digest is present (asked only when the tags did not say). */
+  /** Tags and digests a HEAD read (the others in `tagDigests` and `manifests` came from the list). */
+  verified?: ReadonlySet<string>;
+  /** Whether a named manifest digest is present (only those the plan needed). */
   manifests: ReadonlyMap<Digest, boolean>;
   /** What the HEADs answered for each present digest (media type and size): no GET needed to tell an index. */
   infos?: ReadonlyMap<Digest, ManifestInfo>;
@@ -49,27 +61,31 @@ export const dstRepo = (e: Edge): RepoRef => repoOf(e.dstRegistry, e.dstImage);
 
 /** Options of readInventory. */
 export interface InventoryOptions {
-  /** Requests in flight at once (upstream reads 20 repositories at a time). */
-  concurrency?: number;
+  /** Plan requests in flight at once per registry host (default DEFAULT_REQUESTS_PER_HOST). */
+  perHost?: number;
+  /** HEAD every listed tag the edges name, even where the list carries digests. */
+  verifyExisting?: boolean;
+  /**
+   * Progress of the current phase: one unit per destination repository listed, then one per HEAD
+   * the lists left to do (added to the total as they are known).
+   */
+  progress?: ProgressSink;
   signal?: AbortSignal;
   logger: Logger;
 }
 
 /**
- * Repositories naming at most this many tags are read by HEADs alone. HEAD-only costs T, the list
- * 1 + (present tags): equal on a rerun at T - 1 present, so HEADs win every rerun (the common
- * case) and lose at most T - 1 = 1 per repository on a cold run.
+ * Default plan requests in flight per host: the network layer's adaptive cap starts at 16 too
+ * (src/net/policy.ts), so with 20 mirrors 320 reads are in flight, 16 on each.
  */
-export const HEAD_ONLY_MAX_TAGS = 2;
-
-/** Default read concurrency (upstream ReadRegistries uses 20). */
-export const DEFAULT_READ_CONCURRENCY = 20;
+export const DEFAULT_REQUESTS_PER_HOST = 16;
 
 interface MutableRepo {
   ref: RepoRef;
   tags: Set<string>;
   listed: boolean;
   tagDigests: Map<string, Digest>;
+  verified: Set<string>;
   manifests: Map<Digest, boolean>;
   infos: Map<Digest, ManifestInfo>;
   error?: string;
@@ -87,13 +103,13 @@ export async function readInventory(
   edges: readonly Edge[],
   opts: InventoryOptions,
 ): Promise<Inventory> {
-  const limit = pLimit(opts.concurrency ?? DEFAULT_READ_CONCURRENCY);
-  const call = { signal: opts.signal };
+  const limits = new HostLimits(opts.perHost ?? DEFAULT_REQUESTS_PER_HOST);
+  const call = { signal: opts.signal, side: 'destination' as const };
   const repos = new Map<string, MutableRepo>();
   const repo = (ref: RepoRef): MutableRepo => {
     const k = repoKey(ref);
     let r = repos.get(k);
-    if (!r) repos.set(k, (r = { ref, tags: new Set(), listed: false, tagDigests: new Map(), manifests: new Map(), infos: new Map() }));
+    if (!r) repos.set(k, (r = { ref, tags: new Set(), listed: false, tagDigests: new Map(), verified: new Set(), manifests: new Map(), infos: new Map() }));
     return r;
   };
   const fail = (r: MutableRepo, what: string, err: unknown): void => {
@@ -101,102 +117,121 @@ export async function readInventory(
     r.error ??= `${repoKey(r.ref)} unreadable (${what}): ${errorMessage(err)}`;
     opts.logger.debug(`cannot read ${repoKey(r.ref)}`, { error: errorMessage(err) });
   };
+  const on = <T>(r: MutableRepo, fn: () => Promise<T>): Promise<T> => limits.run(r.ref.host, fn);
+  const progress = opts.progress ?? nullProgress;
 
-  // 1. The tags each destination repository must resolve; a tag list only where it is cheaper.
-  const named = new Map<MutableRepo, Set<string>>();
-  for (const e of edges) {
-    const r = repo(dstRepo(e));
-    if (!named.has(r)) named.set(r, new Set());
-    if (e.tag !== null) named.get(r)!.add(e.tag);
-  }
-  // 2. Per repository at once: list first when listing, then HEAD the named tags (those listed).
-  const resolve = async (r: MutableRepo, tag: string): Promise<void> => {
+  const headTag = async (r: MutableRepo, tag: string): Promise<void> => {
     try {
-      const info = await client.headManifest(r.ref, tag, { ...call, side: 'destination' });
+      const info = await on(r, () => client.headManifest(r.ref, tag, call));
       if (info) {
         r.tags.add(tag);
         r.tagDigests.set(tag, info.digest);
+        r.verified.add(tag).add(info.digest);
         r.manifests.set(info.digest, true);
         r.infos.set(info.digest, info);
+      } else {
+        r.tags.delete(tag); // deleted since the list was read
       }
     } catch (err) {
       fail(r, 'resolving tags', err); // the repository's error, shared by all its edges: no one tag named
     }
   };
-  await Promise.all(
-    [...named].map(async ([r, tags]) => {
-      if (tags.size > HEAD_ONLY_MAX_TAGS) {
-        try {
-          const listed = await limit(() => client.listTags(r.ref, { ...call, side: 'destination' }));
-          for (const t of listed) r.tags.add(t);
-          r.listed = true;
-        } catch (err) {
-          return fail(r, 'listing tags', err);
-        }
+  const headDigest = async (r: MutableRepo, d: Digest): Promise<void> => {
+    try {
+      const info = await on(r, () => client.headManifest(r.ref, d, call));
+      r.manifests.set(d, info !== undefined);
+      if (info) {
+        r.verified.add(d);
+        r.infos.set(d, info);
       }
-      const reads = [...tags].filter((t) => !r.listed || r.tags.has(t));
-      await Promise.all(reads.map((t) => limit(() => resolve(r, t))));
+    } catch (err) {
+      fail(r, `checking ${d}`, err);
+    }
+  };
+
+  // Destinations: every repository's list (and its tagless digests, which a list without digests
+  // cannot answer) first, since a digest written to one destination has its tags verified on all.
+  const wants = wantedByRepo(edges, (e) => repo(dstRepo(e)));
+  await Promise.all(
+    [...wants].map(async ([r, want]) => {
+      try {
+        keepList(r, want, await on(r, () => readTagList(client, r.ref, call)));
+      } catch (err) {
+        return fail(r, 'listing tags', err);
+      } finally {
+        progress.advance({ images: 1 });
+      }
+      await Promise.all([...want.tagless].filter((d) => !r.manifests.has(d)).map((d) => headDigest(r, d)));
+    }),
+  );
+  const written = new Set<Digest>();
+  for (const [r, want] of wants) if (!r.error) for (const d of writesTo(want, r)) written.add(d);
+  // Then only the HEADs the lists cannot answer, each repository on its own.
+  await Promise.all(
+    [...wants].map(async ([r, want]) => {
+      if (r.error) return;
+      const heads = needsTagHeads(want, r, opts.verifyExisting === true, written);
+      progress.grow({ images: heads.length });
+      await Promise.all(heads.map((t) => headTag(r, t).finally(() => progress.advance({ images: 1 }))));
+      // A digest to write under new tags only: present already (then only the tags are put)?
+      if (r.tags.size > 0) {
+        const asks = [...want.tagged].filter(([d, tags]) => !r.manifests.has(d) && [...tags].some((t) => !r.tags.has(t)));
+        await Promise.all(asks.map(([d]) => headDigest(r, d)));
+      }
     }),
   );
 
-  // 3. For edges not settled by the tags: is the digest already at the destination?
-  const unsettled = edges.filter((e) => {
-    const d = repo(dstRepo(e));
-    return !d.error && (e.tag === null || !d.tagDigests.has(e.tag)); // a resolved tag is promoted or a tag move
-  });
-  const dstHeads = new Map<string, { r: MutableRepo; d: Digest }>();
-  for (const e of unsettled) {
-    const d = repo(dstRepo(e));
-    // A repository without known tags is new (or holds only tagless images): a tagged edge there
-    // is copied in full without asking; only tagless edges need the HEAD to be found present.
-    if (e.tag !== null && d.tags.size === 0) continue;
-    if (!d.manifests.has(e.digest)) dstHeads.set(`${repoKey(d.ref)}@${e.digest}`, { r: d, d: e.digest });
-  }
-  await Promise.all(
-    [...dstHeads.values()].map(({ r, d }) =>
-      limit(async () => {
-        try {
-          const info = await client.headManifest(r.ref, d, { ...call, side: 'destination' });
-          r.manifests.set(d, info !== undefined);
-          if (info) r.infos.set(d, info);
-        } catch (err) {
-          fail(r, 'checking digests', err);
-        }
-      }),
-    ),
-  );
-
-  // 4. The source, only for edges still to promote: one GET per digest, kept for the copy.
+  // Sources, only for edges still to promote: one GET per digest, kept for the copy.
   const srcGets = new Map<string, { r: MutableRepo; d: Digest }>();
-  for (const e of unsettled) {
+  for (const e of edges) {
     const d = repo(dstRepo(e));
-    if (d.error || (e.tag === null && d.manifests.get(e.digest) === true)) continue;
+    if (d.error) continue;
+    if (e.tag !== null ? d.tags.has(e.tag) : d.manifests.get(e.digest) === true) continue; // present or a tag move
     const s = repo(srcRepo(e));
     srcGets.set(sourceKey(s.ref, e.digest), { r: s, d: e.digest });
   }
   const sourceManifests = new Map<string, FetchedManifest>();
   await Promise.all(
-    [...srcGets.entries()].map(([k, { r, d }]) =>
-      limit(async () => {
-        try {
-          const m = await client.getManifest(r.ref, d, { ...call, side: 'source' });
-          sourceManifests.set(k, m);
-          r.manifests.set(d, true);
-        } catch (err) {
-          if (isNotFound(err)) r.manifests.set(d, false);
-          else fail(r, `reading ${d}`, err);
-        }
-      }),
-    ),
+    [...srcGets.entries()].map(async ([k, { r, d }]) => {
+      try {
+        const m = await on(r, () => client.getManifest(r.ref, d, { signal: opts.signal, side: 'source' }));
+        sourceManifests.set(k, m);
+        r.manifests.set(d, true);
+      } catch (err) {
+        if (isNotFound(err)) r.manifests.set(d, false);
+        else fail(r, `reading ${d}`, err);
+      }
+    }),
   );
   opts.signal?.throwIfAborted();
   return { repos: new Map([...repos].map(([k, r]) => [k, freeze(r)])), sourceManifests };
+}
+
+/** The tag list with digests when the client can read them, else the plain one. */
+function readTagList(client: RegistryClient, ref: RepoRef, call: { signal?: AbortSignal; side: 'destination' }): Promise<TagList> {
+  return client.tagList ? client.tagList(ref, call) : client.listTags(ref, call).then((tags) => ({ tags }));
+}
+
+/** Keeps of a tag list only what the edges name (the rest of a big repository is dropped). */
+function keepList(r: MutableRepo, want: RepoWants, list: TagList): void {
+  for (const t of list.tags) r.tags.add(t);
+  r.listed = true;
+  if (list.tagDigests) {
+    for (const t of want.tags) {
+      const d = list.tagDigests.get(t);
+      if (d !== undefined) r.tagDigests.set(t, d);
+    }
+  }
+  if (list.manifests) {
+    for (const d of want.digests) r.manifests.set(d, list.manifests.has(d));
+  }
 }
 
 const freeze = (r: MutableRepo): RepoState => ({
   tags: r.tags,
   listed: r.listed,
   tagDigests: r.tagDigests,
+  verified: r.verified,
   manifests: r.manifests,
   infos: r.infos,
   ...(r.error ? { error: r.error } : {}),

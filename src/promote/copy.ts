@@ -25,8 +25,9 @@ import { pushManifests, type ChildPuts } from './manifests.js';
 /**
  * The result of copying one edge: done, or the reason it failed. `held` when the image was
  * written by digest only and its tag waits (see CopyOptions.hold): the top manifest to tag later.
+ * `confirmed` when the registry's answer to the manifest PUT proved it (201 with the digest sent).
  */
-export type CopyOutcome = { ok: true; held?: FetchedManifest } | { ok: false; error: string };
+export type CopyOutcome = { ok: true; held?: FetchedManifest; confirmed?: boolean } | { ok: false; error: string };
 
 /** Options of copyPlan. */
 export interface CopyOptions {
@@ -154,17 +155,23 @@ export async function copyPlan(
         pushes.push(
           limit(async () => {
             const tags = t.held ? [] : t.edges.flatMap((e) => (e.tag === null ? [] : [e.tag as string]));
+            const unconfirmed = new Set<string>();
             const byDigest = t.held || t.edges.some((e) => e.tag === null);
             const failed = await pushManifests(
               client,
-              { repo: t.repo, top, children: t.tagOnly ? [] : childManifests(graph), tags, byDigest },
+              { repo: t.repo, top, children: t.tagOnly ? [] : childManifests(graph), tags, byDigest, unconfirmed },
               shared,
               known,
               opts.signal,
             );
+            // a tagless edge rides on the first tag's PUT when there are tags (it stores the digest too)
+            const proofOf = (e: Edge): string => (e.tag ?? (tags.length > 0 ? tags[0]! : ''));
             for (const e of t.edges) {
               const err = failed.get(t.held ? '' : (e.tag ?? ''));
-              out.set(edgeKey(e), err !== undefined ? { ok: false, error: err } : t.held ? { ok: true, held: top } : { ok: true });
+              out.set(
+                edgeKey(e),
+                err !== undefined ? { ok: false, error: err } : t.held ? { ok: true, held: top } : { ok: true, confirmed: !unconfirmed.has(proofOf(e)) },
+              );
             }
             progress.advance({ images: 1 });
           }),

@@ -20,6 +20,8 @@ export interface ManifestPush {
   /** Tags to put; the top manifest is put by digest when `byDigest`. */
   tags: string[];
   byDigest: boolean;
+  /** Receives each top-manifest reference (tag, or '' by digest) whose answer did not prove the write. */
+  unconfirmed?: Set<string>;
 }
 
 /** Pushes one image; returns the error message of each reference that failed (a tag, or '' for the by-digest push). */
@@ -31,17 +33,22 @@ export async function pushManifests(
   signal?: AbortSignal,
 ): Promise<Map<string, string>> {
   const failed = new Map<string, string>();
-  const put = (ref: string, m: FetchedManifest): Promise<void> =>
+  const put = (ref: string, m: FetchedManifest): Promise<boolean> =>
     known.guard(p.repo.host, async () => {
-      const got = await client.putManifest(p.repo, ref, { bytes: m.bytes, mediaType: m.mediaType }, { signal, side: 'destination' });
-      if (got !== m.digest) throw new Error(`registry stored ${got} for ${m.digest}`);
+      const body = { bytes: m.bytes, mediaType: m.mediaType };
+      const call = { signal, side: 'destination' as const };
+      const got = client.putManifestChecked
+        ? await client.putManifestChecked(p.repo, ref, body, call)
+        : { digest: await client.putManifest(p.repo, ref, body, call), confirmed: false };
+      if (got.digest !== m.digest) throw new Error(`registry stored ${got.digest} for ${m.digest}`);
+      return got.confirmed;
     });
   try {
     await Promise.all(
       p.children.map((c) => {
         const k = `${repoKey(p.repo)}@${c.digest}`;
         let pending = shared.get(k);
-        if (!pending) shared.set(k, (pending = put(c.digest, c)));
+        if (!pending) shared.set(k, (pending = put(c.digest, c).then(() => undefined)));
         return pending;
       }),
     );
@@ -55,7 +62,7 @@ export async function pushManifests(
   await Promise.all(
     refs.map(async (ref) => {
       try {
-        await put(ref, p.top);
+        if (!(await put(ref, p.top))) p.unconfirmed?.add(ref === p.top.digest ? '' : ref);
       } catch (err) {
         const msg = `manifest ${ref}: ${errorMessage(err)}`;
         failed.set(ref === p.top.digest ? '' : ref, msg);

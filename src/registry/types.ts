@@ -60,6 +60,19 @@ export interface FetchedManifest extends ManifestInfo {
   bytes: Uint8Array;
 }
 
+/**
+ * A repository's tag list as read (every page). Google's registries (GCR, Artifact Registry) also
+ * return a `manifest` map (digest → `{tag: [...], mediaType, ...}`); when present it is kept here,
+ * so the plan knows each tag's digest, and which manifests the repository holds, with no HEAD.
+ */
+export interface TagList {
+  tags: string[];
+  /** The digest of each tag, when the list carried them (absent on Distribution). */
+  tagDigests?: Map<string, Digest>;
+  /** Every manifest the list named (tagged or not), when it carried the map. */
+  manifests?: Set<Digest>;
+}
+
 /** Per-call options. */
 export interface CallOptions {
   signal?: AbortSignal;
@@ -85,6 +98,11 @@ export interface RegistryClient {
   catalog(host: string, opts?: CallOptions): Promise<string[]>;
   /** All tags of a repository, following `Link` pagination. Empty when the repository does not exist. */
   listTags(repo: RepoRef, opts?: CallOptions): Promise<string[]>;
+  /**
+   * The tag list with whatever else the registry's list carries (see TagList). Optional: callers
+   * fall back to `listTags` without digests.
+   */
+  tagList?(repo: RepoRef, opts?: CallOptions): Promise<TagList>;
   /** HEAD a manifest by tag or digest; undefined when absent. */
   headManifest(repo: RepoRef, reference: string, opts?: CallOptions): Promise<ManifestInfo | undefined>;
   /** GET a manifest by tag or digest, size-capped and verified against its digest. Throws when absent. */
@@ -96,6 +114,17 @@ export interface RegistryClient {
     manifest: { bytes: Uint8Array; mediaType: string },
     opts?: CallOptions,
   ): Promise<Digest>;
+  /**
+   * putManifest, also telling whether the answer proves the write: `confirmed` when the registry
+   * answered 201 with a `Docker-Content-Digest` equal to the digest sent. Optional: callers
+   * treat a write through plain putManifest as unconfirmed.
+   */
+  putManifestChecked?(
+    repo: RepoRef,
+    reference: string,
+    manifest: { bytes: Uint8Array; mediaType: string },
+    opts?: CallOptions,
+  ): Promise<{ digest: Digest; confirmed: boolean }>;
   /** HEAD a blob; its size, or undefined when absent. */
   headBlob(repo: RepoRef, digest: Digest, opts?: CallOptions): Promise<{ size: number } | undefined>;
   /**

@@ -1,17 +1,21 @@
 /**
- * The promotion part of the run report: the plan's decision or the outcome of every edge, the
- * counts, and requests and bytes per registry host. Added to the parse-only Report as optional fields.
+ * The promotion part of the run report: the plan's decision or the outcome of the edges the run
+ * changed or could not (every edge with detail `all`), the counts, and requests and bytes per
+ * registry host. Added to the parse-only Report as optional fields.
  */
 import type { HostStats } from '../net/stats.js';
-import { planCounts, type Plan } from '../plan/classify.js';
+import { planCounts, type Evidence, type Plan } from '../plan/classify.js';
+import { edgeKey } from '../plan/edge.js';
 import { outcomeCounts, type EdgeOutcome, type OutcomeKind } from '../promote/outcome.js';
-import { reportEdge, type Report, type ReportEdge } from './report.js';
+import { reportEdge, type Report, type ReportDetail, type ReportEdge } from './report.js';
 
 /** One edge's outcome as written in the report. */
 export interface ReportOutcome extends ReportEdge {
   outcome: OutcomeKind | 'planned';
   /** The plan's decision (dry run) when the copy did not run. */
   decision?: string;
+  /** For a present edge: its digest verified (by HEAD or the tag list) or only its tag listed. */
+  evidence?: Evidence;
   error?: string;
   currentDigest?: string;
 }
@@ -37,6 +41,8 @@ export interface PromotionReportFields {
   outcomes?: ReportOutcome[];
   counts?: Partial<Record<OutcomeKind, number>>;
   planCounts?: ReturnType<typeof planCounts>;
+  /** Present edges by how they are known present. */
+  presentBy?: Record<Evidence, number>;
   requests?: ReportRequests[];
   phases?: { name: string; durationMs: number; result: string }[];
   /** Why the run failed, when it did. */
@@ -52,23 +58,43 @@ export function addPromotion(
     stats?: readonly HostStats[];
     phases?: PromotionReportFields['phases'];
     failure?: string;
+    /** Which edges to list (default `all`). */
+    detail?: ReportDetail;
   },
 ): Report & PromotionReportFields {
   const r = report as Report & PromotionReportFields;
-  if (parts.plan) r.planCounts = planCounts(parts.plan);
+  const all = (parts.detail ?? 'all') === 'all';
+  const evidence = new Map<string, Evidence>();
+  if (parts.plan) {
+    r.planCounts = planCounts(parts.plan);
+    r.presentBy = { verified: 0, 'list-digest': 0, 'tag-listed': 0 };
+    for (const p of parts.plan.edges) {
+      if (p.decision.kind !== 'present' || !p.evidence) continue;
+      r.presentBy[p.evidence]++;
+      if (all && parts.outcomes) evidence.set(edgeKey(p.edge), p.evidence);
+    }
+  }
   if (parts.outcomes) {
-    r.outcomes = parts.outcomes.map((o) => ({
-      ...reportEdge(o.edge),
-      outcome: o.outcome,
-      ...(o.error ? { error: o.error } : {}),
-      ...(o.currentDigest ? { currentDigest: o.currentDigest } : {}),
-    }));
+    r.outcomes = [];
+    for (const o of parts.outcomes) {
+      if (!all && o.outcome === 'already-present') continue;
+      const ev = o.outcome === 'already-present' ? evidence.get(edgeKey(o.edge)) : undefined;
+      r.outcomes.push({
+        ...reportEdge(o.edge),
+        outcome: o.outcome,
+        ...(ev ? { evidence: ev } : {}),
+        ...(o.error ? { error: o.error } : {}),
+        ...(o.currentDigest ? { currentDigest: o.currentDigest } : {}),
+      });
+    }
     r.counts = outcomeCounts(parts.outcomes);
   } else if (parts.plan) {
-    r.outcomes = parts.plan.edges.map(({ edge, decision }) => ({
+    const listed = all ? parts.plan.edges : parts.plan.edges.filter((p) => p.decision.kind !== 'present');
+    r.outcomes = listed.map(({ edge, decision, evidence: ev }) => ({
       ...reportEdge(edge),
       outcome: 'planned',
       decision: decision.kind === 'promote' && decision.tagOnly ? 'promote (tag only)' : decision.kind,
+      ...(ev ? { evidence: ev } : {}),
       ...(decision.kind === 'unreadable' ? { error: decision.error } : {}),
       ...(decision.kind === 'refused' ? { error: decision.reason } : {}),
       ...(decision.kind === 'tag-move' ? { currentDigest: decision.current } : {}),

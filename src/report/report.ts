@@ -13,6 +13,13 @@ import { VERSION } from '../version.js';
 /** What kind of run produced the report. */
 export type ReportMode = 'parse-only' | 'dry-run' | 'promote' | 'snapshot';
 
+/**
+ * Which edges a dry-run or promotion report lists: `changes` (default) those written, failed,
+ * refused or lost, with counts for the rest, so the report grows with the change; `all` every
+ * edge (and, for present ones, how they are known present). A parse-only report lists every edge.
+ */
+export type ReportDetail = 'changes' | 'all';
+
 /** One edge as written in the report (`tag` null when tagless). */
 export interface ReportEdge {
   srcRegistry: string;
@@ -28,15 +35,26 @@ export interface Report {
   kpromoVersion: string;
   mode: ReportMode;
   summary: PlanSummary;
-  edges: ReportEdge[];
+  /** Every edge: always in a parse-only report, else with `--report-detail all`. */
+  edges?: ReportEdge[];
+  /** Which edges `outcomes` lists (absent in a parse-only report). */
+  reportDetail?: ReportDetail;
   /** Non-fatal warnings of the run, rendered as `file:line:col: message`. */
   warnings?: string[];
   [extra: string]: unknown;
 }
 
-/** Builds the report of a planned run. */
-export function buildReport(mode: ReportMode, summary: PlanSummary, edges: readonly Edge[], warnings: readonly Problem[] = []): Report {
-  const report: Report = { kpromoVersion: VERSION, mode, summary, edges: edges.map(reportEdge) };
+/** Builds the report of a planned run; the edges are listed in a parse-only report, or when `detail` is `all`. */
+export function buildReport(
+  mode: ReportMode,
+  summary: PlanSummary,
+  edges: readonly Edge[],
+  warnings: readonly Problem[] = [],
+  detail: ReportDetail = 'all',
+): Report {
+  const report: Report = { kpromoVersion: VERSION, mode, summary };
+  if (mode === 'parse-only' || detail === 'all') report.edges = edges.map(reportEdge);
+  if (mode !== 'parse-only') report.reportDetail = detail;
   if (warnings.length) report.warnings = warnings.map(formatProblem);
   return report;
 }

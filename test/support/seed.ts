@@ -95,7 +95,7 @@ export class SeedSession {
 }
 
 /** Runs `fn` with a fresh session, closing it afterwards. */
-async function withSession<T>(target: SeedTarget, fn: (s: SeedSession) => Promise<T>): Promise<T> {
+export async function withSession<T>(target: SeedTarget, fn: (s: SeedSession) => Promise<T>): Promise<T> {
   const s = new SeedSession(target);
   try {
     return await fn(s);

@@ -17,6 +17,7 @@ import { formatSummary, ProgressRenderer } from '../progress.js';
 import { logFailureCauses } from '../diagnose.js';
 import type { CipContext } from './cip-context.js';
 import { loadScopedPlan } from './cip-scope.js';
+import { wantsDiffScope } from '../../manifest/diff-scope.js';
 
 /** Extra wiring for tests and other phases: replace the registry client or the offline plan. */
 export type PipelineOverrides = Partial<Pick<PromotionDeps, 'registry' | 'loadPlan' | 'progress'>>;
@@ -39,7 +40,15 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
   process.once('SIGINT', onSignal);
   try {
     const result = await promote(
-      { manifests: opts.manifests, confirm: opts.run.confirm, parseOnly: opts.run.parseOnly },
+      {
+        manifests: opts.manifests,
+        confirm: opts.run.confirm,
+        parseOnly: opts.run.parseOnly,
+        reportDetail: opts.run.reportDetail,
+        requestsPerHost: opts.run.requestsPerHost,
+        // a run scoped to a git diff plans changed digests only: each of their listed tags is verified
+        verifyExisting: opts.run.verifyExisting === true || wantsDiffScope(opts.manifests),
+      },
       { loadPlan: async () => planned!, progress, ...overrides, registry, logger, stats: () => net.stats(), retry: net.retry },
       { signal: abort.signal, trust },
     );

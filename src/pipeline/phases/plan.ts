@@ -5,8 +5,10 @@
 import { formatProblem } from '../../errors.js';
 import { classify, planCounts } from '../../plan/classify.js';
 import { planOffline } from '../../plan/offline.js';
-import { readInventory } from '../../plan/inventory.js';
+import { dstRepo, readInventory } from '../../plan/inventory.js';
 import { edgeLabel } from '../../plan/edge.js';
+import { repoKey } from '../../image/ref.js';
+import { nullProgress } from '../../progress.js';
 import { StopPipeline, type Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
 
@@ -25,8 +27,13 @@ export const planPhase: Phase<PromotionState> = {
     if (offline.manifests.length === 0) throw new StopPipeline('no manifests');
     if (state.options.parseOnly) throw new StopPipeline('parse only');
 
+    const progress = state.deps.progress ?? nullProgress;
+    const repos = new Set(offline.edges.map((e) => repoKey(dstRepo(e)))).size;
+    progress.phase('plan', { images: repos });
     state.inventory = await readInventory(state.deps.registry, offline.edges, {
-      concurrency: state.options.readConcurrency,
+      perHost: state.options.requestsPerHost,
+      verifyExisting: state.options.verifyExisting,
+      progress,
       signal,
       logger: log,
     });

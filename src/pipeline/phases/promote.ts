@@ -44,13 +44,16 @@ export function promotePhaseWith(o: PromotePhaseOptions = {}): Phase<PromotionSt
         ...(holding ? { hold: (repo, d) => holding.has(imageAt(repo, d)) } : {}),
       });
       signal.throwIfAborted(); // an interrupted copy is a failed phase, not a list of failed edges
+      const full = state.options.verifyExisting === true;
       const written: Edge[] = [];
       const held = new Map<string, HeldImage>();
       for (const p of plan.edges) {
         const c = copied.get(edgeKeyOf(p.edge));
         if (p.decision.kind !== 'promote' || !c?.ok) continue;
         if (!c.held) {
-          written.push(p.edge);
+          // A write the registry's answer proved (201 with the digest sent) needs no HEAD; the
+          // rest, or every write with --verify-existing, is read back.
+          if (full || c.confirmed !== true) written.push(p.edge);
           continue;
         }
         const k = imageAt(dstRepo(p.edge), p.edge.digest);
@@ -59,7 +62,7 @@ export function promotePhaseWith(o: PromotePhaseOptions = {}): Phase<PromotionSt
         h.edges.push(p.edge);
       }
       // A held image was written by digest, a PUT answered with that digest: its tags are verified once published.
-      const problems = await verifyEdges(state.deps.registry, written, { concurrency: state.options.readConcurrency, signal });
+      const problems = await verifyEdges(state.deps.registry, written, { perHost: state.options.requestsPerHost, signal });
       const heldKeys = new Set([...held.values()].flatMap((h) => h.edges.map(edgeKeyOf)));
       state.outcomes = collectOutcomes(plan, copied, problems).map((x) =>
         heldKeys.has(edgeKeyOf(x.edge)) ? { edge: x.edge, outcome: 'failed', error: HELD_REASON, held: true } : x,

@@ -10,7 +10,7 @@ export const setupPhase: Phase<PromotionState> = {
     const o = state.options;
     const problems: Problem[] = [];
     for (const [flag, v] of [
-      ['read concurrency', o.readConcurrency],
+      ['requests per host', o.requestsPerHost],
       ['copy concurrency', o.copyConcurrency],
       ['blob concurrency', o.blobConcurrency],
     ] as const) {

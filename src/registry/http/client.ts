@@ -20,6 +20,7 @@ import {
   type ManifestInfo,
   type MountResult,
   type RegistryClient,
+  type TagList,
   type UploadSession,
 } from '../types.js';
 import { Authenticator, repoScope } from './auth.js';
@@ -27,7 +28,8 @@ import { anonymous, type CredentialStore } from './credentials.js';
 import { checkManifest, referrersTag } from './manifest.js';
 import { Session, type Call } from './session.js';
 import { mountBlob, uploadBlob } from './upload.js';
-import { listPages, readBody } from './lists.js';
+import { forEachPage, listPages, readBody } from './lists.js';
+import { addTagListPage, emptyTagList } from '../tag-list.js';
 import { repoPath } from './urls.js';
 import { indexEntries } from '../manifest-json.js';
 
@@ -102,6 +104,16 @@ export class HttpRegistryClient implements RegistryClient {
     return this.retry('list tags', repo.host, () => listPages(this.session, call, url, (body) => strings((body as { tags?: unknown }).tags), true));
   }
 
+  async tagList(repo: RepoRef, opts: CallOptions = {}): Promise<TagList> {
+    const url = new URL(`${repoPath(repo.repository)}/tags/list`, this.session.base(repo.host));
+    const call = { op: 'list tags', reference: ref(repo), host: repo.host, scopes: [this.readScope(repo, opts)], ...opts };
+    return this.retry('list tags', repo.host, async () => {
+      const out = emptyTagList();
+      await forEachPage(this.session, call, url, (body) => addTagListPage(out, body), true);
+      return out;
+    });
+  }
+
   async headManifest(repo: RepoRef, reference: string, opts: CallOptions = {}): Promise<ManifestInfo | undefined> {
     const res = await this.session.send(this.manifestCall(repo, reference, 'HEAD', opts));
     discard(res.body);
@@ -135,6 +147,15 @@ export class HttpRegistryClient implements RegistryClient {
   }
 
   async putManifest(repo: RepoRef, reference: string, manifest: { bytes: Uint8Array; mediaType: string }, opts: CallOptions = {}): Promise<Digest> {
+    return (await this.putManifestChecked(repo, reference, manifest, opts)).digest;
+  }
+
+  async putManifestChecked(
+    repo: RepoRef,
+    reference: string,
+    manifest: { bytes: Uint8Array; mediaType: string },
+    opts: CallOptions = {},
+  ): Promise<{ digest: Digest; confirmed: boolean }> {
     const where = { op: 'put manifest', reference: ref(repo, reference), side: opts.side ?? 'destination' };
     if (manifest.bytes.length > MAX_MANIFEST_BYTES) throw new RegistryError(`manifest is larger than ${MAX_MANIFEST_BYTES} bytes`, { ...where, retryable: false });
     const check = checkManifest(manifest.bytes, isDigest(reference) ? reference : 'latest', manifest.mediaType, undefined);
@@ -149,7 +170,7 @@ export class HttpRegistryClient implements RegistryClient {
     if (header && header.startsWith('sha256:') && check.digest.startsWith('sha256:') && header !== check.digest) {
       throw new RegistryError(`registry stored digest ${header}, expected ${check.digest}`, { ...where, status: res.status, retryable: false });
     }
-    return check.digest;
+    return { digest: check.digest, confirmed: res.status === 201 && header === check.digest };
   }
 
   async headBlob(repo: RepoRef, digest: Digest, opts: CallOptions = {}): Promise<{ size: number } | undefined> {

@@ -47,6 +47,18 @@ export async function listPages(
   absentIsEmpty = false,
 ): Promise<string[]> {
   const out: string[] = [];
+  await forEachPage(session, base, first, (body) => out.push(...pick(body)), absentIsEmpty);
+  return out;
+}
+
+/** Calls `visit` with every JSON page from `first` on, following `Link`; a 404 visits nothing when `absentIsEmpty`. */
+export async function forEachPage(
+  session: Session,
+  base: ListCall,
+  first: URL,
+  visit: (body: unknown) => void,
+  absentIsEmpty = false,
+): Promise<void> {
   const seen = new Set<string>();
   for (let url: URL | undefined = first, page = 0; url && page < MAX_PAGES; page++) {
     if (seen.has(url.href)) break;
@@ -54,7 +66,7 @@ export async function listPages(
     const res = await session.send({ ...base, method: 'GET', url, kind: 'tags', ok: absentIsEmpty ? [404] : [], headers: { accept: 'application/json' } });
     if (res.status === 404) {
       discard(res.body);
-      return out;
+      return;
     }
     const text = (await readBody(res, LIST_PAGE_CAP, base)).toString('utf8');
     let body: unknown;
@@ -63,9 +75,8 @@ export async function listPages(
     } catch (err) {
       throw new RegistryError('list response is not JSON', { ...base, status: res.status, retryable: true, cause: err });
     }
-    out.push(...pick(body));
+    visit(body);
     const next = nextLink(headerValue(res, 'link'));
     url = next ? resolveLocation(url, next) : undefined;
   }
-  return out;
 }

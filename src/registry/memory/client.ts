@@ -12,7 +12,7 @@ import { admitManifest, Refusal, verifyDigest } from '../store/admit.js';
 import { MemoryStore } from '../store/memory.js';
 import { findReferrers } from '../store/refs.js';
 import type { RegistryStore } from '../store/store.js';
-import { MAX_MANIFEST_BYTES, MediaTypes, type CallOptions, type Descriptor, type FetchedManifest, type ManifestInfo, type MountResult, type RegistryClient, type UploadSession } from '../types.js';
+import { MAX_MANIFEST_BYTES, MediaTypes, type CallOptions, type Descriptor, type FetchedManifest, type ManifestInfo, type MountResult, type RegistryClient, type TagList, type UploadSession } from '../types.js';
 import { indexEntries } from '../manifest-json.js';
 
 /** Operations of the RegistryClient, as counted. */
@@ -40,6 +40,11 @@ export interface MemoryRegistryClientOptions {
   autoCreateHosts?: boolean;
   /** Whether hosts serve the referrers API (else the `sha256-<hex>` tag fallback is read). Default true. */
   referrers?: boolean | ((host: string) => boolean);
+  /**
+   * Whether a host's tag list carries each tag's digest, as Google's registries do (the
+   * `manifest` map). Default false, as Distribution.
+   */
+  tagListDigests?: boolean | ((host: string) => boolean);
   /** Called before every operation; throw from it to inject a failure. */
   intercept?: (call: MemoryCall) => void | Promise<void>;
 }
@@ -99,6 +104,19 @@ export class MemoryRegistryClient implements RegistryClient {
     return (await s.listTags(repo.repository)) ?? [];
   }
 
+  async tagList(repo: RepoRef, opts: CallOptions = {}): Promise<TagList> {
+    const s = await this.begin({ op: 'listTags', host: repo.host, repository: repo.repository }, opts);
+    const tags = (await s.listTags(repo.repository)) ?? [];
+    const digests = this.options.tagListDigests ?? false;
+    if (!(typeof digests === 'function' ? digests(repo.host) : digests)) return { tags };
+    const tagDigests = new Map<string, Digest>();
+    for (const t of tags) {
+      const d = await s.getTag(repo.repository, t);
+      if (d) tagDigests.set(t, d as Digest);
+    }
+    return { tags, tagDigests, manifests: new Set((await s.listManifests(repo.repository)) as Digest[]) };
+  }
+
   async headManifest(repo: RepoRef, reference: string, opts: CallOptions = {}): Promise<ManifestInfo | undefined> {
     const s = await this.begin({ op: 'headManifest', host: repo.host, repository: repo.repository, reference }, opts);
     const found = await this.resolve(s, repo, reference);
@@ -127,6 +145,16 @@ export class MemoryRegistryClient implements RegistryClient {
     await s.putManifest(repo.repository, admitted.digest, { mediaType: admitted.mediaType, bytes: manifest.bytes });
     if (!isDigest(reference)) await s.setTag(repo.repository, reference, admitted.digest);
     return admitted.digest as Digest;
+  }
+
+  /** The store answers like a registry that always returns the stored digest: every write is confirmed. */
+  async putManifestChecked(
+    repo: RepoRef,
+    reference: string,
+    manifest: { bytes: Uint8Array; mediaType: string },
+    opts: CallOptions = {},
+  ): Promise<{ digest: Digest; confirmed: boolean }> {
+    return { digest: await this.putManifest(repo, reference, manifest, opts), confirmed: true };
   }
 
   async headBlob(repo: RepoRef, digest: Digest, opts: CallOptions = {}): Promise<{ size: number } | undefined> {

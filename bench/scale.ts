@@ -1,0 +1,140 @@
+/**
+ * `npm run bench:scale [-- --k=5 --images=135 --built]`: the steady-state plan at registry.k8s.io's
+ * shape, small (bench/scale-fixture.ts written straight into Distribution's storage): a dry run
+ * with a few new digests, the promotion of them, and a rerun. Reports plan requests ÷ the list
+ * floor (one tag list per destination repository), wall time, peak RSS and the report's size.
+ * Writes bench/results/scale.json. Loopback only; not run in CI.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startMirrors, startStaging, stopAll, type Fronted } from './env.js';
+import { buildScaleFixture, scaleCounts, SCALE_SPEC, StorageWriter, type ScaleImage } from './scale-fixture.js';
+import { kpromoCommand, peakRssOf, type KpromoCommand } from './tools.js';
+
+const args = process.argv.slice(2);
+const arg = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const k = Number(arg('k') ?? 5);
+const spec = { ...SCALE_SPEC, images: Number(arg('images') ?? SCALE_SPEC.images) };
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const log = (s: string) => process.stderr.write(s + '\n');
+
+interface RunResult {
+  name: string;
+  wallMs: number;
+  exit: number;
+  peakRssMiB: number;
+  requests: number;
+  byKind: Record<string, number>;
+  listFloor: number;
+  ratio: number;
+  reportBytes: number;
+  planCounts?: Record<string, number>;
+  presentBy?: Record<string, number>;
+  counts?: Record<string, number>;
+}
+
+async function runOnce(cmd: KpromoCommand, name: string, manifest: string, dir: string, flags: string[], all: Fronted[], listFloor: number): Promise<RunResult> {
+  for (const f of all) f.proxy.reset();
+  const report = join(dir, `${name}.json`);
+  const t0 = performance.now();
+  const child = spawn(cmd.command, [...cmd.args, 'cip', '--manifest', manifest, '--sign=false', '--report-file', report, ...flags], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', HOME: dir, DOCKER_CONFIG: dir },
+  });
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => void (err += c.toString()));
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, peakRssOf(child.pid ?? 0))), 20);
+  const exit = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1))).finally(() => clearInterval(sampler));
+  const wallMs = Math.round(performance.now() - t0);
+  if (exit !== 0) log(`  ${name}: exit ${exit}: ${err.trim().split('\n').slice(-3).join(' | ')}`);
+  const byKind: Record<string, number> = {};
+  let requests = 0;
+  for (const f of all) {
+    const c = f.proxy.counters();
+    requests += c.requests;
+    for (const [kind, n] of Object.entries(c.byKind)) byKind[kind] = (byKind[kind] ?? 0) + (n ?? 0);
+  }
+  const parsed = JSON.parse(await readFile(report, 'utf8')) as Pick<RunResult, 'planCounts' | 'presentBy' | 'counts'>;
+  const reportBytes = (await stat(report)).size;
+  return {
+    name, wallMs, exit, peakRssMiB: Math.round(peak / 1024 / 1024), requests, byKind, listFloor,
+    ratio: Math.round((requests / listFloor) * 100) / 100, reportBytes,
+    planCounts: parsed.planCounts, presentBy: parsed.presentBy, counts: parsed.counts,
+  };
+}
+
+async function writeStorage(images: ScaleImage[], staging: Fronted, mirrors: Fronted[]): Promise<void> {
+  const s = new StorageWriter(join(staging.registry.dir, 'data'));
+  for (const img of images) for (const d of [...img.digests, ...img.fresh]) await s.write(`staging/${img.name}`, d);
+  for (const m of mirrors) {
+    const w = new StorageWriter(join(m.registry.dir, 'data'));
+    for (const img of images) for (const d of img.digests) await w.write(`prod/${img.name}`, d);
+  }
+}
+
+async function main(): Promise<void> {
+  const images = buildScaleFixture(spec);
+  const counts = scaleCounts(images);
+  const dir = await mkdtemp(join(tmpdir(), 'kpromo-scale-'));
+  const staging = await startStaging();
+  const mirrors = await startMirrors(k);
+  const all = [staging, ...mirrors];
+  try {
+    const t0 = performance.now();
+    await writeStorage(images, staging, mirrors);
+    log(`fixture: ${JSON.stringify(counts)} × ${k} mirrors, written in ${Math.round(performance.now() - t0)} ms`);
+    const manifest = join(dir, 'promoter-manifest.yaml');
+    const doc = {
+      registries: [{ name: `${staging.proxy.host}/staging`, src: true }, ...mirrors.map((m) => ({ name: `${m.proxy.host}/prod` }))],
+      images: images.map((img) => ({
+        name: img.name,
+        dmap: Object.fromEntries([...img.digests, ...img.fresh].map((d) => [d.data.digest, d.tags])),
+      })),
+    };
+    await writeFile(manifest, JSON.stringify(doc));
+    const cmd = kpromoCommand(root, !args.includes('--built'));
+    const listFloor = images.length * k;
+    // on Distribution a list carries no digests: a tagless digest costs a HEAD on every mirror
+    log(`list floor ${listFloor}; with a HEAD per tagless digest per mirror (Distribution) ${listFloor + counts.tagless * k}`);
+    const results: RunResult[] = [];
+    for (const [name, flags] of [
+      ['dry run', []],
+      ['dry run --verify-existing', ['--verify-existing']],
+      ['promote', ['--confirm']],
+      ['rerun', ['--confirm']],
+    ] as const) {
+      log(`${name} …`);
+      const r = await runOnce(cmd, name.replace(/ /g, '-'), manifest, dir, [...flags], all, listFloor);
+      log(`  ${r.wallMs} ms, ${r.requests} requests (${r.ratio} × list floor ${listFloor}), peak RSS ${r.peakRssMiB} MiB, report ${r.reportBytes} B`);
+      log(`  by kind ${JSON.stringify(r.byKind)}; plan ${JSON.stringify(r.planCounts)}; present by ${JSON.stringify(r.presentBy)}`);
+      results.push(r);
+    }
+    const out = join(root, 'bench', 'results', 'scale.json');
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, JSON.stringify({ date: new Date().toISOString(), mirrors: k, fixture: counts, results }, null, 2) + '\n');
+    process.stdout.write(table(results, counts, k));
+  } finally {
+    await stopAll(all);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function table(rs: RunResult[], c: ReturnType<typeof scaleCounts>, k: number): string {
+  const head = `fixture: ${c.images} images, ${c.digests} digests (${c.indexes} indexes), ${c.tags} tags, ${c.tagless} tagless, ${c.fresh} new; ${k} mirrors\n\n`;
+  const rows = rs.map((r) =>
+    `| ${r.name} | ${r.exit} | ${r.wallMs} | ${r.requests} | ${r.listFloor} | ${r.ratio} | ${r.byKind['tags'] ?? 0} | ${r.byKind['manifest-head'] ?? 0} | ${r.peakRssMiB} | ${r.reportBytes} |`,
+  );
+  return `${head}| run | exit | wall ms | requests | list floor | ratio | tag lists | manifest HEADs | peak RSS MiB | report bytes |\n|---|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench:scale failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

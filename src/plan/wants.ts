@@ -1,0 +1,86 @@
+/**
+ * What the edges ask of each destination repository, and which listed tags the plan must verify
+ * by HEAD. Pure: the inventory reads the registries, this decides what is worth a request.
+ */
+import type { Digest } from '../image/ref.js';
+import type { Edge } from './edge.js';
+
+/** The digests and tags the edges name in one destination repository. */
+export interface RepoWants {
+  /** Tagged digests and the tags the edges give each. */
+  tagged: Map<Digest, Set<string>>;
+  /** Digests promoted without a tag. */
+  tagless: Set<Digest>;
+  /** Every named tag. */
+  tags: Set<string>;
+  /** Every named digest, tagged or not. */
+  digests: Set<Digest>;
+}
+
+/** The edges grouped by destination repository (`repoOf` gives its key). */
+export function wantedByRepo<R>(edges: readonly Edge[], repoOf: (e: Edge) => R): Map<R, RepoWants> {
+  const out = new Map<R, RepoWants>();
+  for (const e of edges) {
+    const r = repoOf(e);
+    let w = out.get(r);
+    if (!w) out.set(r, (w = { tagged: new Map(), tagless: new Set(), tags: new Set(), digests: new Set() }));
+    w.digests.add(e.digest);
+    if (e.tag === null) {
+      w.tagless.add(e.digest);
+      continue;
+    }
+    let tags = w.tagged.get(e.digest);
+    if (!tags) w.tagged.set(e.digest, (tags = new Set()));
+    tags.add(e.tag);
+    w.tags.add(e.tag);
+  }
+  return out;
+}
+
+/** What a repository's tag list (and the tagless HEADs) told about it. */
+export interface ListedRepo {
+  tags: ReadonlySet<string>;
+  /** Digests of tags, where the list carried them. */
+  tagDigests: ReadonlyMap<string, Digest>;
+  /** Named digests known present (true) or absent (false). */
+  manifests: ReadonlyMap<Digest, boolean>;
+}
+
+/**
+ * The digests the run writes to this repository: one of its tags is not listed, or it is
+ * promoted tagless and absent. (A listed tag whose list digest differs is a tag move, not a write.)
+ */
+export function writesTo(want: RepoWants, known: ListedRepo): Set<Digest> {
+  const out = new Set<Digest>();
+  for (const [d, tags] of want.tagged) if ([...tags].some((t) => !known.tags.has(t))) out.add(d);
+  for (const d of want.tagless) if (known.manifests.get(d) === false) out.add(d);
+  return out;
+}
+
+/**
+ * The listed tags to HEAD. A listed tag whose digest the list gave needs none. One without:
+ *  - with `verifyExisting`, always (then even tags whose digest the list gave: an independent check);
+ *  - else only when the run writes its digest to some destination (`written`, from writesTo over
+ *    every destination repository): the digest is new there, so one of its listed tags may point
+ *    elsewhere — a tag the manifests moved to a new digest is then refused as a tag move instead
+ *    of being taken for present.
+ * Every other listed tag is taken as present ("tag listed" in the report): kpromo writes a tag
+ * only after its content and never moves one, so a listed tag of a digest that every destination
+ * already holds under its other tags is one a run promoted. What this leaves unseen without a
+ * HEAD: a tag moved to a new digest whose tags ALL exist on EVERY destination already (a retag
+ * in the manifests with no new tag or mirror), or a tag moved out of band. A git-diff scope
+ * (every digest it plans is changed), a list with digests, or `--verify-existing` sees those.
+ */
+export function needsTagHeads(want: RepoWants, known: ListedRepo, verifyExisting: boolean, written: ReadonlySet<Digest>): string[] {
+  const out: string[] = [];
+  for (const [d, tags] of want.tagged) {
+    const listed = [...tags].filter((t) => known.tags.has(t));
+    if (listed.length === 0) continue;
+    if (verifyExisting) {
+      out.push(...listed);
+      continue;
+    }
+    if (written.has(d)) out.push(...listed.filter((t) => !known.tagDigests.has(t)));
+  }
+  return out;
+}
