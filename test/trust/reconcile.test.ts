@@ -124,7 +124,7 @@ test('an already present image lacking its signature, attestation or staging sig
 
   const healing = await promoteWithTrust(manifest, keyTrust(staging, promoter));
   assert.equal(healing.failure, undefined, healing.failure?.message);
-  assert.deepEqual(new Set(healing.report.outcomes!.map((o) => o.outcome)), new Set(['already-present']));
+  assert.deepEqual(new Set(healing.state.outcomes!.map((o) => o.outcome)), new Set(['already-present']));
   for (const [n, img] of [['plain', plain], ['good', good]] as const) {
     assert.equal(await signedBy(m0, `old/${n}`, img.digest, promoter, `${m0.host}/old/${n}`), 1, `${n} signed`);
     assert.equal((await attestations(m0, `old/${n}`, img.digest)).length, 1, `${n} attested`);
