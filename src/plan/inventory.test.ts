@@ -25,6 +25,8 @@ async function client(opts: { tagListDigests?: boolean } = {}): Promise<MemoryRe
   await putImage(c.store('src.local'), 'staging/app', other, 'v9');
   return c;
 }
+/** A cosign signature of `d` in a.local/p/app (its `.sig` tag is what the list shows). */
+const signIn = (c: MemoryRegistryClient, d: string) => putImage(c.store('a.local'), 'p/app', buildImage({ seed: `sig-${d}` }), `${d.replace(':', '-')}.sig`);
 const ops = (c: MemoryRegistryClient) => c.history.map((h) => `${h.op} ${h.host} ${h.reference ?? ''}`.trim());
 
 test('cold: one tag list per destination repository, one source GET per digest', async () => {
@@ -36,13 +38,37 @@ test('cold: one tag list per destination repository, one source GET per digest',
   assert.equal(inv.repos.get('a.local/p/app')?.listed, true);
 });
 
-test('steady state without digests in the list: the list alone, every edge present by its listed tag', async () => {
+test('steady state without digests in the list: the list alone, every edge of a signed digest present by its listed tag', async () => {
   const c = await client();
   for (const t of ['v1', 'v2', 'v3']) await putImage(c.store('a.local'), 'p/app', img, t);
+  await signIn(c, img.digest);
   const edges = ['v1', 'v2', 'v3'].map((t) => edge('a.local/p', t));
   const plan = classify(edges, await readInventory(c, edges, { logger: nullLogger }));
   assert.deepEqual(ops(c), ['listTags a.local']);
   assert.deepEqual(plan.edges.map((p) => [p.decision.kind, p.evidence]), Array(3).fill(['present', 'tag-listed']));
+});
+
+test('a listed tag of a digest nothing vouches for (no signature listed) is HEADed once, on the first mirror only', async () => {
+  const c = await client();
+  for (const h of ['a.local', 'b.local']) for (const t of ['v1', 'v2']) await putImage(c.store(h), 'p/app', img, t);
+  const edges = ['a.local/p', 'b.local/p'].flatMap((d) => ['v1', 'v2'].map((t) => edge(d, t)));
+  const plan = classify(edges, await readInventory(c, edges, { logger: nullLogger }));
+  assert.deepEqual(ops(c).sort(), ['headManifest a.local v1', 'headManifest a.local v2', 'listTags a.local', 'listTags b.local']);
+  assert.deepEqual(plan.edges.map((p) => [p.decision.kind, p.evidence]), [...Array(2).fill(['present', 'verified']), ...Array(2).fill(['present', 'tag-listed'])]);
+});
+
+test('a retag to an unsigned digest whose tag every mirror lists: the probe sees the move, every mirror is checked', async () => {
+  const c = await client();
+  for (const h of ['a.local', 'b.local']) {
+    await putImage(c.store(h), 'p/app', img, 'v1');
+    await putImage(c.store(h), 'p/app', img, 'stable');
+  }
+  await signIn(c, img.digest);
+  // the manifests move `stable` to `other`, which no mirror holds: all its tags are listed, so nothing is written
+  const edges = ['a.local/p', 'b.local/p'].flatMap((d) => [edge(d, 'v1'), edge(d, 'stable', other.digest)]);
+  const plan = classify(edges, await readInventory(c, edges, { logger: nullLogger }));
+  assert.deepEqual(ops(c).sort(), ['headManifest a.local stable', 'headManifest b.local stable', 'listTags a.local', 'listTags b.local']);
+  assert.deepEqual(plan.edges.map((p) => p.decision.kind), ['present', 'tag-move', 'present', 'tag-move']);
 });
 
 test('--verify-existing HEADs every listed tag', async () => {
@@ -71,6 +97,7 @@ test('without digests in the list, a manifest-side tag move is caught when the d
   await putImage(c.store('a.local'), 'p/app', img, 'old');
   const third = buildImage({ seed: 'third' });
   await putImage(c.store('a.local'), 'p/app', third, 'keep');
+  await signIn(c, third.digest);
   const edges = [edge('a.local/p', 'v1'), edge('a.local/p', 'v1.1'), edge('a.local/p', 'old'), edge('a.local/p', 'keep', third.digest)];
   const plan = classify(edges, await readInventory(c, edges, { logger: nullLogger }));
   // img is written (under v1.1), so its listed tags v1 and old are HEADed; 'keep' is not (nothing
@@ -83,6 +110,7 @@ test('without digests in the list, a manifest-side tag move is caught when the d
 test('a tagless edge asks by digest; a missing digest is lost', async () => {
   const c = await client();
   await putImage(c.store('a.local'), 'p/app', img, 'keep');
+  await signIn(c, img.digest);
   const missing = 'sha256:' + '0'.repeat(64);
   const edges = [edge('a.local/p', 'keep'), edge('a.local/p', null), edge('b.local/p', 'v3', missing)];
   const inv = await readInventory(c, edges, { logger: nullLogger });

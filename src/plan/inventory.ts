@@ -8,6 +8,9 @@
  * moves one), and a HEAD verifies only what the run must decide (see `needsTagHeads`):
  *  - every listed tag of a digest the run writes to any destination (one of its tags is not
  *    listed there, or it is tagless and absent): a manifest-side tag move then shows as a tag move;
+ *  - one HEAD per listed tag of a digest nothing vouches for (no signature, attestation or
+ *    referrers index of it is listed at any destination: see `unproven`), on the first mirror
+ *    listing it; if that tag points elsewhere, the digest's tags are checked on every mirror;
  *  - every listed tag when `verifyExisting` (the `--verify-existing` flag, or a run scoped to a
  *    git diff, whose edges are all changed digests).
  * A tagless digest is HEADed by digest (a list without digests says nothing of it), and so is a
@@ -25,7 +28,7 @@ import type { FetchedManifest, ManifestInfo, RegistryClient, TagList } from '../
 import { nullProgress, type ProgressSink } from '../progress.js';
 import type { Edge } from './edge.js';
 import { HostLimits } from './host-limits.js';
-import { needsTagHeads, wantedByRepo, writesTo, type RepoWants } from './wants.js';
+import { needsTagHeads, probeTags, unproven, wantedByRepo, writesTo, type RepoWants } from './wants.js';
 
 /** What the plan learnt about one repository. */
 export interface RepoState {
@@ -166,13 +169,17 @@ export async function readInventory(
   );
   const written = new Set<Digest>();
   for (const [r, want] of wants) if (!r.error) for (const d of writesTo(want, r)) written.add(d);
+  const readable = [...wants].filter(([r]) => !r.error);
+  // A digest nothing vouches for (no signature or attestation listed): one HEAD per listed tag.
+  const probes = probeTags(readable, unproven(readable), written);
   // Then only the HEADs the lists cannot answer, each repository on its own.
+  const headAll = async (r: MutableRepo, tags: string[]): Promise<void> => {
+    progress.grow({ images: tags.length });
+    await Promise.all(tags.map((t) => headTag(r, t).finally(() => progress.advance({ images: 1 }))));
+  };
   await Promise.all(
-    [...wants].map(async ([r, want]) => {
-      if (r.error) return;
-      const heads = needsTagHeads(want, r, opts.verifyExisting === true, written);
-      progress.grow({ images: heads.length });
-      await Promise.all(heads.map((t) => headTag(r, t).finally(() => progress.advance({ images: 1 }))));
+    readable.map(async ([r, want]) => {
+      await headAll(r, [...needsTagHeads(want, r, opts.verifyExisting === true, written), ...(probes.get(r) ?? []).map((p) => p.tag)]);
       // A digest to write under new tags only: present already (then only the tags are put)?
       if (r.tags.size > 0) {
         const asks = [...want.tagged].filter(([d, tags]) => !r.manifests.has(d) && [...tags].some((t) => !r.tags.has(t)));
@@ -180,6 +187,12 @@ export async function readInventory(
       }
     }),
   );
+  // A probe that found its tag elsewhere (or gone): that digest's listed tags are checked on every mirror.
+  const moved = new Set<Digest>();
+  for (const [r, list] of probes) for (const p of list) if (!r.error && r.tagDigests.get(p.tag) !== p.digest) moved.add(p.digest);
+  if (moved.size > 0) {
+    await Promise.all(readable.map(([r, want]) => (r.error ? undefined : headAll(r, needsTagHeads(want, r, false, moved)))));
+  }
 
   // Sources, only for edges still to promote: one GET per digest, kept for the copy.
   const srcGets = new Map<string, { r: MutableRepo; d: Digest }>();

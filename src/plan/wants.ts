@@ -64,12 +64,10 @@ export function writesTo(want: RepoWants, known: ListedRepo): Set<Digest> {
  *    every destination repository): the digest is new there, so one of its listed tags may point
  *    elsewhere — a tag the manifests moved to a new digest is then refused as a tag move instead
  *    of being taken for present.
- * Every other listed tag is taken as present ("tag listed" in the report): kpromo writes a tag
- * only after its content and never moves one, so a listed tag of a digest that every destination
- * already holds under its other tags is one a run promoted. What this leaves unseen without a
- * HEAD: a tag moved to a new digest whose tags ALL exist on EVERY destination already (a retag
- * in the manifests with no new tag or mirror), or a tag moved out of band. A git-diff scope
- * (every digest it plans is changed), a list with digests, or `--verify-existing` sees those.
+ * Every other listed tag is taken as present ("tag listed" in the report) once something vouches
+ * for its digest (see `unproven` and `probeTags`): kpromo writes a tag only after its content and
+ * never moves one. What this leaves unseen without a HEAD: a tag moved out of band on a mirror
+ * whose digest is signed. `--verify-existing`, a list with digests, or `kpromo audit` see those.
  */
 export function needsTagHeads(want: RepoWants, known: ListedRepo, verifyExisting: boolean, written: ReadonlySet<Digest>): string[] {
   const out: string[] = [];
@@ -81,6 +79,64 @@ export function needsTagHeads(want: RepoWants, known: ListedRepo, verifyExisting
       continue;
     }
     if (written.has(d)) out.push(...listed.filter((t) => !known.tagDigests.has(t)));
+  }
+  return out;
+}
+
+/**
+ * The tags cosign and kpromo attach to a digest in a repository: its signature, attestation and
+ * SBOM images (`sha256-<hex>.sig|.att|.sbom`) and the referrers fallback index (`sha256-<hex>`).
+ */
+export function attachmentTags(d: Digest): string[] {
+  const base = d.replace(':', '-');
+  return [`${base}.sig`, `${base}.att`, `${base}.sbom`, base];
+}
+
+/**
+ * The tagged digests nothing vouches for: no destination's list shows an attachment of them (a
+ * signature, an attestation, the referrers fallback index) and no list gave their tags' digests.
+ * A listed tag of such a digest may be one the manifests just moved to it (a retag to a new
+ * digest whose tags every mirror already lists), so it is not taken as present unseen.
+ */
+export function unproven(repos: Iterable<[ListedRepo, RepoWants]>): Set<Digest> {
+  const vouched = new Set<Digest>();
+  const named = new Set<Digest>();
+  for (const [known, want] of repos) {
+    for (const [d, tags] of want.tagged) {
+      named.add(d);
+      if (attachmentTags(d).some((t) => known.tags.has(t)) || [...tags].some((t) => known.tagDigests.get(t) === d)) vouched.add(d);
+    }
+  }
+  return new Set([...named].filter((d) => !vouched.has(d)));
+}
+
+/** A listed tag to HEAD and the digest the manifests give it. */
+export interface TagProbe {
+  tag: string;
+  digest: Digest;
+}
+
+/**
+ * One probe per listed tag of each unproven digest the run does not write (those are verified
+ * everywhere anyway): in the first repository, in `repos` order, that lists it. A probe that
+ * finds the tag on another digest escalates that digest to a full check (see `needsTagHeads`);
+ * one that finds it on the wanted digest vouches for it on every mirror.
+ */
+export function probeTags<R extends ListedRepo>(repos: Iterable<[R, RepoWants]>, doubt: ReadonlySet<Digest>, written: ReadonlySet<Digest>): Map<R, TagProbe[]> {
+  const out = new Map<R, TagProbe[]>();
+  const probed = new Set<string>();
+  for (const [known, want] of repos) {
+    for (const [d, tags] of want.tagged) {
+      if (!doubt.has(d) || written.has(d)) continue;
+      for (const tag of tags) {
+        const k = `${tag}@${d}`;
+        if (probed.has(k) || !known.tags.has(tag) || known.tagDigests.has(tag)) continue;
+        probed.add(k);
+        let list = out.get(known);
+        if (!list) out.set(known, (list = []));
+        list.push({ tag, digest: d });
+      }
+    }
   }
   return out;
 }

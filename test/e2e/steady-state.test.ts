@@ -61,12 +61,21 @@ test('steady state: one tag list per destination repository plus the HEADs the r
     return proxies.map((p) => p.arrivals.filter((a) => a.kind !== 'ping').map((a) => `${a.method} ${decodeURIComponent(a.path)}`).sort());
   };
   // per mirror: 4 lists; the tagless digest by digest (a list without digests cannot tell); the
-  // new digest by digest (its repository has tags: is it there under another tag?). No tag HEAD.
+  // new digest by digest (its repository has tags: is it there under another tag?).
   const want = [
     ...repos.map((r) => `GET /v2/prod/${r}/tags/list`),
     `HEAD /v2/prod/a/manifests/${tagless.digest}`,
     `HEAD /v2/prod/b/manifests/${fresh.digest}`,
   ].sort();
+  const tagHeads = repos.flatMap((r) => ['v1', 'v1.0', 'stable'].map((t) => `HEAD /v2/prod/${r}/manifests/${t}`));
+  // Promoted without signatures, nothing vouches for the digests: each listed tag is HEADed once,
+  // on the first mirror only (a manifest-side retag would show there).
+  assert.deepEqual(await count({}), [[...want, ...tagHeads].sort(), want]);
+  // Signed (a .sig of each digest on the first mirror, as canonical placement writes it): no tag HEAD.
+  for (const r of repos) {
+    const sig = buildImage({ seed: `steady-sig-${r}` });
+    await pushImage(env.mirrors[0]!, `prod/${r}`, sig, `${images.get(r)!.digest.replace(':', '-')}.sig`);
+  }
   assert.deepEqual(await count({}), [want, want]);
 
   // --verify-existing: every tag besides
@@ -83,6 +92,25 @@ test('steady state: one tag list per destination repository plus the HEADs the r
     const after = p.arrivals.filter((a) => a.kind === 'manifest-head' || a.kind === 'manifest-put').map((a) => `${a.method} ${decodeURIComponent(a.path)}`);
     assert.deepEqual(after.sort(), [`HEAD /v2/prod/a/manifests/${tagless.digest}`, `HEAD /v2/prod/b/manifests/${fresh.digest}`, 'PUT /v2/prod/b/manifests/v2'].sort());
   }
+});
+
+test('a tag the manifests move to a new digest is refused, though every mirror lists the tag', async () => {
+  const dsts = proxies.map((p) => `${p.host}/retag`);
+  const old = buildImage({ seed: 'retag-old' });
+  const moved = buildImage({ seed: 'retag-new' });
+  await pushImage(env.staging, 'staging/r', old, 'v1');
+  await pushImage(env.staging, 'staging/r', moved, 'v1-rebuilt');
+  const first = await promote(await writeManifest(env.dir, `${env.staging.host}/staging`, dsts, [{ name: 'r', dmap: { [old.digest]: ['v1', 'stable'] } }]));
+  assert.equal(first.failure, undefined, first.failure?.message);
+  for (const r of [env.mirrors[0]!]) {
+    const sig = buildImage({ seed: 'retag-sig' });
+    await pushImage(r, 'retag/r', sig, `${old.digest.replace(':', '-')}.sig`); // the old digest is signed
+  }
+  // The PR moves `stable` to the rebuilt digest: every mirror lists `stable`, nothing vouches for the new digest.
+  const retag = await writeManifest(env.dir, `${env.staging.host}/staging`, dsts, [{ name: 'r', dmap: { [old.digest]: ['v1'], [moved.digest]: ['stable'] } }]);
+  const dry = await promote(retag, { confirm: false });
+  assert.equal(dry.report.planCounts!['tag-move'], 2, JSON.stringify(dry.report.planCounts));
+  assert.ok(dry.failure, 'the dry run fails');
 });
 
 /** A TCP forwarder that counts the connections made to it. */
@@ -122,7 +150,7 @@ test('HEADs keep their connection: hundreds of plan requests, at most the per-ho
   const fwd = await countingForwarder(mirror.host);
   try {
     const manifest = await writeManifest(env.dir, `${env.staging.host}/staging`, [`${fwd.host}/prod`], [{ name: 'c', dmap: { [img.digest]: tags } }]);
-    const r = await promote(manifest, { confirm: false, options: { verifyExisting: true, requestsPerHost: 8 } });
+    const r = await promote(manifest, { confirm: false, options: { requestsPerHost: 8 } }); // an unsigned digest: each listed tag HEADed once
     assert.equal(r.failure, undefined, r.failure?.message);
     const heads = r.report.requests!.find((h) => h.host === fwd.host)!.byKind['manifest-head'];
     assert.equal(heads, 300);
