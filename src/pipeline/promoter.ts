@@ -3,7 +3,7 @@
  * state they leave. Without a trust config (tests of the copy alone) the trust phases are left out.
  */
 import { RunFailedError } from '../errors.js';
-import { runFailure } from '../promote/outcome.js';
+import { dryRunFailure, runFailure } from '../promote/outcome.js';
 import { buildReport, type Report, type ReportMode } from '../report/report.js';
 import { addPromotion, type PromotionReportFields } from '../report/promotion.js';
 import type { Phase } from './phase.js';
@@ -43,7 +43,9 @@ export async function runPromotion(
   const pipeline = await runPipeline(opts.phases ?? promotionPhases(opts.trust), state, { logger: deps.logger, signal: opts.signal });
   const mode: ReportMode = options.parseOnly ? 'parse-only' : options.confirm ? 'promote' : 'dry-run';
   const expected = state.plan?.edges.filter((p) => p.decision.kind === 'promote').length ?? 0;
-  const why = (state.outcomes ? runFailure(state.outcomes, expected) : undefined) ?? trustFailure(state);
+  // A dry run fails when its --confirm run would (presubmit semantics); its refusals are counted there.
+  const dryRun = mode === 'dry-run' && !state.outcomes && state.plan;
+  const why = dryRun ? dryRunFailure(dryRun) : ((state.outcomes ? runFailure(state.outcomes, expected) : undefined) ?? trustFailure(state));
   const summary = state.summary ?? { manifests: 0, images: 0, digests: 0, tags: 0, edges: 0 };
   const report = addPromotion(buildReport(mode, summary, state.edges ?? [], state.warnings), {
     plan: state.plan,
@@ -53,5 +55,5 @@ export async function runPromotion(
     failure: why,
   });
   if (state.trust) report.trust = trustReport(state.trust);
-  return { state, pipeline, mode, report, ...(why ? { failure: new RunFailedError('RUN_FAILED', `promotion incomplete: ${why}`) } : {}) };
+  return { state, pipeline, mode, report, ...(why ? { failure: new RunFailedError('RUN_FAILED', dryRun ? `dry run: ${why}` : `promotion incomplete: ${why}`) } : {}) };
 }

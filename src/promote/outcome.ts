@@ -3,7 +3,7 @@
  * verification found, and the rule for whether the run succeeded.
  */
 import type { Digest } from '../image/ref.js';
-import type { Plan } from '../plan/classify.js';
+import { planCounts, type Plan } from '../plan/classify.js';
 import { edgeKey, type Edge } from '../plan/edge.js';
 import type { CopyOutcome } from './copy.js';
 
@@ -78,4 +78,30 @@ export function runFailure(outcomes: readonly EdgeOutcome[], expected: number): 
     else if (expected > 0) parts.push(`promoted nothing although ${expected} edges were to be promoted`);
   }
   return parts.length ? parts.join(', ') : undefined;
+}
+
+/** The outcomes a --confirm run of `plan` would have if every copy succeeded. */
+export function expectedOutcomes(plan: Plan): EdgeOutcome[] {
+  const copied = new Map<string, CopyOutcome>();
+  for (const p of plan.edges) if (p.decision.kind === 'promote') copied.set(edgeKey(p.edge), { ok: true });
+  return collectOutcomes(plan, copied, new Map());
+}
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Why a --confirm run of this dry run's plan would fail (so the dry run fails: exit 1), or
+ * undefined. The rule is runFailure's over expectedOutcomes: refused tag moves, repositories
+ * that could not be read and images refused by validation fail; lost edges beside work to do warn.
+ */
+export function dryRunFailure(plan: Plan): string | undefined {
+  const expected = plan.edges.filter((p) => p.decision.kind === 'promote').length;
+  const why = runFailure(expectedOutcomes(plan), expected);
+  if (!why) return undefined;
+  const c = planCounts(plan);
+  const parts: string[] = [];
+  if (c['tag-move']) parts.push(plural(c['tag-move'], 'tag move refused', 'tag moves refused'));
+  if (c.unreadable) parts.push(plural(c.unreadable, 'edge needs a repository that could not be read', 'edges need a repository that could not be read'));
+  if (c.refused) parts.push(plural(c.refused, 'edge refused by signature or provenance checks', 'edges refused by signature or provenance checks'));
+  return `a --confirm run would fail: ${parts.length ? parts.join(', ') : why}`;
 }
