@@ -45,6 +45,8 @@ export interface CopyBlobsOptions {
   concurrency?: number;
   signal?: AbortSignal;
   logger: Logger;
+  /** Called when a job starts (its first request is about to go out). */
+  onStart?: (job: BlobJob) => void;
   /** Called when a job has settled at every target. */
   onDone?: (job: BlobJob) => void;
   /** Called once per (job, target) as soon as that target holds the blob, or failed to get it (`error`). */
@@ -56,7 +58,7 @@ export async function copyBlobs(client: RegistryClient, jobs: readonly BlobJob[]
   const ctx: BlobCtx = { client, known, signal: opts.signal, logger: opts.logger };
   const failures: BlobFailures = new Map();
   const limit = pLimit(opts.concurrency ?? DEFAULT_BLOB_CONCURRENCY);
-  await Promise.all(jobs.map((j) => limit(async () => (await copyBlob(ctx, j, failures, opts.onSettled), opts.onDone?.(j)))));
+  await Promise.all(jobs.map((j) => limit(async () => (opts.onStart?.(j), await copyBlob(ctx, j, failures, opts.onSettled), opts.onDone?.(j)))));
   return failures;
 }
 

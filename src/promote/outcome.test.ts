@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { digest, imageName, registryName, tag } from '../image/ref.js';
 import type { Edge } from '../plan/edge.js';
 import type { Decision, Plan } from '../plan/classify.js';
-import { collectOutcomes, dryRunFailure, runFailure, type EdgeOutcome, type OutcomeKind } from './outcome.js';
+import { collectOutcomes, dryRunFailure, notAttemptedOutcomes, runFailure, type EdgeOutcome, type OutcomeKind } from './outcome.js';
 import { edgeKey } from '../plan/edge.js';
 
 const e = (t: string): Edge => ({
@@ -51,4 +51,18 @@ test('dryRunFailure: a dry run fails exactly when its --confirm run would', () =
     { name: 'all lost', p: plan('lost', 'present'), want: 'a --confirm run would fail: promoted nothing: all 1 edges to promote are missing from the source registry' },
   ];
   for (const c of cases) assert.equal(dryRunFailure(c.p), c.want, c.name);
+});
+
+test('notAttemptedOutcomes: interrupted before the copy, edges to promote (or whose read was cut short) are not attempted', () => {
+  const [a, b, c, d] = [e('a'), e('b'), e('c'), e('d')];
+  const out = notAttemptedOutcomes({
+    edges: [
+      { edge: a, decision: { kind: 'promote', tagOnly: false } },
+      { edge: b, decision: { kind: 'unreadable', error: 'destination d/x/a: aborted' } },
+      { edge: c, decision: { kind: 'present' } },
+      { edge: d, decision: { kind: 'lost' } },
+    ],
+  });
+  assert.deepEqual(out.map((o) => o.outcome), ['not-attempted', 'not-attempted', 'already-present', 'lost']);
+  assert.equal(runFailure(out, 1), '2 edges not attempted');
 });

@@ -41,6 +41,8 @@ export interface PromotionReportFields {
   phases?: { name: string; durationMs: number; result: string }[];
   /** Why the run failed, when it did. */
   failure?: string;
+  /** Set when the run was interrupted: the phase it stopped in and why (e.g. "interrupted by SIGTERM"). */
+  interrupted?: { phase: string; reason: string };
 }
 
 /** Adds the plan, outcomes and request counts to `report` (in place) and returns it. */
@@ -63,7 +65,10 @@ export function addPromotion(
       ...(o.error ? { error: o.error } : {}),
       ...(o.currentDigest ? { currentDigest: o.currentDigest } : {}),
     }));
-    r.counts = outcomeCounts(parts.outcomes);
+    const counts: Partial<Record<OutcomeKind, number>> = outcomeCounts(parts.outcomes);
+    // the kinds of an interrupted run appear only when it was
+    for (const k of ['interrupted', 'not-attempted'] as const) if (!counts[k]) delete counts[k];
+    r.counts = counts;
   } else if (parts.plan) {
     r.outcomes = parts.plan.edges.map(({ edge, decision }) => ({
       ...reportEdge(edge),

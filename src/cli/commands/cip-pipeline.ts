@@ -13,14 +13,28 @@ import type { CipOptions } from '../cip-options.js';
 import { createNetworkedClient } from '../network-client.js';
 import { ExitCode } from '../main.js';
 import { formatSummary, ProgressRenderer } from '../progress.js';
+import { stopOnSignals, type SignalStop } from '../signals.js';
 import type { CipContext } from './cip-context.js';
 import { loadScopedPlan } from './cip-scope.js';
 
 /** Extra wiring for tests and other phases: replace the registry client or the offline plan. */
 export type PipelineOverrides = Partial<Pick<PromotionDeps, 'registry' | 'loadPlan' | 'progress'>>;
 
-/** Runs the promotion pipeline for `opts`; returns the exit code, or throws RunFailedError (exit 1) after writing the report. */
+/**
+ * Runs the promotion pipeline for `opts`; returns the exit code, or throws RunFailedError (exit 1)
+ * after writing the report. SIGINT/SIGTERM stop the run (signals.ts): the report is written with
+ * every edge marked, the summary goes to stderr, and the exit code is 130/143.
+ */
 export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrides = {}): Promise<number> {
+  const stop = stopOnSignals(ctx.io.stderr);
+  try {
+    return await run(opts, ctx, overrides, stop);
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrides, stop: SignalStop): Promise<number> {
   const { io, logger } = ctx;
   // Signing identity, verification material and policy; a --confirm run without any signing
   // identity (and without --sign=false) fails here with exit 2, before any registry is touched.
@@ -30,14 +44,11 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
   const registry = overrides.registry ?? client;
   // a status line per phase on a terminal, nothing otherwise
   const progress = new ProgressRenderer({ write: io.stderr, isTTY: io.isTTY });
-  const abort = new AbortController();
-  const onSignal = (): void => abort.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
   try {
     const result = await promote(
       { manifests: opts.manifests, confirm: opts.run.confirm, parseOnly: opts.run.parseOnly },
-      { loadPlan: () => loadScopedPlan(opts, ctx, abort.signal), progress, ...overrides, registry, logger, stats: () => net.stats() },
-      { signal: abort.signal, trust },
+      { loadPlan: () => loadScopedPlan(opts, ctx, stop.signal), progress, ...overrides, registry, logger, stats: () => net.stats() },
+      { signal: stop.signal, trust },
     );
     const phases = progress.finish();
     if (io.isTTY) io.stderr(`done: ${formatSummary(phases)}\n`);
@@ -51,11 +62,15 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
       await writeReport(opts.run.reportFile, result.report);
       logger.info('report written', { file: opts.run.reportFile });
     }
+    const code = stop.exitCode();
+    if (result.interrupted && code !== undefined) {
+      io.stderr(`${result.failure?.message ?? result.interrupted.reason}${opts.run.reportFile ? `; report: ${opts.run.reportFile}` : ''}\n`);
+      return code;
+    }
     if (result.failure) throw result.failure;
     return ExitCode.ok;
   } finally {
     progress.finish(); // ends a status line left open by a failed phase
-    process.off('SIGINT', onSignal);
     await client.close();
     await net.close();
   }

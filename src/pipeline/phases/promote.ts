@@ -1,7 +1,7 @@
 /**
  * The promote phase: a dry run stops here (after provenance and validate, as upstream). Otherwise
  * copies what the plan marked, verifies every written (image, destination) pair, and records
- * the outcome of every edge.
+ * the outcome of every edge (also when the run is interrupted part-way).
  */
 import { KpromoError } from '../../errors.js';
 import { edgeKey as edgeKeyOf } from '../../plan/edge.js';
@@ -26,10 +26,17 @@ export const promotePhase: Phase<PromotionState> = {
       logger: log,
       progress: state.deps.progress,
     });
-    signal.throwIfAborted(); // an interrupted copy is a failed phase, not a list of failed edges
     const written = plan.edges.filter((p) => p.decision.kind === 'promote' && copied.get(edgeKeyOf(p.edge))?.ok).map((p) => p.edge);
-    const problems = await verifyEdges(state.deps.registry, written, { concurrency: state.options.readConcurrency, signal });
-    state.outcomes = collectOutcomes(plan, copied, problems);
+    let problems = new Map<string, string>();
+    try {
+      if (!signal.aborted) problems = await verifyEdges(state.deps.registry, written, { concurrency: state.options.readConcurrency, signal });
+    } catch (err) {
+      if (!signal.aborted) throw err;
+    }
+    // Interrupted: the copies that completed are promoted (their PUTs succeeded; verification is
+    // skipped), the others are marked interrupted or not attempted, and the run stops here.
+    state.outcomes = collectOutcomes(plan, copied, signal.aborted ? new Map() : problems);
+    signal.throwIfAborted();
     for (const o of state.outcomes) {
       if (o.outcome === 'failed') log.error(`failed: ${edgeKeyOf(o.edge)}: ${o.error}`);
     }
