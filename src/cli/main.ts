@@ -1,10 +1,12 @@
 /**
  * The kpromo command line. The only place that prints or chooses exit codes:
- * 0 success, 1 a run that failed part-way, 2 invalid input (nothing was attempted).
+ * 0 success, 1 a run that failed part-way, 2 invalid input (nothing was attempted), 130/143
+ * interrupted by SIGINT/SIGTERM (signals.ts). Everything it prints goes through redact().
  */
 import { Command, CommanderError } from 'commander';
 import { InputError, KpromoError, NotSupportedError, RunFailedError, formatProblems } from '../errors.js';
 import { registerCommands } from './commands/index.js';
+import { redact } from '../redact.js';
 import { VERSION } from '../version.js';
 
 /** Exit codes, documented in the README. */
@@ -26,8 +28,14 @@ const defaultIO = (): CliIO => ({
   env: process.env,
 });
 
+/** `io` with every line written through redact(): no secret reaches stdout or stderr, whoever wrote it. */
+export function redactingIO(io: CliIO): CliIO {
+  return { ...io, stdout: (s) => io.stdout(redact(s)), stderr: (s) => io.stderr(redact(s)) };
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+export async function main(argv: string[], rawIO: CliIO = defaultIO()): Promise<number> {
+  const io = redactingIO(rawIO);
   const program = new Command('kpromo')
     .description('Promote container images between OCI registries (drop-in for kubernetes-sigs/promo-tools kpromo)')
     .version(VERSION, '--version')

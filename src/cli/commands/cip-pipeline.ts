@@ -15,6 +15,7 @@ import { ExitCode } from '../main.js';
 import { formatSummary, ProgressRenderer } from '../progress.js';
 import { stopOnSignals, type SignalStop } from '../signals.js';
 import type { CipContext } from './cip-context.js';
+import { preflight } from './cip-preflight.js';
 import { loadScopedPlan } from './cip-scope.js';
 
 /** Extra wiring for tests and other phases: replace the registry client or the offline plan. */
@@ -36,6 +37,8 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
 
 async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrides, stop: SignalStop): Promise<number> {
   const { io, logger } = ctx;
+  // The report's folder and the credential files, checked before anything else (exit 2).
+  await preflight(opts, io.env, true);
   // Signing identity, verification material and policy; a --confirm run without any signing
   // identity (and without --sign=false) fails here with exit 2, before any registry is touched.
   const trust = opts.run.parseOnly ? undefined : await buildTrustConfig(opts, io.env, logger);
