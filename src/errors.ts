@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'RUN_FAILED' // a run that failed part-way: some edges failed or were refused (exit 1)
   | 'PHASE_FAILED' // a pipeline phase failed (wraps the cause)
   | 'REGISTRY_ERROR' // a registry request failed (see registry/errors.ts)
+  | 'INTERRUPTED' // the run was stopped from outside (SIGINT/SIGTERM in the CLI)
   | 'INTERNAL'; // a bug
 
 /** One problem with user input, located as precisely as the input allows. */
@@ -51,6 +52,16 @@ export class NotSupportedError extends KpromoError<'NOT_SUPPORTED'> {
 
 /** A run that did work but did not fully succeed (failed or refused edges). */
 export class RunFailedError extends KpromoError<'RUN_FAILED'> {}
+
+/**
+ * The reason of an aborted run when the user stopped it (the CLI turns SIGINT/SIGTERM into an
+ * abort with this reason). The library marks what it did and did not do, and returns.
+ */
+export class InterruptedError extends KpromoError<'INTERRUPTED'> {
+  constructor(readonly signal: string) {
+    super('INTERRUPTED', `interrupted by ${signal}`);
+  }
+}
 
 /** Renders problems as `file:line:col: message`, one per line. */
 export function formatProblems(problems: readonly Problem[]): string {

@@ -1,11 +1,13 @@
 /**
  * The kpromo command line. The only place that prints or chooses exit codes:
- * 0 success, 1 a run that failed part-way, 2 invalid input (nothing was attempted).
+ * 0 success, 1 a run that failed part-way, 2 invalid input (nothing was attempted), 130/143
+ * interrupted by SIGINT/SIGTERM (signals.ts). Everything it prints goes through redact().
  */
 import { CommanderError } from 'commander';
 import { InputError, KpromoError, NotSupportedError, RunFailedError, formatProblem, formatProblems } from '../errors.js';
 import { registerCommands } from './commands/index.js';
 import { configureKpromoHelp, KpromoCommand } from './flags.js';
+import { redact } from '../redact.js';
 import { VERSION } from '../version.js';
 
 /** Exit codes, documented in the README. */
@@ -27,8 +29,14 @@ const defaultIO = (): CliIO => ({
   env: process.env,
 });
 
+/** `io` with every line written through redact(): no secret reaches stdout or stderr, whoever wrote it. */
+export function redactingIO(io: CliIO): CliIO {
+  return { ...io, stdout: (s) => io.stdout(redact(s)), stderr: (s) => io.stderr(redact(s)) };
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+export async function main(argv: string[], rawIO: CliIO = defaultIO()): Promise<number> {
+  const io = redactingIO(rawIO);
   // with --log-format json, the final error lines (and commander's) are JSON records too
   const json = jsonRequested(argv);
   const errIo = json ? { ...io, stderr: jsonLines(io.stderr) } : io;

@@ -6,7 +6,7 @@ import { PhaseError, phase, runPipeline } from './pipeline.js';
 import { StopPipeline } from './phase.js';
 
 type S = { ran: string[] };
-const rec = (name: 'setup' | 'plan' | 'promote') => phase<S>(name, async (s) => void s.ran.push(name));
+const rec = (name: 'setup' | 'plan' | 'promote' | 'sign') => phase<S>(name, async (s) => void s.ran.push(name));
 
 test('runs phases in order and logs each with a duration', async () => {
   const logger = new MemoryLogger();
@@ -58,9 +58,21 @@ test('an aborted signal stops before the next phase', async () => {
     st.ran.push('setup');
     ac.abort(new Error('interrupted'));
   });
-  await assert.rejects(runPipeline([abort, rec('plan')], s, { logger: new MemoryLogger(), signal: ac.signal }), {
-    message: 'phase "plan" failed: interrupted',
+  const r = await runPipeline([abort, rec('plan')], s, { logger: new MemoryLogger(), signal: ac.signal });
+  assert.deepEqual(r.interrupted, { phase: 'plan', reason: 'interrupted' });
+  assert.deepEqual(s.ran, ['setup']);
+});
+
+test('a phase that throws because the signal was aborted ends the run as interrupted in that phase', async () => {
+  const ac = new AbortController();
+  const s: S = { ran: [] };
+  const copy = phase<S>('promote', async (_st, signal) => {
+    ac.abort(new Error('interrupted by SIGTERM'));
+    signal.throwIfAborted();
   });
+  const r = await runPipeline([rec('setup'), copy, rec('sign')], s, { logger: new MemoryLogger(), signal: ac.signal });
+  assert.deepEqual(r.interrupted, { phase: 'promote', reason: 'interrupted by SIGTERM' });
+  assert.deepEqual(r.phases.map((p) => [p.name, p.result]), [['setup', 'ok'], ['promote', 'interrupted']]);
   assert.deepEqual(s.ran, ['setup']);
 });
 

@@ -1,7 +1,8 @@
 /**
  * The pipeline engine: runs phases in order, logs each with its duration, stops cleanly on
  * StopPipeline, checks the AbortSignal before each phase and wraps failures with the phase name
- * (upstream promoter/image/pipeline/pipeline.go).
+ * (upstream promoter/image/pipeline/pipeline.go). An aborted signal ends the run as interrupted
+ * (resolved, not rejected), so the caller can still report what the phases recorded.
  */
 import { setMaxListeners } from 'node:events';
 import { InputError, KpromoError, errorMessage } from '../errors.js';
@@ -12,7 +13,7 @@ import { StopPipeline, type Phase, type PhaseName } from './phase.js';
 export interface PhaseTiming {
   name: PhaseName;
   durationMs: number;
-  result: 'ok' | 'stopped' | 'failed';
+  result: 'ok' | 'stopped' | 'failed' | 'interrupted';
 }
 
 /** What a pipeline run did: the phases it ran and, when it stopped early, why. */
@@ -20,6 +21,8 @@ export interface PipelineResult {
   phases: PhaseTiming[];
   /** The StopPipeline reason, when a phase ended the run early. */
   stopped?: string;
+  /** Set when the run's signal was aborted: the phase it stopped in (or before) and the abort reason. */
+  interrupted?: { phase: PhaseName; reason: string };
 }
 
 /** A phase failure: `phase "promote" failed: …`, keeping the inner code and cause. */
@@ -50,8 +53,13 @@ export async function runPipeline<S>(
   // Every in-flight request listens on the run's signal; dozens at once are expected, not a leak.
   setMaxListeners(0, signal);
   const result: PipelineResult = { phases: [] };
+  const interrupted = (name: PhaseName): PipelineResult => {
+    result.interrupted = { phase: name, reason: errorMessage(signal.reason ?? 'aborted') };
+    opts.logger.warn(`pipeline interrupted in ${name}: ${result.interrupted.reason}`);
+    return result;
+  };
   for (const [i, p] of phases.entries()) {
-    if (signal.aborted) throw new PhaseError(p.name, signal.reason ?? new Error('aborted'));
+    if (signal.aborted) return interrupted(p.name);
     const log = opts.logger.child({ phase: p.name });
     // phase start/done lines and timings are detail: debug here, durations in the report
     log.debug(`phase ${i + 1}/${phases.length}: ${p.name}`);
@@ -68,6 +76,10 @@ export async function runPipeline<S>(
         log.debug(`pipeline stopped in ${p.name}: ${err.reason}`, { durationMs: done('stopped') });
         result.stopped = err.reason;
         return result;
+      }
+      if (signal.aborted) {
+        done('interrupted');
+        return interrupted(p.name);
       }
       // Bad input means nothing was attempted: it keeps its class (exit 2) and its located problems.
       if (err instanceof InputError) {

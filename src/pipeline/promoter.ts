@@ -3,7 +3,7 @@
  * state they leave. Without a trust config (tests of the copy alone) the trust phases are left out.
  */
 import { RunFailedError } from '../errors.js';
-import { runFailure } from '../promote/outcome.js';
+import { dryRunFailure, notAttemptedOutcomes, outcomeCounts, runFailure, type EdgeOutcome } from '../promote/outcome.js';
 import { buildReport, type Report, type ReportMode } from '../report/report.js';
 import { addPromotion, type PromotionReportFields } from '../report/promotion.js';
 import type { Phase } from './phase.js';
@@ -51,9 +51,14 @@ export interface PromotionResult {
   mode: ReportMode;
   report: Report & PromotionReportFields;
   failure?: RunFailedError;
+  /** Set when the run's signal was aborted: where, and why (the abort reason's message). */
+  interrupted?: { phase: string; reason: string };
 }
 
-/** Runs a promotion. Throws on invalid input or a failed phase; a partly failed run resolves with `failure`. */
+/**
+ * Runs a promotion. Throws on invalid input or a failed phase; a partly failed run resolves with
+ * `failure`, an interrupted one (aborted signal) with `interrupted` and every edge marked.
+ */
 export async function runPromotion(
   options: PromotionOptions,
   deps: PromotionDeps,
@@ -63,7 +68,15 @@ export async function runPromotion(
   const pipeline = await runPipeline(opts.phases ?? promotionPhases(opts.trust), state, { logger: deps.logger, signal: opts.signal });
   const mode: ReportMode = options.parseOnly ? 'parse-only' : options.confirm ? 'promote' : 'dry-run';
   const expected = state.plan?.edges.filter((p) => p.decision.kind === 'promote').length ?? 0;
-  const why = (state.outcomes ? runFailure(state.outcomes, expected) : undefined) ?? trustFailure(state);
+  const interrupted = pipeline.interrupted;
+  if (interrupted && options.confirm && !state.outcomes) state.outcomes = untouched(state);
+  // A dry run fails when its --confirm run would (presubmit semantics); its refusals are counted there.
+  const dryRun = !interrupted && mode === 'dry-run' && !state.outcomes && state.plan;
+  const why = interrupted
+    ? interruptedSummary(interrupted, state.outcomes)
+    : dryRun
+      ? dryRunFailure(dryRun)
+      : ((state.outcomes ? runFailure(state.outcomes, expected) : undefined) ?? trustFailure(state));
   const summary = state.summary ?? { manifests: 0, images: 0, digests: 0, tags: 0, edges: 0 };
   const detail = options.reportDetail ?? 'changes';
   const report = addPromotion(buildReport(mode, summary, state.edges ?? [], state.warnings, detail), {
@@ -75,5 +88,26 @@ export async function runPromotion(
     failure: why,
   });
   if (state.trust) report.trust = trustReport(state.trust);
-  return { state, pipeline, mode, report, ...(why ? { failure: new RunFailedError('RUN_FAILED', `promotion incomplete: ${why}`) } : {}) };
+  if (interrupted) report.interrupted = interrupted;
+  const failure = why ? new RunFailedError('RUN_FAILED', interrupted ? why : dryRun ? `dry run: ${why}` : `promotion incomplete: ${why}`) : undefined;
+  return { state, pipeline, mode, report, ...(failure ? { failure } : {}), ...(interrupted ? { interrupted } : {}) };
+}
+
+/** Outcomes of a --confirm run interrupted before the promote phase: nothing was attempted. */
+function untouched(state: PromotionState): EdgeOutcome[] {
+  if (state.plan) return notAttemptedOutcomes(state.plan);
+  return (state.edges ?? []).map((edge) => ({ edge, outcome: 'not-attempted', error: 'interrupted before the plan' }));
+}
+
+/** `interrupted by SIGINT during promote: promoted 3, interrupted 2, not attempted 5, …`. */
+export function interruptedSummary(i: { phase: string; reason: string }, outcomes?: readonly EdgeOutcome[]): string {
+  const head = `${i.reason} during ${i.phase}`;
+  if (!outcomes) return head;
+  const c = outcomeCounts(outcomes);
+  const parts = [`promoted ${c.promoted}`, `interrupted ${c.interrupted}`, `not attempted ${c['not-attempted']}`];
+  if (c['already-present']) parts.push(`already present ${c['already-present']}`);
+  if (c.failed) parts.push(`failed ${c.failed}`);
+  if (c['refused-tag-move']) parts.push(`tag moves refused ${c['refused-tag-move']}`);
+  if (c.lost) parts.push(`lost ${c.lost}`);
+  return `${head}: ${parts.join(', ')} (of ${outcomes.length} edges)`;
 }

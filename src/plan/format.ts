@@ -73,6 +73,8 @@ const OUTCOME_LABEL: Record<OutcomeKind, string> = {
   lost: 'lost',
   'refused-tag-move': 'tag move',
   failed: 'FAILED',
+  interrupted: 'INTERRUPTED',
+  'not-attempted': 'not tried',
 };
 
 /** The outcome counts, then one line per edge that did not succeed. */
@@ -80,7 +82,8 @@ export function formatOutcomes(outcomes: readonly EdgeOutcome[]): string {
   const c = outcomeCounts(outcomes);
   const lines = [
     `promoted ${c.promoted}, already present ${c['already-present']}, lost ${c.lost}, ` +
-      `tag moves refused ${c['refused-tag-move']}, failed ${c.failed}`,
+      `tag moves refused ${c['refused-tag-move']}, failed ${c.failed}` +
+      (c.interrupted || c['not-attempted'] ? `, interrupted ${c.interrupted}, not attempted ${c['not-attempted']}` : ''),
   ];
   const failed = outcomes.flatMap((o) => (o.outcome === 'failed' && o.error ? [{ edge: o.edge, message: o.error }] : []));
   const { groups, rest } = splitFailures(failed);

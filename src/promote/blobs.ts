@@ -48,6 +48,8 @@ export interface CopyBlobsOptions {
   logger: Logger;
   /** Retries transient failures of a blob's copy (see upload.ts). */
   retry?: RetryRunner;
+  /** Called when a job starts (its first request is about to go out). */
+  onStart?: (job: BlobJob) => void;
   /** Called when a job has settled at every target. */
   onDone?: (job: BlobJob) => void;
   /** Called once per (job, target) as soon as that target holds the blob, or failed to get it (`error`). */
@@ -59,7 +61,7 @@ export async function copyBlobs(client: RegistryClient, jobs: readonly BlobJob[]
   const ctx: BlobCtx = { client, known, signal: opts.signal, logger: opts.logger, ...(opts.retry ? { retry: opts.retry } : {}) };
   const failures: BlobFailures = new Map();
   const limit = pLimit(opts.concurrency ?? DEFAULT_BLOB_CONCURRENCY);
-  await Promise.all(jobs.map((j) => limit(async () => (await copyBlob(ctx, j, failures, opts.onSettled), opts.onDone?.(j)))));
+  await Promise.all(jobs.map((j) => limit(async () => (opts.onStart?.(j), await copyBlob(ctx, j, failures, opts.onSettled), opts.onDone?.(j)))));
   return failures;
 }
 

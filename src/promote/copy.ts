@@ -26,8 +26,12 @@ import { pushManifests, type ChildPuts } from './manifests.js';
  * The result of copying one edge: done, or the reason it failed. `held` when the image was
  * written by digest only and its tag waits (see CopyOptions.hold): the top manifest to tag later.
  * `confirmed` when the registry's answer to the manifest PUT proved it (201 with the digest sent).
+ * When the run's signal was aborted, a failed edge says whether its copy had begun
+ * (`interrupted`) or not (`not-attempted`).
  */
-export type CopyOutcome = { ok: true; held?: FetchedManifest; confirmed?: boolean } | { ok: false; error: string };
+export type CopyOutcome =
+  | { ok: true; held?: FetchedManifest; confirmed?: boolean }
+  | { ok: false; error: string; stopped?: 'interrupted' | 'not-attempted' };
 
 /** Options of copyPlan. */
 export interface CopyOptions {
@@ -132,6 +136,9 @@ export async function copyPlan(
   // 4. Manifests, per image and destination, pushed as soon as that image's last blob has
   //    settled there (not after every blob of the run), and only if all of them arrived.
   const out = new Map<string, CopyOutcome>();
+  // (image, destination) pairs whose writes began before any interruption
+  const begun = new Set<Target>();
+  const begin = (t: Target): void => void (opts.signal?.aborted || begun.add(t));
   const shared: ChildPuts = new Map();
   const pushes: Promise<void>[] = [];
   const waiting = new Map<string, Waiter[]>();
@@ -154,6 +161,7 @@ export async function copyPlan(
         }
         pushes.push(
           limit(async () => {
+            begin(t);
             const tags = t.held ? [] : t.edges.flatMap((e) => (e.tag === null ? [] : [e.tag as string]));
             const unconfirmed = new Set<string>();
             const byDigest = t.held || t.edges.some((e) => e.tag === null);
@@ -183,6 +191,7 @@ export async function copyPlan(
         continue;
       }
       const w: Waiter = {
+        target: t,
         remaining: blobs.length,
         done: () => {
           if (w.error === undefined) return push();
@@ -201,6 +210,9 @@ export async function copyPlan(
     signal: opts.signal,
     logger: opts.logger,
     retry: opts.retry,
+    onStart: (j) => {
+      for (const repo of j.targets) for (const w of waiting.get(blobFailureKey(repo, j.blob.digest)) ?? []) begin(w.target);
+    },
     onDone: (j) => progress.advance({ bytes: Math.max(0, j.blob.size) }),
     onSettled: (j, repo, error) => {
       for (const w of waiting.get(blobFailureKey(repo, j.blob.digest)) ?? []) {
@@ -211,11 +223,26 @@ export async function copyPlan(
   });
   // every blob has settled at every target, so every waiter has fired and added its push
   await Promise.all(pushes);
+  if (opts.signal?.aborted) markStopped(images, out, begun);
   return out;
+}
+
+/** After an interruption: each edge that did not complete was interrupted (its writes began) or not attempted. */
+function markStopped(images: ReadonlyMap<string, Image>, out: Map<string, CopyOutcome>, begun: ReadonlySet<Target>): void {
+  for (const img of images.values()) {
+    for (const t of img.targets.values()) {
+      for (const e of t.edges) {
+        const c = out.get(edgeKey(e)) ?? { ok: false, error: 'not copied' };
+        if (c.ok) continue;
+        out.set(edgeKey(e), begun.has(t) ? { ...c, stopped: 'interrupted' } : { ok: false, error: 'interrupted before its copy began', stopped: 'not-attempted' });
+      }
+    }
+  }
 }
 
 /** An (image, destination) waiting for its blobs: how many have not settled, the first failure. */
 interface Waiter {
+  target: Target;
   remaining: number;
   error?: string;
   done(): void;

@@ -3,12 +3,16 @@
  * verification found, and the rule for whether the run succeeded.
  */
 import type { Digest } from '../image/ref.js';
-import type { Plan } from '../plan/classify.js';
+import { planCounts, type Plan } from '../plan/classify.js';
 import { edgeKey, type Edge } from '../plan/edge.js';
 import type { CopyOutcome } from './copy.js';
 
-/** What happened to an edge. */
-export type OutcomeKind = 'promoted' | 'already-present' | 'lost' | 'refused-tag-move' | 'failed';
+/**
+ * What happened to an edge. After an interruption, an edge still to promote is `interrupted` when
+ * its copy had begun (blobs may be there; no tag of it is visible unless it completed) and
+ * `not-attempted` when nothing was sent for it.
+ */
+export type OutcomeKind = 'promoted' | 'already-present' | 'lost' | 'refused-tag-move' | 'failed' | 'interrupted' | 'not-attempted';
 
 /** One edge's outcome. */
 export interface EdgeOutcome {
@@ -48,7 +52,7 @@ export function collectOutcomes(
       case 'promote': {
         const k = edgeKey(edge);
         const c = copied.get(k) ?? { ok: false, error: 'not copied' };
-        if (!c.ok) return { edge, outcome: 'failed', error: c.error };
+        if (!c.ok) return { edge, outcome: c.stopped ?? 'failed', error: c.error };
         const problem = verifyProblems.get(k);
         return problem ? { edge, outcome: 'failed', error: problem } : { edge, outcome: 'promoted' };
       }
@@ -58,7 +62,7 @@ export function collectOutcomes(
 
 /** Counts by outcome. */
 export function outcomeCounts(outcomes: readonly EdgeOutcome[]): Record<OutcomeKind, number> {
-  const c: Record<OutcomeKind, number> = { promoted: 0, 'already-present': 0, lost: 0, 'refused-tag-move': 0, failed: 0 };
+  const c: Record<OutcomeKind, number> = { promoted: 0, 'already-present': 0, lost: 0, 'refused-tag-move': 0, failed: 0, interrupted: 0, 'not-attempted': 0 };
   for (const o of outcomes) c[o.outcome]++;
   return c;
 }
@@ -73,6 +77,8 @@ export function runFailure(outcomes: readonly EdgeOutcome[], expected: number): 
   const parts: string[] = [];
   if (c.failed) parts.push(`${c.failed} edge${c.failed === 1 ? '' : 's'} failed`);
   if (c['refused-tag-move']) parts.push(`${c['refused-tag-move']} tag move${c['refused-tag-move'] === 1 ? '' : 's'} refused`);
+  if (c.interrupted) parts.push(`${c.interrupted} edge${c.interrupted === 1 ? '' : 's'} interrupted`);
+  if (c['not-attempted']) parts.push(`${c['not-attempted']} edge${c['not-attempted'] === 1 ? '' : 's'} not attempted`);
   if (parts.length === 0 && c.promoted === 0) {
     // Everything still to do is "lost": the source answered nothing, as in #1731 when every image
     // looked lost and the job succeeded without promoting anything.
@@ -80,4 +86,43 @@ export function runFailure(outcomes: readonly EdgeOutcome[], expected: number): 
     else if (expected > 0) parts.push(`promoted nothing although ${expected} edges were to be promoted`);
   }
   return parts.length ? parts.join(', ') : undefined;
+}
+
+/** The outcomes a --confirm run of `plan` would have if every copy succeeded. */
+export function expectedOutcomes(plan: Plan): EdgeOutcome[] {
+  const copied = new Map<string, CopyOutcome>();
+  for (const p of plan.edges) if (p.decision.kind === 'promote') copied.set(edgeKey(p.edge), { ok: true });
+  return collectOutcomes(plan, copied, new Map());
+}
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Why a --confirm run of this dry run's plan would fail (so the dry run fails: exit 1), or
+ * undefined. The rule is runFailure's over expectedOutcomes: refused tag moves, repositories
+ * that could not be read and images refused by validation fail; lost edges beside work to do warn.
+ */
+export function dryRunFailure(plan: Plan): string | undefined {
+  const expected = plan.edges.filter((p) => p.decision.kind === 'promote').length;
+  const why = runFailure(expectedOutcomes(plan), expected);
+  if (!why) return undefined;
+  const c = planCounts(plan);
+  const parts: string[] = [];
+  if (c['tag-move']) parts.push(plural(c['tag-move'], 'tag move refused', 'tag moves refused'));
+  if (c.unreadable) parts.push(plural(c.unreadable, 'edge needs a repository that could not be read', 'edges need a repository that could not be read'));
+  if (c.refused) parts.push(plural(c.refused, 'edge refused by signature or provenance checks', 'edges refused by signature or provenance checks'));
+  return `a --confirm run would fail: ${parts.length ? parts.join(', ') : why}`;
+}
+
+/**
+ * Outcomes of a run interrupted before its promote phase recorded any: nothing was copied, so
+ * every edge still to promote is not attempted, and so is one whose repository read failed
+ * (the interruption cuts reads short).
+ */
+export function notAttemptedOutcomes(plan: Plan): EdgeOutcome[] {
+  return plan.edges.map(({ edge, decision }, i): EdgeOutcome => {
+    if (decision.kind === 'promote') return { edge, outcome: 'not-attempted', error: 'interrupted before the copy' };
+    if (decision.kind === 'unreadable') return { edge, outcome: 'not-attempted', error: `interrupted; ${decision.error}` };
+    return collectOutcomes({ edges: [plan.edges[i]!] }, new Map(), new Map())[0]!;
+  });
 }

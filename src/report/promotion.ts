@@ -47,6 +47,8 @@ export interface PromotionReportFields {
   phases?: { name: string; durationMs: number; result: string }[];
   /** Why the run failed, when it did. */
   failure?: string;
+  /** Set when the run was interrupted: the phase it stopped in and why (e.g. "interrupted by SIGTERM"). */
+  interrupted?: { phase: string; reason: string };
 }
 
 /** Adds the plan, outcomes and request counts to `report` (in place) and returns it. */
@@ -87,7 +89,10 @@ export function addPromotion(
         ...(o.currentDigest ? { currentDigest: o.currentDigest } : {}),
       });
     }
-    r.counts = outcomeCounts(parts.outcomes);
+    const counts: Partial<Record<OutcomeKind, number>> = outcomeCounts(parts.outcomes);
+    // the kinds of an interrupted run appear only when it was
+    for (const k of ['interrupted', 'not-attempted'] as const) if (!counts[k]) delete counts[k];
+    r.counts = counts;
   } else if (parts.plan) {
     const listed = all ? parts.plan.edges : parts.plan.edges.filter((p) => p.decision.kind !== 'present');
     r.outcomes = listed.map(({ edge, decision, evidence: ev }) => ({

@@ -3,11 +3,12 @@
  * phases add optional fields (outcomes, requests, …), so readers must ignore unknown fields.
  */
 import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KpromoError, formatProblem, type Problem } from '../errors.js';
 import type { Edge } from '../plan/edge.js';
 import type { PlanSummary } from '../plan/edges.js';
+import { redact } from '../redact.js';
 import { VERSION } from '../version.js';
 
 /** What kind of run produced the report. */
@@ -71,14 +72,43 @@ export function reportEdge(e: Edge): ReportEdge {
   };
 }
 
-/** Writes `report` as JSON atomically (temp file in the same folder, then rename), so a reader never sees half a report. */
+/**
+ * Writes `report` as JSON atomically (temp file in the same folder, then rename), so a reader
+ * never sees half a report; secrets in its strings are redacted (redact.ts).
+ */
 export async function writeReport(file: string, report: Report): Promise<void> {
   const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await writeFile(tmp, JSON.stringify(report, null, 2) + '\n', { mode: 0o644 });
+    // every string value redacted: errors quoted from dependencies may carry tokens
+    await writeFile(tmp, JSON.stringify(report, (_k, v: unknown) => (typeof v === 'string' ? redact(v) : v), 2) + '\n', { mode: 0o644 });
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
     throw new KpromoError('REPORT_WRITE_FAILED', `writing report ${file}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/**
+ * Checks at setup that `file` can be written as writeReport writes it: its folder exists, is a
+ * folder, and takes a new file (probed by creating and removing one), and `file` is not a folder.
+ * Returns what is wrong, or undefined.
+ */
+export async function checkReportTarget(file: string): Promise<string | undefined> {
+  const dir = dirname(file);
+  try {
+    if (!(await stat(dir)).isDirectory()) return `the report's folder ${dir} is not a folder`;
+  } catch (err) {
+    return `the report's folder ${dir} does not exist or cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
+  const existing = await stat(file).catch(() => undefined);
+  if (existing?.isDirectory()) return `the report file ${file} is a folder`;
+  const probe = join(dir, `.${basename(file)}.${randomBytes(6).toString('hex')}.probe`);
+  try {
+    await writeFile(probe, '', { flag: 'wx' });
+  } catch (err) {
+    return `the report's folder ${dir} is not writable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  } finally {
+    await rm(probe, { force: true });
+  }
+  return undefined;
 }

@@ -91,3 +91,45 @@ export function jwtClaims(token: string): Record<string, unknown> {
     return {};
   }
 }
+
+/** The audience Fulcio expects in identity tokens (sigstore's public instance and its default). */
+export const SIGSTORE_AUDIENCE = 'sigstore';
+
+/** Clock skew tolerated on `exp` (as Fulcio and most OIDC verifiers do). */
+const EXPIRY_LEEWAY_S = 30;
+
+/**
+ * Checks that `token` can sign before anything is copied: a JWT (three base64url parts whose
+ * first two are JSON objects), with an issuer, not expired, for the sigstore audience. The
+ * signature is Fulcio's to verify. Throws InputError (exit 2) naming the source, never the token.
+ */
+export function checkIdentityToken(token: string, source: string, opts: { now?: number; audience?: string } = {}): void {
+  const audience = opts.audience ?? SIGSTORE_AUDIENCE;
+  const bad = (why: string): InputError =>
+    new InputError([{ message: `the identity token from ${source} is not usable for keyless signing: ${why}` }]);
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts.every((p, i) => (i === 2 ? /^[A-Za-z0-9_-]*$/ : /^[A-Za-z0-9_-]+$/).test(p))) {
+    throw bad(`it is not a JWT (three base64url parts joined by dots; got ${parts.length} part${parts.length === 1 ? '' : 's'}, ${token.length} characters)`);
+  }
+  const decode = (part: string, what: string): Record<string, unknown> => {
+    try {
+      const v = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown;
+      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+    } catch {
+      // reported below
+    }
+    throw bad(`its ${what} is not a JSON object`);
+  };
+  decode(parts[0]!, 'header');
+  const c = decode(parts[1]!, 'payload');
+  if (typeof c.iss !== 'string' || !c.iss) throw bad('it has no issuer (iss)');
+  if (typeof c.exp !== 'number') throw bad('it has no expiry (exp)');
+  const now = (opts.now ?? Date.now()) / 1000;
+  if (c.exp + EXPIRY_LEEWAY_S <= now) {
+    throw bad(`it expired at ${new Date(c.exp * 1000).toISOString()} (issuer ${c.iss}); fetch a fresh token`);
+  }
+  const aud = Array.isArray(c.aud) ? c.aud : [c.aud];
+  if (!aud.includes(audience)) {
+    throw bad(`its audience is ${JSON.stringify(c.aud ?? null)}, not "${audience}" (request the token for audience ${audience})`);
+  }
+}

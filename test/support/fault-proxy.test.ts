@@ -40,6 +40,19 @@ describe('fault proxy', () => {
     await reg?.stop();
   });
 
+  it('with latency, a request body still reaches the registry whole (a monolithic blob upload)', async () => {
+    const p = await proxy({ latency: { ms: 20 } });
+    const body = Buffer.from('a blob pushed through a slow proxy');
+    const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    const start = await fetch(`${p.url}/v2/p/slow/blobs/uploads/`, { method: 'POST' });
+    assert.equal(start.status, 202);
+    const loc = new URL(start.headers.get('location')!, p.url);
+    loc.searchParams.set('digest', digest);
+    const put = await fetch(loc, { method: 'PUT', body, headers: { 'content-type': 'application/octet-stream' } });
+    assert.equal(put.status, 201);
+    assert.deepEqual((await get(`${reg.url}/v2/p/slow/blobs/${digest}`)).body, body);
+  });
+
   it('classifies requests like RequestKind', () => {
     const q = (s: string) => new URLSearchParams(s);
     const table: Array<[string, string, string, string]> = [

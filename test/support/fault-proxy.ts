@@ -230,6 +230,8 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     }
     if (plan.latency) {
       const d = plan.latency.ms + rand() * (plan.latency.jitterMs ?? 0);
+      // hold the request body while waiting (the byte counter's 'data' listener made it flow): pipe() resumes it
+      req.pause();
       await new Promise((r) => setTimeout(r, d));
     }
     forward(req, res, url, kind, arrival, fault);

@@ -15,18 +15,35 @@ import { createNetworkedClient } from '../network-client.js';
 import { ExitCode } from '../main.js';
 import { formatSummary, ProgressRenderer } from '../progress.js';
 import { logFailureCauses } from '../diagnose.js';
+import { stopOnSignals, type SignalStop } from '../signals.js';
 import type { CipContext } from './cip-context.js';
+import { preflight } from './cip-preflight.js';
 import { loadScopedPlan } from './cip-scope.js';
 import { wantsDiffScope } from '../../manifest/diff-scope.js';
 
 /** Extra wiring for tests and other phases: replace the registry client or the offline plan. */
 export type PipelineOverrides = Partial<Pick<PromotionDeps, 'registry' | 'loadPlan' | 'progress'>>;
 
-/** Runs the promotion pipeline for `opts`; returns the exit code, or throws RunFailedError (exit 1) after writing the report. */
+/**
+ * Runs the promotion pipeline for `opts`; returns the exit code, or throws RunFailedError (exit 1)
+ * after writing the report. SIGINT/SIGTERM stop the run (signals.ts): the report is written with
+ * every edge marked, the summary goes to stderr, and the exit code is 130/143.
+ */
 export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrides = {}): Promise<number> {
+  const stop = stopOnSignals(ctx.io.stderr);
+  try {
+    return await run(opts, ctx, overrides, stop);
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrides, stop: SignalStop): Promise<number> {
   const { io, logger } = ctx;
   // The manifests first (offline): bad input is reported before anything about signing or registries.
-  const planned = overrides.loadPlan ? undefined : await loadScopedPlan(opts, ctx);
+  const planned = overrides.loadPlan ? undefined : await loadScopedPlan(opts, ctx, stop.signal);
+  // The report's folder and the credential files, checked before anything else (exit 2).
+  await preflight(opts, io.env, true);
   // Signing identity, verification material and policy; a --confirm run without any signing
   // identity (and without --sign=false) fails here with exit 2, before any registry is touched.
   const trust = opts.run.parseOnly ? undefined : await buildTrustConfig(opts, io.env, logger);
@@ -35,9 +52,6 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
   const registry = overrides.registry ?? client;
   // a status line per phase on a terminal, nothing otherwise
   const progress = new ProgressRenderer({ write: io.stderr, isTTY: io.isTTY, terminal: ctx.terminal });
-  const abort = new AbortController();
-  const onSignal = (): void => abort.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
   try {
     const result = await promote(
       {
@@ -50,7 +64,7 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
         verifyExisting: opts.run.verifyExisting === true || wantsDiffScope(opts.manifests),
       },
       { loadPlan: async () => planned!, progress, ...overrides, registry, logger, stats: () => net.stats(), retry: net.retry },
-      { signal: abort.signal, trust },
+      { signal: stop.signal, trust },
     );
     const phases = progress.finish();
     if (io.isTTY) io.stderr(`done: ${formatSummary(phases)}\n`);
@@ -69,11 +83,15 @@ export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, ov
       await writeReport(opts.run.reportFile, result.report);
       logger.info('report written', { file: opts.run.reportFile });
     }
+    const code = stop.exitCode();
+    if (result.interrupted && code !== undefined) {
+      io.stderr(`${result.failure?.message ?? result.interrupted.reason}${opts.run.reportFile ? `; report: ${opts.run.reportFile}` : ''}\n`);
+      return code;
+    }
     if (result.failure) throw result.failure;
     return ExitCode.ok;
   } finally {
     progress.finish(); // ends a status line left open by a failed phase
-    process.off('SIGINT', onSignal);
     await client.close();
     await net.close();
   }

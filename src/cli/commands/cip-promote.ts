@@ -10,11 +10,13 @@ import { buildReport, writeReport } from '../../report/report.js';
 import type { CipOptions } from '../cip-options.js';
 import { ExitCode } from '../main.js';
 import type { CipContext } from './cip-context.js';
+import { preflight } from './cip-preflight.js';
 import { loadScopedPlan } from './cip-scope.js';
 
 /** Runs promotion mode and returns the exit code. */
 export async function runPromotion(opts: CipOptions, ctx: CipContext): Promise<number> {
   if (!opts.run.parseOnly) return (await import('./cip-pipeline.js')).runRegistryPromotion(opts, ctx);
+  await preflight(opts, ctx.io.env, false);
   const plan = await loadScopedPlan(opts, ctx);
   for (const w of plan.warnings) ctx.logger.warn(formatProblem(w));
   if (plan.redundant) ctx.logger.debug('redundant promotions dropped (same digest, same destination)', { count: plan.redundant });

@@ -20,7 +20,12 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
   const cmd = program
     .command('cip')
     .description('promote container images as the manifests say (container image promoter)')
-    .addHelpText('after', '\nExit codes: 0 success, 1 a run that failed part-way, 2 invalid input (nothing was attempted).');
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 success (a dry run: the --confirm run is expected to succeed), 1 a run that failed part-way ' +
+        '(a dry run: the --confirm run would fail), 2 invalid input or setup (nothing was attempted), ' +
+        '130/143 interrupted by SIGINT/SIGTERM (report written, every edge marked).',
+    );
   addCipFlags(cmd);
   cmd.action(async (_opts: unknown, command: Command) => {
     const { options, level } = parseCipCommand(command);

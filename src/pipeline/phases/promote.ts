@@ -1,8 +1,9 @@
 /**
  * The promote phase: a dry run stops here (after provenance and validate, as upstream). Otherwise
  * copies what the plan marked, verifies every written (image, destination) pair, and records
- * the outcome of every edge. Where tags wait for signatures (signed before visible), the images
- * go by digest only and are handed to the publish phase as `state.held`.
+ * the outcome of every edge (also when the run is interrupted part-way). Where tags wait for
+ * signatures (signed before visible), the images go by digest only and are handed to the publish
+ * phase as `state.held`.
  */
 import { KpromoError } from '../../errors.js';
 import type { Plan } from '../../plan/classify.js';
@@ -43,7 +44,6 @@ export function promotePhaseWith(o: PromotePhaseOptions = {}): Phase<PromotionSt
         retry: state.deps.retry,
         ...(holding ? { hold: (repo, d) => holding.has(imageAt(repo, d)) } : {}),
       });
-      signal.throwIfAborted(); // an interrupted copy is a failed phase, not a list of failed edges
       const full = state.options.verifyExisting === true;
       const written: Edge[] = [];
       const held = new Map<string, HeldImage>();
@@ -62,12 +62,21 @@ export function promotePhaseWith(o: PromotePhaseOptions = {}): Phase<PromotionSt
         h.edges.push(p.edge);
       }
       // A held image was written by digest, a PUT answered with that digest: its tags are verified once published.
-      const problems = await verifyEdges(state.deps.registry, written, { perHost: state.options.requestsPerHost, signal });
+      let problems = new Map<string, string>();
+      try {
+        if (!signal.aborted) problems = await verifyEdges(state.deps.registry, written, { perHost: state.options.requestsPerHost, signal });
+      } catch (err) {
+        if (!signal.aborted) throw err;
+      }
       const heldKeys = new Set([...held.values()].flatMap((h) => h.edges.map(edgeKeyOf)));
-      state.outcomes = collectOutcomes(plan, copied, problems).map((x) =>
-        heldKeys.has(edgeKeyOf(x.edge)) ? { edge: x.edge, outcome: 'failed', error: HELD_REASON, held: true } : x,
+      // Interrupted: the copies that completed are promoted (their PUTs succeeded; verification is
+      // skipped), the others are marked interrupted or not attempted, and the run stops here. A
+      // held image stays untagged (its tags wait for signatures that will not be written).
+      state.outcomes = collectOutcomes(plan, copied, signal.aborted ? new Map() : problems).map((x) =>
+        heldKeys.has(edgeKeyOf(x.edge)) ? { edge: x.edge, outcome: signal.aborted ? 'interrupted' : 'failed', error: HELD_REASON, held: true } : x,
       );
       state.held = [...held.values()];
+      signal.throwIfAborted();
       for (const x of state.outcomes) {
         // per edge at debug: the CLI reports failures grouped by cause
         if (x.outcome === 'failed' && !x.held) log.debug(`failed: ${edgeLabel(x.edge)}: ${x.error}`);

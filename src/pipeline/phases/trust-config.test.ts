@@ -34,8 +34,11 @@ test('signing identity: none with --confirm is exit-2 input; a dry run or --sign
   assert.equal(cfg.maxOps, 5);
   await assert.rejects(buildTrustConfig(base({ signingKey: join(dir, 'nope') }), {}), InputError);
   await assert.rejects(buildTrustConfig(base({ verificationKey: key.replace('k.pem', 'missing.pem') }, false), {}), InputError);
-  const tok = `h.${Buffer.from(JSON.stringify({ email: 'me@x' })).toString('base64url')}.s`;
+  const enc = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const tok = `${enc({ alg: 'RS256' })}.${enc({ email: 'me@x', iss: 'https://i', aud: 'sigstore', exp: Date.now() / 1000 + 600 })}.s`;
   assert.equal((await buildTrustConfig(base(), { SIGSTORE_ID_TOKEN: tok })).signer?.kind, 'keyless');
+  // a token that is not a JWT is bad input at setup, before any copy
+  await assert.rejects(buildTrustConfig(base(), { SIGSTORE_ID_TOKEN: 'ya29.opaque' }), (e: unknown) => e instanceof InputError && /not a JWT/.test(e.message));
 });
 
 test('trust flags: formats, placements and exclusive verification flags are validated', () => {

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { InputError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { CipOptions } from '../../cli/cip-options.js';
-import { jwtClaims, resolveTokenProvider, type IdentityTokenProvider } from '../../signing/identity-token.js';
+import { checkIdentityToken, jwtClaims, resolveTokenProvider, type IdentityTokenProvider } from '../../signing/identity-token.js';
 import { DEFAULT_SIGNER_ACCOUNT } from '../../cli/cip-options.js';
 import { matcherFrom } from '../../signing/matcher.js';
 import { SignatureError } from '../../signing/errors.js';
@@ -105,7 +105,8 @@ async function buildSigner(
   }
   const checked = forAccount(tokens, opts.signing.signerAccount);
   if (opts.run.confirm) {
-    // Read the token once now: a missing or wrong identity is bad input (exit 2), found before any copy.
+    // Read the token once now: a missing, malformed, expired or wrong-audience token or a wrong
+    // identity is bad input (exit 2), found before any registry is contacted.
     try {
       await checked.getToken();
     } catch (err) {
@@ -127,6 +128,7 @@ function forAccount(tokens: IdentityTokenProvider, account: string): IdentityTok
     source: tokens.source,
     async getToken() {
       const token = await tokens.getToken();
+      checkIdentityToken(token, tokens.source);
       const c = jwtClaims(token);
       const who = typeof c.email === 'string' ? c.email : undefined;
       if (who !== undefined && account !== DEFAULT_SIGNER_ACCOUNT && who !== account) {

@@ -46,14 +46,10 @@ export interface DockerCredentialOptions {
 /** Credentials from docker's config.json (with credential helpers) and containers' auth.json. */
 export function dockerCredentials(options: DockerCredentialOptions = {}): CredentialStore {
   const env = options.env ?? process.env;
-  const dockerDir = env.DOCKER_CONFIG || join(options.home ?? homedir(), '.docker');
+  const [dockerFile, containersFile] = credentialFiles(options);
   let files: Promise<[AuthConfigFile, AuthConfigFile]> | undefined;
   const cache = new Map<string, Promise<Credential | undefined>>();
-  const load = () =>
-    (files ??= Promise.all([
-      readConfig(join(dockerDir, 'config.json')),
-      env.REGISTRY_AUTH_FILE ? readConfig(env.REGISTRY_AUTH_FILE) : Promise.resolve({}),
-    ]));
+  const load = () => (files ??= Promise.all([readConfig(dockerFile!), containersFile ? readConfig(containersFile) : Promise.resolve({})]));
   return {
     get(host) {
       let c = cache.get(host);
@@ -80,18 +76,55 @@ async function lookup(
   return fromAuths(findByHost(docker.auths, host)) ?? fromAuths(findByHost(containers.auths, host));
 }
 
+/** The credential files a store reads: docker's config.json, and containers' auth.json when set. */
+export function credentialFiles(options: DockerCredentialOptions = {}): string[] {
+  const env = options.env ?? process.env;
+  const dockerDir = env.DOCKER_CONFIG || join(options.home ?? homedir(), '.docker');
+  return [join(dockerDir, 'config.json'), ...(env.REGISTRY_AUTH_FILE ? [env.REGISTRY_AUTH_FILE] : [])];
+}
+
+/**
+ * Reads and checks every credential file now (setup), so a broken one fails the run before any
+ * request rather than once per edge. Throws KpromoError INVALID_CREDENTIALS_FILE naming the file
+ * (never a value from it). A missing file is fine: that source has no credentials.
+ */
+export async function checkCredentialFiles(options: DockerCredentialOptions = {}): Promise<void> {
+  for (const file of credentialFiles(options)) await readConfig(file);
+}
+
 async function readConfig(path: string): Promise<AuthConfigFile> {
+  const broken = (why: string, cause?: unknown): KpromoError =>
+    new KpromoError('INVALID_CREDENTIALS_FILE', `credentials file ${path} ${why}`, cause === undefined ? undefined : { cause });
   let text: string;
   try {
     text = await readFile(path, 'utf8');
-  } catch {
-    return {};
-  }
-  try {
-    return JSON.parse(text) as AuthConfigFile;
   } catch (err) {
-    throw new KpromoError('INVALID_CREDENTIALS_FILE', `credentials file ${path} is not valid JSON`, { cause: err });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return {};
+    throw broken(`cannot be read (${code ?? 'error'})`, err);
   }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw broken('is not valid JSON', err);
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(doc)) throw broken('is not a JSON object');
+  if (doc.auths !== undefined) {
+    if (!isObject(doc.auths)) throw broken('has an "auths" that is not an object');
+    for (const [host, entry] of Object.entries(doc.auths)) {
+      if (!isObject(entry)) throw broken(`has an auths entry for ${host} that is not an object`);
+      if (entry.auth !== undefined && (typeof entry.auth !== 'string' || (entry.auth !== '' && !Buffer.from(entry.auth, 'base64').toString('utf8').includes(':')))) {
+        throw broken(`has an auths entry for ${host} whose "auth" is not base64 of user:password`);
+      }
+    }
+  }
+  if (doc.credHelpers !== undefined && (!isObject(doc.credHelpers) || !Object.values(doc.credHelpers).every((v) => typeof v === 'string'))) {
+    throw broken('has a "credHelpers" that is not an object of helper names');
+  }
+  if (doc.credsStore !== undefined && typeof doc.credsStore !== 'string') throw broken('has a "credsStore" that is not a string');
+  return doc as AuthConfigFile;
 }
 
 /** Keys of `auths` may be `host`, `https://host`, or docker's legacy `https://host/v1/`. */

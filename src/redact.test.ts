@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { redact } from './redact.js';
+
+const enc = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+const jwt = `${enc({ alg: 'RS256', kid: 'k1' })}.${enc({ iss: 'https://accounts.google.com', email: 'x@y', aud: 'sigstore' })}.QWxhZGRpbjpvcGVuIHNlc2FtZQ-_abc`;
+
+test('redact: token-shaped secrets are replaced, wherever they sit in a message', () => {
+  const cases: { in: string; out: string }[] = [
+    { in: `fulcio: invalid token ${jwt} (401)`, out: 'fulcio: invalid token [REDACTED] (401)' },
+    { in: `unsigned ${enc({ alg: 'none' })}.${enc({ iss: 'i', exp: 1 })}.`, out: 'unsigned [REDACTED]' },
+    { in: 'Authorization: Bearer abc.DEF-123_ghi', out: 'Authorization: Bearer [REDACTED]' },
+    { in: 'header authorization: basic dXNlcjpwYXNzd29yZA==', out: 'header authorization: basic [REDACTED]' },
+    { in: 'GET https://bob:hunter2@registry.example/v2/ failed', out: 'GET https://bob:[REDACTED]@registry.example/v2/ failed' },
+    { in: '{"username":"bob","password":"hunter2"}', out: '{"username":"bob","password":"[REDACTED]"}' },
+    { in: 'token endpoint said access_token=s3cr3t&expires_in=60', out: 'token endpoint said access_token=[REDACTED]&expires_in=60' },
+    { in: '"auth": "Ym9iOmh1bnRlcjI="', out: '"auth": "[REDACTED]"' },
+    { in: 'key AKIAabcdefghijklmnopQRSTUVWXYZ0123456789xyz in env', out: 'key [REDACTED] in env' },
+  ];
+  for (const c of cases) assert.equal(redact(c.in), c.out, c.in);
+});
+
+test('redact: ordinary output stays as it is (digests, refs, paths, flags, counts)', () => {
+  const keep = [
+    'promoted 3, already present 0, lost 0, tag moves refused 0, failed 0',
+    `  promote    127.0.0.1:5000/staging/app@sha256:${'0123456789abcdef'.repeat(4)} → 127.0.0.1:5001/prod/app:v1.2.3-rc.1`,
+    'writing report /tmp/kpromo-e2e-AbC123/report.json: EACCES',
+    'signing needs an identity token: none given. Pass --identity-token FILE or set SIGSTORE_ID_TOKEN (keyless)',
+    'the identity token from file /run/secrets/token is not usable for keyless signing: it expired at 2026-04-30T23:00:00.000Z',
+    'credentials file /home/u/.docker/config.json is not valid JSON',
+    'https://registry.example/v2/app/manifests/v1',
+  ];
+  for (const k of keep) assert.equal(redact(k), k);
+});

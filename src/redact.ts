@@ -1,0 +1,30 @@
+/**
+ * Redaction of secrets in text leaving kpromo (stderr, stdout, the report): one function, applied
+ * at the output boundary, so messages from dependencies (a signer echoing a token, an HTTP error
+ * quoting a header or URL) are covered too. Replaces JWTs, `Bearer`/`Basic` credentials, the
+ * password of URLs, secret-named key=value / "key": "value" pairs, and long base64 runs that mix
+ * upper case, lower case and digits (digests are lower-case hex and stay).
+ */
+
+/** What replaces a secret. */
+export const REDACTED = '[REDACTED]';
+
+const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+const AUTH_SCHEME = /\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]{6,}/gi;
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:"]+):([^\s/@"]+)@/gi;
+const SECRET_FIELD =
+  /("?\b(?:password|passwd|secret|client_secret|access_token|refresh_token|id_token|identitytoken|identity_token|registrytoken|auth)"?\s*[:=]\s*"?)([^"\s&,;}]+)/gi;
+const LONG_BASE64 = /[A-Za-z0-9+_-]{40,}={0,2}/g;
+
+/** Whether a long base64-alphabet run looks like a secret: it mixes upper case, lower case and digits. */
+const secretLike = (s: string): boolean => /[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s);
+
+/** `text` with every token-shaped secret replaced by [REDACTED]. */
+export function redact(text: string): string {
+  return text
+    .replace(JWT, REDACTED)
+    .replace(AUTH_SCHEME, (_m, scheme: string, sp: string) => `${scheme}${sp}${REDACTED}`)
+    .replace(URL_USERINFO, (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
+    .replace(SECRET_FIELD, (_m, key: string) => `${key}${REDACTED}`)
+    .replace(LONG_BASE64, (m) => (secretLike(m) ? REDACTED : m));
+}
