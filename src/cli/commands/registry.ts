@@ -55,6 +55,19 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/**
+ * The warning due when a registry listens beyond this machine: without authentication anyone
+ * reaching it may read, push and delete; without TLS passwords travel in clear text.
+ */
+export function exposureWarning(host: string, shown: string, opts: { auth: boolean; tls: boolean }): string | undefined {
+  if (isLoopback(host)) return undefined;
+  if (!opts.auth) {
+    return `listening on ${shown} without authentication: anyone who can reach this address can read, push and delete content (use --htpasswd, or --addr 127.0.0.1:PORT)`;
+  }
+  if (!opts.tls) return `listening on ${shown} without TLS: passwords cross the network in clear text (use --tls-cert and --tls-key)`;
+  return undefined;
+}
+
 /** Reads a file named by a flag; a failure is one-line invalid input. */
 async function readFlagFile(flag: string, file: string): Promise<string> {
   try {
@@ -121,13 +134,8 @@ export async function registryServe(opts: RegistryServeOptions, io: CliIO, until
     throw err;
   }
   try {
-    if (!isLoopback(host) && !authenticate) {
-      io.stderr(
-        `warning: listening on ${server.host} without authentication: anyone who can reach this address can read, push and delete content (use --htpasswd, or --addr 127.0.0.1:PORT)\n`,
-      );
-    } else if (!isLoopback(host) && !tls) {
-      io.stderr(`warning: listening on ${server.host} without TLS: passwords cross the network in clear text (use --tls-cert and --tls-key)\n`);
-    }
+    const warning = exposureWarning(host, server.host, { auth: authenticate !== undefined, tls: tls !== undefined });
+    if (warning) io.stderr(`warning: ${warning}\n`);
     const what = [opts.dir ? `dir ${opts.dir}` : 'memory', ...(opts.referrers ? [] : ['no referrers API']), ...(authenticate ? ['htpasswd'] : []), ...(tls ? ['TLS'] : [])];
     io.stdout(`listening on ${server.host} (${what.join(', ')})\n`);
     await until;

@@ -36,7 +36,9 @@ function parseRange(header: string, size: number): { start: number; end: number 
 /** Streams a request body into `writer` (and `hash`); returns the number of bytes. */
 async function receive(req: IncomingMessage, writer: BlobWriter, hash?: { update(b: Uint8Array): unknown }): Promise<number> {
   let n = 0;
-  for await (const chunk of req) {
+  // Leaving the loop early (a refused chunk) must not destroy the request: the error answer is
+  // sent after the rest of the body is drained.
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
     const buf = chunk as Buffer;
     await writer.write(buf);
     hash?.update(buf);
