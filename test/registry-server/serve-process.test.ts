@@ -92,6 +92,7 @@ describe('kpromo registry serve (child process)', () => {
     const head = await fetch(`http://${host}/v2/big/blobs/${digest}`, { method: 'HEAD' });
     assert.equal(head.headers.get('content-length'), String(N * chunk.length));
     const growth = peakRss(c.child.pid!) - before;
+    t.diagnostic(`peak RSS grew by ${(growth / 1024 / 1024).toFixed(1)} MB for a ${N} MB upload`);
     assert.ok(growth < 100 * 1024 * 1024, `peak RSS grew by ${(growth / 1024 / 1024).toFixed(0)} MB`);
     c.child.kill('SIGTERM');
     assert.equal((await c.exited)[0], 0, c.output());
