@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError, KpromoError, formatProblem, wrapError } from './errors.js';
+import { InputError, KpromoError, formatProblem, formatProblems, wrapError } from './errors.js';
 
 test('formatProblem renders file:line:col: message', () => {
   const cases = [
@@ -24,4 +24,15 @@ test('wrapError keeps the code and the cause', () => {
   assert.equal(outer.code, 'REGISTRY_ERROR');
   assert.equal(outer.cause, inner);
   assert.equal(outer.message, 'phase "promote": boom');
+});
+
+test('formatProblems shows at most 100 problems, then counts the rest', () => {
+  const many = Array.from({ length: 12_445 }, (_, i) => ({ file: 'm.yaml', line: i + 1, message: 'bad' }));
+  const lines = formatProblems(many).split('\n');
+  assert.equal(lines.length, 101);
+  assert.equal(lines[99], 'm.yaml:100: bad');
+  assert.equal(lines[100], '… and 12,345 more problems');
+  assert.equal(formatProblems(many.slice(0, 100)).split('\n').length, 100, 'no count line when all are shown');
+  assert.equal(formatProblems(many.slice(0, 101)).split('\n')[100], '… and 1 more problem');
+  assert.equal(new InputError(many).message.split('\n').length, 101, 'the error message is capped too');
 });

@@ -63,9 +63,18 @@ export class InterruptedError extends KpromoError<'INTERRUPTED'> {
   }
 }
 
-/** Renders problems as `file:line:col: message`, one per line. */
-export function formatProblems(problems: readonly Problem[]): string {
-  return problems.map(formatProblem).join('\n');
+/**
+ * Most problems rendered in one message. A broken generated file can hold hundreds of thousands;
+ * the first hundred show the pattern, and the rest are counted.
+ */
+export const MAX_SHOWN_PROBLEMS = 100;
+
+/** Renders problems as `file:line:col: message`, one per line, at most `limit`, then how many more. */
+export function formatProblems(problems: readonly Problem[], limit = MAX_SHOWN_PROBLEMS): string {
+  const shown = problems.slice(0, limit).map(formatProblem);
+  const rest = problems.length - shown.length;
+  if (rest > 0) shown.push(`… and ${rest.toLocaleString('en-US')} more problem${rest === 1 ? '' : 's'}`);
+  return shown.join('\n');
 }
 
 /** Renders one problem as `file:line:col: message`. */

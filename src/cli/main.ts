@@ -99,6 +99,11 @@ export function reportError(err: unknown, io: CliIO, jsonWrite?: (s: string) => 
     io.stderr(`error: not supported: ${err.message}\n`);
     return ExitCode.invalidInput;
   }
+  if (err instanceof KpromoError && err.code === 'INVALID_INPUT') {
+    // Invalid input found in one place (a flag's file, directory or address): one line.
+    io.stderr(`error: invalid input: ${err.message}\n`);
+    return ExitCode.invalidInput;
+  }
   if (err instanceof RunFailedError) {
     io.stderr(`error: ${err.message}\n`);
     return ExitCode.failed;

@@ -5,7 +5,7 @@
  */
 import type { Pair } from 'yaml';
 import { digest, imageName, registryName, tag, type Digest, type Tag } from '../image/ref.js';
-import type { ImageEntry, RegistryEntry, SourcePos } from './schema.js';
+import { quote, type ImageEntry, type RegistryEntry, type SourcePos } from './schema.js';
 import type { YamlReader } from './yaml.js';
 
 /** Keys of a `registries:` entry (upstream registry.Context). */
@@ -97,10 +97,10 @@ function decodeDmap(r: YamlReader, pair: Pair<unknown, unknown>, into: ImageEntr
   for (const item of m?.items ?? []) {
     const pos = r.pos(item.key);
     const d = digest(r.text(item.key, 'a dmap digest', pos) ?? '');
-    const tags = r.seq(item.value, `the tags of ${d}`, pos);
+    const tags = r.seq(item.value, `the tags of ${quote(d)}`, pos);
     const list: Tag[] = into.dmap.get(d) ?? [];
     for (const t of tags?.items ?? []) {
-      const s = r.text(t, `a tag of ${d}`, pos);
+      const s = r.text(t, `a tag of ${quote(d)}`, pos);
       if (s !== undefined && !list.includes(tag(s))) list.push(tag(s));
     }
     into.dmap.set(d as Digest, list);

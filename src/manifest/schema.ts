@@ -64,3 +64,12 @@ export function sourceRegistry(m: PromoterManifest): RegistryEntry | undefined {
 export function problemAt(pos: SourcePos, message: string): Problem {
   return { file: pos.file, line: pos.line, column: pos.column, message };
 }
+
+/** Longest value quoted whole in a message; longer ones are cut, with their length. */
+const MAX_QUOTED = 200;
+
+/** A value quoted for a message (JSON string), cut after MAX_QUOTED characters with its length. */
+export function quote(s: string): string {
+  if (s.length <= MAX_QUOTED) return JSON.stringify(s);
+  return `${JSON.stringify(s.slice(0, MAX_QUOTED))}… (${s.length} characters)`;
+}

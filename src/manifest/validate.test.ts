@@ -104,3 +104,42 @@ describe('validateManifest: registries and images', () => {
     assert.ok(got.every((p) => p.file === 'm.yaml' && typeof p.line === 'number'));
   });
 });
+
+describe('validateManifest: length limits (distribution spec)', () => {
+  const long = (n: number) => 'a'.repeat(n);
+  const cases: { name: string; text: string; want: RegExp[] }[] = [
+    {
+      name: 'a reference of exactly 255 characters',
+      text: manifest({ registries: '- name: gcr.io/s\n  src: true\n- name: us.gcr.io/p', name: long(255 - 'us.gcr.io/p/'.length) }),
+      want: [],
+    },
+    {
+      name: 'an image name making the reference 256 characters',
+      text: manifest({ registries: '- name: gcr.io/s\n  src: true\n- name: us.gcr.io/p', name: long(256 - 'us.gcr.io/p/'.length) }),
+      want: [/^6:image name "a+"… \(244 characters\) is too long: under registry "us\.gcr\.io\/p" the reference is 256 characters; .* at most 255$/],
+    },
+    {
+      name: 'a registry name over 255 characters',
+      text: manifest({ registries: `- name: gcr.io/s\n  src: true\n- name: gcr.io/${long(300)}` }),
+      want: [/^4:registry name "gcr\.io\/a+"… \(307 characters\) is too long: 307 characters; .* at most 255$/, /^6:image name "app" is too long/],
+    },
+    {
+      name: 'a DNS label over 63 characters',
+      text: manifest({ registries: `- name: gcr.io/s\n  src: true\n- name: ${long(64)}.io/p` }),
+      want: [/^4:registry name "a{64}\.io\/p" is too long: its host has a 64-character label; a DNS label may have at most 63$/],
+    },
+    {
+      name: 'a 10,000-character tag, quoted cut short',
+      text: manifest({ dmap: `"${D1}": ["${long(10_000)}"]` }),
+      want: [/^8:invalid tag: "a{200}"… \(10000 characters\) \(image "app"\): 10000 characters, at most 128; /],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const got = problems(c.text);
+      assert.equal(got.length, c.want.length, got.join('\n'));
+      c.want.forEach((re, i) => assert.match(got[i]!, re));
+      assert.ok(got.every((p) => p.length < 600), 'messages stay short');
+    });
+  }
+});

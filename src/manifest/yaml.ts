@@ -11,7 +11,7 @@
 import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments, parseDocument } from 'yaml';
 import type { Document, Node, Pair, YAMLError, YAMLMap, YAMLSeq } from 'yaml';
 import type { Problem } from '../errors.js';
-import { problemAt, type SourcePos } from './schema.js';
+import { problemAt, quote, type SourcePos } from './schema.js';
 
 /** A parsed YAML file plus the problems found so far while reading it. */
 export class YamlReader {
@@ -45,7 +45,7 @@ export class YamlReader {
       const at = r.posOfOffset(e.pos[0]);
       if (e.code === 'DUPLICATE_KEY') {
         const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(text.slice(e.pos[0]))![0].trim();
-        r.problems.push(problemAt(at, `duplicate key ${key}: each key may appear only once in a mapping`));
+        r.problems.push(problemAt(at, `duplicate key ${key.length > 200 ? quote(key) : key}: each key may appear only once in a mapping`));
       } else {
         r.problems.push(problemAt(at, `invalid YAML: ${e.message}`));
       }
@@ -101,7 +101,7 @@ export class YamlReader {
       if (key === undefined) {
         this.fail(pair.key, `${what}: keys must be plain strings, found ${describe(pair.key)}`);
       } else if (!allowed.includes(key)) {
-        this.fail(pair.key, `unknown key "${key}" in ${what}; allowed keys: ${allowed.join(', ')}`);
+        this.fail(pair.key, `unknown key ${quote(key)} in ${what}; allowed keys: ${allowed.join(', ')}`);
       } else {
         out.set(key, pair);
       }
@@ -155,6 +155,9 @@ export function isNull(node: unknown): boolean {
 export function describe(node: unknown): string {
   if (isMap(node)) return 'a mapping';
   if (isSeq(node)) return 'a list';
-  if (isScalar(node)) return `${JSON.stringify(node.source ?? node.value)}`;
+  if (isScalar(node)) {
+    const v = node.source ?? node.value;
+    return typeof v === 'string' ? quote(v) : JSON.stringify(v);
+  }
   return 'nothing';
 }

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { main, type CliIO } from '../../src/cli/main.js';
-import { registryServe } from '../../src/cli/commands/registry.js';
+import { exposureWarning, parseBytes, registryServe } from '../../src/cli/commands/registry.js';
 import { fetchManifest, seedImage } from '../support/seed.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -75,5 +75,45 @@ describe('kpromo registry serve', () => {
     child.kill('SIGTERM');
     const [code] = await exited;
     assert.equal(code, 0, out);
+  });
+});
+
+describe('kpromo registry serve: flags', () => {
+  it('warns when listening beyond loopback without auth, or with auth but without TLS', () => {
+    const cases: [string, boolean, boolean, RegExp | undefined][] = [
+      ['127.0.0.1', false, false, undefined],
+      ['127.8.9.1', false, false, undefined],
+      ['::1', false, false, undefined],
+      ['localhost', false, false, undefined],
+      ['0.0.0.0', false, false, /^listening on 0\.0\.0\.0:5000 without authentication: anyone who can reach this address can read, push and delete/],
+      ['::', false, true, /without authentication/],
+      ['192.168.1.5', true, false, /without TLS: passwords cross the network in clear text/],
+      ['0.0.0.0', true, true, undefined],
+    ];
+    for (const [host, auth, tls, want] of cases) {
+      const got = exposureWarning(host, `${host}:5000`, { auth, tls });
+      if (want) assert.match(got ?? '', want, host);
+      else assert.equal(got, undefined, host);
+    }
+  });
+
+  it('reads --max-bytes with binary suffixes and refuses nonsense', () => {
+    assert.equal(parseBytes('--max-bytes', '1048576'), 1048576);
+    assert.equal(parseBytes('--max-bytes', '512M'), 512 * 1024 ** 2);
+    assert.equal(parseBytes('--max-bytes', '2GiB'), 2 * 1024 ** 3);
+    for (const bad of ['0', '-1', '1.5G', '12X', '']) assert.throws(() => parseBytes('--max-bytes', bad), /--max-bytes must be a positive byte count/);
+  });
+
+  it('refuses --max-bytes with --dir, and a lone --tls-cert, as invalid input', async () => {
+    const io = memoryIO();
+    assert.equal(await main(['registry', 'serve', '--addr', '127.0.0.1:0', '--dir', '/nonexistent', '--max-bytes', '1G'], io), 2);
+    assert.equal(await main(['registry', 'serve', '--addr', '127.0.0.1:0', '--tls-cert', 'c.pem'], io), 2);
+    assert.match(io.err.join(''), /--max-bytes caps the memory store[^]*--tls-cert and --tls-key go together/);
+  });
+
+  it('an htpasswd file that is missing or not bcrypt: one line, exit 2', async () => {
+    const io = memoryIO();
+    assert.equal(await main(['registry', 'serve', '--addr', '127.0.0.1:0', '--htpasswd', '/nonexistent/htpasswd'], io), 2);
+    assert.equal(io.err.join(''), 'error: invalid input: --htpasswd /nonexistent/htpasswd: no such file\n');
   });
 });

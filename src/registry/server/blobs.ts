@@ -1,28 +1,22 @@
 /**
  * Blob and upload endpoints of the in-process registry: HEAD/GET (with a single byte Range),
  * cross-repository mount, monolithic POST, chunked PATCH with Content-Range, final PUT with
- * digest verification. Upload sessions live in memory; `Location` headers are relative.
+ * digest verification. Request bodies stream into the store's BlobWriter (memory, or a temp
+ * file renamed into place on commit) and blobs stream out, so memory stays flat for big blobs.
+ * `Location` headers are relative.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import { isDigest } from '../../image/ref.js';
-import type { RegistryStore } from '../store/store.js';
-import { ApiError, readBody, sendEmpty, verifyDigest } from './http.js';
-
-/** Largest blob accepted in one request (test content is small). */
-const MAX_BLOB = 1024 * 1024 * 1024;
-
-/** An open upload. */
-interface Upload {
-  repo: string;
-  chunks: Buffer[];
-  size: number;
-}
+import type { BlobWriter, RegistryStore } from '../store/store.js';
+import { ApiError, readBody, sendEmpty } from './http.js';
+import type { UploadSession, UploadSessions } from './uploads.js';
 
 /** What blob handlers need. */
 export interface BlobContext {
   store: RegistryStore;
-  uploads: Map<string, Upload>;
+  uploads: UploadSessions;
   /** Skip the digest check of uploads (a registry that trusts the client; tests only). */
   trustClientDigests?: boolean;
 }
@@ -39,6 +33,41 @@ function parseRange(header: string, size: number): { start: number; end: number 
   const end = m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
   if (start > end || start >= size) throw new ApiError('RANGE_INVALID', `range ${header} not satisfiable for ${size} bytes`);
   return { start, end };
+}
+
+/** Streams a request body into `writer` (and `hash`); returns the number of bytes. */
+async function receive(req: IncomingMessage, writer: BlobWriter, hash?: { update(b: Uint8Array): unknown }): Promise<number> {
+  let n = 0;
+  // Leaving the loop early (a refused chunk) must not destroy the request: the error answer is
+  // sent after the rest of the body is drained.
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
+    const buf = chunk as Buffer;
+    await writer.write(buf);
+    hash?.update(buf);
+    n += buf.length;
+  }
+  return n;
+}
+
+/**
+ * Checks that the written bytes hash to `digest` (DIGEST_INVALID otherwise). sha256 comes from
+ * the running hash; another algorithm reads the bytes back.
+ */
+async function checkDigest(digest: string | null, writer: BlobWriter, sha256?: { copy(): { digest(enc: 'hex'): string } }, trustClient = false): Promise<string> {
+  if (!digest || !isDigest(digest)) throw new ApiError('DIGEST_INVALID', `invalid or unsupported digest ${JSON.stringify(digest)}`);
+  if (trustClient) return digest;
+  const [alg] = digest.split(':') as [string];
+  let hex: string;
+  if (alg === 'sha256' && sha256) {
+    hex = sha256.copy().digest('hex');
+  } else {
+    const h = createHash(alg);
+    for await (const chunk of writer.read()) h.update(chunk);
+    hex = h.digest('hex');
+  }
+  const actual = `${alg}:${hex}`;
+  if (actual !== digest) throw new ApiError('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: digest, actual });
+  return digest;
 }
 
 /** HEAD or GET /v2/<name>/blobs/<digest>. */
@@ -59,15 +88,14 @@ export async function getBlob(ctx: BlobContext, req: IncomingMessage, res: Serve
     res.end();
     return;
   }
-  const bytes = (await ctx.store.getBlob(repo, digest))!;
+  const body = await ctx.store.openBlob(repo, digest, range);
+  if (!body) throw new ApiError('BLOB_UNKNOWN', `blob unknown to ${repo}`, { digest });
   if (range) {
-    const part = bytes.subarray(range.start, range.end + 1);
-    res.writeHead(206, { ...headers, 'content-length': String(part.length), 'content-range': `bytes ${range.start}-${range.end}/${size}` });
-    res.end(part);
-    return;
+    res.writeHead(206, { ...headers, 'content-length': String(range.end - range.start + 1), 'content-range': `bytes ${range.start}-${range.end}/${size}` });
+  } else {
+    res.writeHead(200, { ...headers, 'content-length': String(size) });
   }
-  res.writeHead(200, { ...headers, 'content-length': String(bytes.length) });
-  res.end(bytes);
+  await pipeline(body, res);
 }
 
 /** DELETE /v2/<name>/blobs/<digest> (unlinks it from the repository). */
@@ -88,72 +116,85 @@ export async function startUpload(ctx: BlobContext, req: IncomingMessage, res: S
     return;
   }
   if (mount === null && digest !== null) {
-    const bytes = await readBody(req, MAX_BLOB);
-    if (!ctx.trustClientDigests) verifyDigest(digest, bytes);
-    await ctx.store.putBlob(repo, digest, bytes);
+    const writer = await ctx.store.createBlobWriter();
+    try {
+      const sha256 = createHash('sha256');
+      await receive(req, writer, sha256);
+      await checkDigest(digest, writer, sha256, ctx.trustClientDigests);
+      await writer.commit(repo, digest);
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
     sendEmpty(res, 201, { location: blobLocation(repo, digest), 'docker-content-digest': digest });
     return;
   }
   await readBody(req, 0).catch(() => {
     throw new ApiError('BLOB_UPLOAD_INVALID', 'a POST that opens a session takes no body');
   });
-  const id = randomUUID();
-  ctx.uploads.set(id, { repo, chunks: [], size: 0 });
-  sendEmpty(res, 202, { location: uploadLocation(repo, id), range: '0-0', 'docker-upload-uuid': id });
+  const s = await ctx.uploads.open(repo);
+  sendEmpty(res, 202, { location: uploadLocation(repo, s.id), range: '0-0', 'docker-upload-uuid': s.id });
 }
 
-/** The session `id` of `repo`, or BLOB_UPLOAD_UNKNOWN. */
-function session(ctx: BlobContext, repo: string, id: string): Upload {
-  const u = ctx.uploads.get(id);
-  if (!u || u.repo !== repo) throw new ApiError('BLOB_UPLOAD_UNKNOWN', `upload ${id} unknown to ${repo}`);
-  return u;
-}
-
-/** Appends a chunk, checking `Content-Range: start-end` against what was received so far. */
-async function appendChunk(req: IncomingMessage, u: Upload): Promise<void> {
-  const bytes = await readBody(req, MAX_BLOB);
+/**
+ * Streams one chunk into a session, checking `Content-Range: start-end` against what was
+ * received so far. A failure while bytes flow (a broken connection, a full store, a length that
+ * differs from the range) drops the session: nothing of it is stored.
+ */
+async function appendChunk(ctx: BlobContext, req: IncomingMessage, u: UploadSession): Promise<void> {
   const cr = req.headers['content-range'];
+  let want: number | undefined;
   if (cr !== undefined) {
     const m = /^(?:bytes[ =])?(\d+)-(\d+)(?:\/\d+|\/\*)?$/.exec(cr.trim());
-    if (!m || Number(m[1]) !== u.size || Number(m[2]) - Number(m[1]) + 1 !== bytes.length) {
-      throw new ApiError('RANGE_INVALID', `Content-Range ${cr} does not continue the upload at ${u.size}`);
+    if (!m || Number(m[1]) !== u.writer.size) {
+      throw new ApiError('RANGE_INVALID', `Content-Range ${cr} does not continue the upload at ${u.writer.size}`);
     }
+    want = Number(m[2]) - Number(m[1]) + 1;
   }
-  if (bytes.length) {
-    u.chunks.push(bytes);
-    u.size += bytes.length;
+  try {
+    const n = await receive(req, u.writer, u.sha256);
+    if (want !== undefined && n !== want) throw new ApiError('RANGE_INVALID', `Content-Range ${cr} announces ${want} bytes, the body had ${n}`);
+  } catch (err) {
+    await ctx.uploads.discard(u);
+    throw err;
   }
 }
 
 /** PATCH /v2/<name>/blobs/uploads/<id>: one chunk. */
 export async function patchUpload(ctx: BlobContext, req: IncomingMessage, res: ServerResponse, repo: string, id: string): Promise<void> {
-  const u = session(ctx, repo, id);
-  await appendChunk(req, u);
-  sendEmpty(res, 202, { location: uploadLocation(repo, id), range: rangeOf(u.size), 'docker-upload-uuid': id });
+  const size = await ctx.uploads.use(repo, id, async (u) => {
+    await appendChunk(ctx, req, u);
+    return u.writer.size;
+  });
+  sendEmpty(res, 202, { location: uploadLocation(repo, id), range: rangeOf(size), 'docker-upload-uuid': id });
 }
 
 /** PUT /v2/<name>/blobs/uploads/<id>?digest=: optional last chunk, then digest check and commit. */
 export async function finishUpload(ctx: BlobContext, req: IncomingMessage, res: ServerResponse, repo: string, id: string, url: URL): Promise<void> {
-  const u = session(ctx, repo, id);
-  await appendChunk(req, u);
-  const digest = url.searchParams.get('digest');
-  const bytes = Buffer.concat(u.chunks, u.size);
-  if (!ctx.trustClientDigests) verifyDigest(digest, bytes);
-  else if (!digest) throw new ApiError('DIGEST_INVALID', 'digest missing');
-  ctx.uploads.delete(id);
-  await ctx.store.putBlob(repo, digest!, bytes);
-  sendEmpty(res, 201, { location: blobLocation(repo, digest!), 'docker-content-digest': digest! });
+  const digest = await ctx.uploads.use(repo, id, async (u) => {
+    await appendChunk(ctx, req, u);
+    // A wrong digest leaves the session open (the client may still PUT the right one).
+    const d = await checkDigest(url.searchParams.get('digest'), u.writer, u.sha256, ctx.trustClientDigests);
+    try {
+      ctx.uploads.finished(u);
+      await u.writer.commit(repo, d);
+      return d;
+    } catch (err) {
+      await ctx.uploads.discard(u);
+      throw err;
+    }
+  });
+  sendEmpty(res, 201, { location: blobLocation(repo, digest), 'docker-content-digest': digest });
 }
 
 /** GET /v2/<name>/blobs/uploads/<id>: progress. */
-export function uploadStatus(ctx: BlobContext, res: ServerResponse, repo: string, id: string): void {
-  const u = session(ctx, repo, id);
-  sendEmpty(res, 204, { location: uploadLocation(repo, id), range: rangeOf(u.size), 'docker-upload-uuid': id });
+export async function uploadStatus(ctx: BlobContext, res: ServerResponse, repo: string, id: string): Promise<void> {
+  const u = await ctx.uploads.get(repo, id);
+  sendEmpty(res, 204, { location: uploadLocation(repo, id), range: rangeOf(u.writer.size), 'docker-upload-uuid': id });
 }
 
 /** DELETE /v2/<name>/blobs/uploads/<id>: cancels. */
-export function cancelUpload(ctx: BlobContext, res: ServerResponse, repo: string, id: string): void {
-  session(ctx, repo, id);
-  ctx.uploads.delete(id);
+export async function cancelUpload(ctx: BlobContext, res: ServerResponse, repo: string, id: string): Promise<void> {
+  await ctx.uploads.discard(await ctx.uploads.get(repo, id));
   sendEmpty(res, 204);
 }

@@ -5,11 +5,15 @@
  *   repositories/<repo>/_blobs/<alg>/<hex>   empty link files
  *   repositories/<repo>/_manifests/<alg>/<hex>
  *   repositories/<repo>/_tags/<tag>          the tag's digest
+ *   uploads/<id>                             uploads in progress, renamed into blobs/ on commit
  * Repository path components never start with `_`, so links cannot clash with nested names.
  */
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { access, constants, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { RegistryStore, StoredManifest } from './store.js';
+import { KpromoError } from '../../errors.js';
+import type { BlobWriter, ByteRange, RegistryStore, StoredManifest } from './store.js';
 
 const DIGEST_PATH_RE = /^[a-z0-9]+:[a-f0-9]+$/;
 const REPO_RE = /^[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*$/;
@@ -61,9 +65,62 @@ async function writeAtomic(path: string, data: Uint8Array | string): Promise<voi
   await rename(tmp, path);
 }
 
+/** Why a path cannot hold the store, from a filesystem error. */
+function dirReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EEXIST' || code === 'ENOTDIR') return 'it, or a parent of it, is not a directory';
+  if (code === 'EROFS') return 'read-only file system';
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'ENOSPC') return 'no space left on device';
+  return (err as Error).message;
+}
+
+/**
+ * `mkdir -p` with a bounded number of tries. Node 20's `mkdir(…, {recursive: true})` never
+ * returns for a path such as /proc/x, whose parent exists but refuses new entries with ENOENT.
+ */
+async function makeDirs(path: string, depth = 0): Promise<void> {
+  try {
+    await mkdir(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    const parent = dirname(path);
+    if (code !== 'ENOENT' || parent === path || depth > 64) throw err;
+    await makeDirs(parent, depth + 1);
+    await mkdir(path).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+  }
+}
+
 /** Registry content in a directory on disk. */
 export class DirStore implements RegistryStore {
   constructor(private readonly root: string) {}
+
+  /**
+   * Opens a store in `root`, created when missing. Refuses, with code STORE_UNUSABLE, a path
+   * that is not a writable directory, so a server never starts on storage it cannot use.
+   * Uploads left by an earlier process are removed (their sessions died with it).
+   */
+  static async open(root: string): Promise<DirStore> {
+    try {
+      await makeDirs(root);
+      const st = await stat(root);
+      if (!st.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+      await access(root, constants.W_OK | constants.X_OK);
+      const uploads = join(root, 'uploads');
+      await rm(uploads, { recursive: true, force: true });
+      await mkdir(uploads);
+      const probe = join(uploads, `probe-${process.pid}`);
+      await writeFile(probe, '');
+      await rm(probe);
+    } catch (err) {
+      throw new KpromoError('STORE_UNUSABLE', `cannot keep registry content in ${root}: ${dirReason(err)}`, { cause: err });
+    }
+    return new DirStore(root);
+  }
 
   private blobFile(d: string): string {
     return join(this.root, 'blobs', ...digestPath(d));
@@ -92,6 +149,54 @@ export class DirStore implements RegistryStore {
     if (!(await exists(this.link(repo, '_blobs', digest)))) return undefined;
     const buf = await readOrUndefined(this.blobFile(digest));
     return buf && new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+  }
+
+  async openBlob(repo: string, digest: string, range?: ByteRange): Promise<AsyncIterable<Uint8Array> | undefined> {
+    if ((await this.statBlob(repo, digest)) === undefined) return undefined;
+    return createReadStream(this.blobFile(digest), range ? { start: range.start, end: range.end } : {});
+  }
+
+  async createBlobWriter(): Promise<BlobWriter> {
+    const dir = join(this.root, 'uploads');
+    await mkdir(dir, { recursive: true });
+    const tmp = join(dir, randomUUID());
+    const fh = await open(tmp, 'wx');
+    let size = 0;
+    let spent = false;
+    let closed = false;
+    const close = async (): Promise<void> => {
+      if (!closed) await fh.close();
+      closed = true;
+    };
+    return {
+      get size() {
+        return size;
+      },
+      write: async (chunk) => {
+        if (spent) throw new Error('blob writer already committed or aborted');
+        for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+        size += chunk.length;
+      },
+      read: () => createReadStream(tmp),
+      commit: async (repo, digest) => {
+        if (spent) throw new Error('blob writer already committed or aborted');
+        spent = true;
+        await close();
+        const file = this.blobFile(digest);
+        if (await exists(file)) {
+          await rm(tmp, { force: true });
+        } else {
+          await mkdir(dirname(file), { recursive: true });
+          await rename(tmp, file);
+        }
+        await writeAtomic(this.link(repo, '_blobs', digest), '');
+      },
+      abort: async () => {
+        spent = true;
+        await close();
+        await rm(tmp, { force: true });
+      },
+    };
   }
 
   async putBlob(repo: string, digest: string, bytes: Uint8Array): Promise<void> {

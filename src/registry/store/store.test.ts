@@ -27,6 +27,34 @@ const stores: [string, () => Promise<{ store: RegistryStore; done: () => Promise
 
 for (const [name, make] of stores) {
   describe(`${name} store`, () => {
+    it('writes a blob in pieces, streams it back whole or by range; an aborted writer leaves nothing', async (t) => {
+      const { store, done } = await make();
+      t.after(done);
+      const w = await store.createBlobWriter();
+      await w.write(enc('hello '));
+      await w.write(enc('world'));
+      assert.equal(w.size, 11);
+      const back: Uint8Array[] = [];
+      for await (const c of w.read()) back.push(c);
+      assert.equal(Buffer.concat(back).toString(), 'hello world');
+      const d = sha(enc('hello world'));
+      await w.commit('r', d);
+      assert.equal(await store.statBlob('r', d), 11);
+      const read = async (range?: { start: number; end: number }): Promise<string> => {
+        const parts: Uint8Array[] = [];
+        for await (const c of (await store.openBlob('r', d, range))!) parts.push(c);
+        return Buffer.concat(parts).toString();
+      };
+      assert.equal(await read(), 'hello world');
+      assert.equal(await read({ start: 6, end: 10 }), 'world');
+      assert.equal(await store.openBlob('other', d), undefined);
+      const a = await store.createBlobWriter();
+      await a.write(enc('dropped'));
+      await a.abort();
+      await a.abort();
+      assert.deepEqual(await store.listRepositories(), ['r']);
+    });
+
     it('links blobs per repository, mounts, unlinks', async (t) => {
       const { store, done } = await make();
       t.after(done);
@@ -85,4 +113,23 @@ describe('parseManifestRefs', () => {
   for (const [what, json, type, re] of table) {
     it(`rejects ${what}`, () => assert.throws(() => parseManifestRefs(enc(json), type), re));
   }
+});
+
+describe('memory store byte cap', () => {
+  it('counts stored content and uploads in progress; refuses past the cap; releases aborted uploads', async () => {
+    const store = new MemoryStore({ maxBytes: 10 });
+    await store.putBlob('r', sha(enc('abcd')), enc('abcd'));
+    await store.putBlob('r', sha(enc('abcd')), enc('abcd')); // already stored: no more bytes
+    const w = await store.createBlobWriter();
+    await w.write(enc('123456'));
+    assert.equal(store.bytesUsed, 10);
+    await assert.rejects(w.write(enc('7')), { code: 'SIZE_INVALID', status: 413 });
+    await w.abort();
+    assert.equal(store.bytesUsed, 4);
+    await assert.rejects(store.putManifest('r', sha(enc('x'.repeat(7))), { mediaType: OCI, bytes: enc('x'.repeat(7)) }), { code: 'SIZE_INVALID' });
+    const again = await store.createBlobWriter();
+    await again.write(enc('abcd'));
+    await again.commit('s', sha(enc('abcd'))); // same content as stored: its bytes are released
+    assert.equal(store.bytesUsed, 4);
+  });
 });

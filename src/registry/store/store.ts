@@ -10,12 +10,39 @@ export interface StoredManifest {
   bytes: Uint8Array;
 }
 
+/**
+ * A blob being uploaded: chunks are appended as they arrive (memory or a temp file in the
+ * store), then committed under a digest the caller has verified, or discarded.
+ */
+export interface BlobWriter {
+  /** Bytes written so far. */
+  readonly size: number;
+  /** Appends a chunk; a store over its byte cap refuses it. */
+  write(chunk: Uint8Array): Promise<void>;
+  /** The bytes written so far, in order (to hash with an algorithm not computed on the way). */
+  read(): AsyncIterable<Uint8Array>;
+  /** Stores the bytes as blob `digest` and links it into `repo`; the writer is spent. */
+  commit(repo: string, digest: string): Promise<void>;
+  /** Drops the bytes; safe to call more than once. */
+  abort(): Promise<void>;
+}
+
+/** An inclusive byte range of a blob. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 /** Content storage of one registry host. Digests are `algorithm:hex` strings, verified by callers. */
 export interface RegistryStore {
   /** Size of a blob linked into `repo`, or undefined. */
   statBlob(repo: string, digest: string): Promise<number | undefined>;
   /** Bytes of a blob linked into `repo`, or undefined. */
   getBlob(repo: string, digest: string): Promise<Uint8Array | undefined>;
+  /** A blob linked into `repo` as a stream (all of it, or `range`), or undefined. */
+  openBlob(repo: string, digest: string, range?: ByteRange): Promise<AsyncIterable<Uint8Array> | undefined>;
+  /** Starts writing a blob in pieces (see BlobWriter). */
+  createBlobWriter(): Promise<BlobWriter>;
   /** Stores a blob (already verified) and links it into `repo`. */
   putBlob(repo: string, digest: string, bytes: Uint8Array): Promise<void>;
   /** Links an existing blob into `repo` (cross-repository mount); false when the blob is unknown. */
