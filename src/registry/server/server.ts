@@ -26,6 +26,12 @@ export interface RegistryServerOptions {
   referrers?: boolean;
   /** Require HTTP Basic auth with these credentials. */
   basicAuth?: { username: string; password: string };
+  /**
+   * Check that an uploaded blob hashes to its `?digest=` (default true). False stores whatever
+   * bytes arrive under the digest the client names, so a test can tell whether the client
+   * itself refused corrupt content.
+   */
+  verifyBlobDigests?: boolean;
 }
 
 /** Request counts by `"<METHOD> <kind>"`, e.g. `"PUT manifest"`, `"POST upload"`. */
@@ -125,7 +131,7 @@ function authorized(req: IncomingMessage, creds: { username: string; password: s
 /** Starts the registry; resolves once it listens. */
 export async function startRegistryServer(opts: RegistryServerOptions = {}): Promise<RegistryServer> {
   const store = opts.store ?? (opts.dir ? new DirStore(opts.dir) : new MemoryStore());
-  const ctx: Ctx = { store, referrers: opts.referrers ?? true, uploads: new Map() };
+  const ctx: Ctx = { store, referrers: opts.referrers ?? true, uploads: new Map(), verifyBlobDigests: opts.verifyBlobDigests ?? true };
   const stats: RegistryServerStats = { total: 0, byKind: {} };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const method = req.method ?? 'GET';
