@@ -77,7 +77,7 @@ export const MUTANTS = [
     bug: 'verification does not report a destination that lacks the image',
     file: 'src/promote/verify.ts',
     search: 'if (!info) problems.set(',
-    replace: 'if (false) problems.set(',
+    replace: 'if (!info) return;\n          if (false) problems.set(',
     tests: ['src/promote', 'test/net/promotion-faults'],
   },
   {

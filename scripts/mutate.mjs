@@ -5,7 +5,7 @@
 // are copied to a temp dir with node_modules symlinked.
 // Usage: node scripts/mutate.mjs [--list] [--keep] [id-substring ...]
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +43,9 @@ for (const entry of ['src', 'test', 'scripts', 'bench', 'bin', 'package.json', '
   if (existsSync(join(root, entry))) cpSync(join(root, entry), join(scratch, entry), { recursive: true });
 }
 symlinkSync(join(root, 'node_modules'), join(scratch, 'node_modules'), 'dir');
-console.log(`scratch tree: ${scratch}`);
+const logs = join(scratch, 'mutant-logs');
+mkdirSync(logs);
+console.log(`scratch tree: ${scratch}${args.includes('--keep') ? ` (kept; test output of each mutant in ${logs})` : ''}`);
 
 const results = [];
 try {
@@ -60,6 +62,7 @@ try {
     });
     writeFileSync(file, original);
     const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    writeFileSync(join(logs, `${m.id.replace(/\//g, '_')}.log`), out);
     const failing = [...out.matchAll(/^\s*not ok \d+ - (.+)$/gm)].map((x) => x[1]).filter((t) => !/\.test\.ts$/.test(t) && !t.startsWith('/'));
     const killed = r.status !== 0;
     const secs = ((Date.now() - started) / 1000).toFixed(0);
