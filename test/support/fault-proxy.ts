@@ -101,6 +101,8 @@ export interface FaultProxy {
   /** Changes the fault plan from now on. */
   configure(opts: Partial<Pick<FaultProxyOptions, 'rates' | 'nth' | 'paths' | 'latency' | 'quota' | 'down' | 'retryAfterSeconds'>>): void;
   stop(): Promise<void>;
+  /** Resolves when the proxy has closed (stop() or the end of its lifetime). */
+  readonly closed: Promise<void>;
 }
 
 /** Classifies a distribution-API request like the client's RequestKind. */
@@ -335,6 +337,9 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const host = `127.0.0.1:${port}`;
   origin = `http://${host}`;
 
+  let markClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (markClosed = resolve));
+  server.once('close', () => markClosed());
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= new Promise<void>((resolve) => {
@@ -388,6 +393,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       if (next.down) for (const s of sockets) s.destroy();
     },
     stop,
+    closed,
   };
 }
 
