@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
-import { FlagReader } from './flags.js';
-import { readNetworkOptions } from './network-options.js';
+import { Command } from 'commander';
+import { addFlags, attributeName, FlagReader } from './flags.js';
+import { NETWORK_FLAGS, readNetworkOptions } from './network-options.js';
 
 const read = (raw: Record<string, unknown>) => {
   const f = new FlagReader({ registryBurst: 10, registryMaxInFlight: 64, registryRetries: 5, registryMaxRetryAfter: 300, registryMinThroughput: 10240, registryThroughputWindow: 30, ...raw }, (k) => k in raw);
@@ -67,4 +68,36 @@ test('--registry-min-throughput and --registry-throughput-window set the body fl
   assert.deepEqual(read({ registryMinThroughput: 2048, registryThroughputWindow: 5 }).opts.throughput, { minBytesPerSecond: 2048, windowMs: 5000 });
   assert.equal(read({ registryMinThroughput: 0 }).opts.throughput, false);
   assert.match(read({ registryThroughputWindow: 0 }).problems[0]!, /--registry-throughput-window/);
+});
+
+/** Parses `argv` through commander with the network flags, as `kpromo cip` does. */
+function parseArgv(...argv: string[]) {
+  const cmd = new Command('cip').exitOverride();
+  addFlags(cmd, NETWORK_FLAGS);
+  cmd.parse(argv, { from: 'user' });
+  const f = new FlagReader(cmd.opts(), (flag) => cmd.getOptionValueSource(attributeName(flag)) === 'cli');
+  return { opts: readNetworkOptions(f), problems: f.problems.map((p) => p.message) };
+}
+
+test('the documented defaults with no network flag (README "Network policy")', () => {
+  const { opts, problems } = parseArgv();
+  assert.deepEqual(problems, []);
+  assert.equal(opts.qps, undefined, 'no flat rate: hosts get 50 req/s, loopback 1,000 (see policy.test.ts)');
+  assert.equal(opts.burst, 10);
+  assert.deepEqual(opts.concurrency, { max: 64, initial: 16 });
+  assert.deepEqual(opts.retry, { maxAttempts: 6 }, '--registry-retries defaults to 5');
+});
+
+test('every network flag given on the command line reaches the settings', () => {
+  const { opts, problems } = parseArgv(
+    ...['--registry-qps', '7', '--registry-burst', '3', '--registry-max-in-flight', '5', '--registry-retries', '2'],
+    ...['--registry-max-retry-after', '30', '--registry-min-throughput', '2048', '--registry-throughput-window', '5'],
+  );
+  assert.deepEqual(problems, []);
+  assert.equal(opts.maxRetryAfterMs, 30_000);
+  assert.deepEqual(opts.throughput, { minBytesPerSecond: 2048, windowMs: 5000 });
+  assert.equal(opts.qps, 7);
+  assert.equal(opts.burst, 3);
+  assert.deepEqual(opts.concurrency, { max: 5, initial: 5 });
+  assert.deepEqual(opts.retry, { maxAttempts: 3 });
 });

@@ -127,3 +127,16 @@ test('a Retry-After beyond the cap pauses the host for the run: waiting and late
   (await l2.acquire()).release({ status: 200 });
   assert.ok(clock.now() - t0 >= 10_000);
 });
+
+test('a request waiting for a token is held back by a Retry-After that arrives meanwhile', async () => {
+  const clock = new FakeClock();
+  const t0 = clock.now();
+  const l = new HostLimiter('h', budget({ qps: 1, burst: 1 }), clock);
+  const a = await l.acquire();
+  // The second request needs a token (1 s away); at 0.5 s the first comes back 429, Retry-After 5 s.
+  const throttled = clock.sleep(500).then(() => a.release({ status: 429, retryAfterMs: 5000 }));
+  const b = await l.acquire();
+  await throttled;
+  assert.ok(clock.now() - t0 >= 5500, `sent at +${clock.now() - t0} ms, before the floor at +5500 ms`);
+  b.release({ status: 200 });
+});

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { FakeClock } from './clock.js';
 import { HostPausedError } from './host-paused.js';
 import { budgetFor, createNetwork, DEFAULT_QPS, isLoopbackHost, LOOPBACK_QPS } from './policy.js';
+import { DEFAULT_RETRY_POLICY } from './retry.js';
 import type { HttpRequest, HttpResponse, Transport } from './transport.js';
 
 /** A fake registry host map: status per host, records arrival times on the fake clock. */
@@ -135,5 +136,23 @@ test('a Retry-After beyond the cap fails that host for the run at once; other ho
   await assert.rejects(get('paused'), HostPausedError);
   assert.equal(arrivals.filter((h) => h === 'paused').length, reached);
   assert.equal(net.stats().find((h) => h.host === 'paused')!.retries, 0);
+  await net.close();
+});
+
+test('the documented defaults, as literal values (README "Network policy")', async () => {
+  assert.deepEqual(budgetFor('us-docker.pkg.dev', {}), { qps: 50, burst: 10, concurrency: { initial: 16, min: 1, max: 64 } });
+  assert.deepEqual(budgetFor('127.0.0.1:5000', {}), { qps: 1000, burst: 10, concurrency: { initial: 16, min: 1, max: 64 } });
+  assert.deepEqual(DEFAULT_RETRY_POLICY, { maxAttempts: 6, maxTotalMs: 120_000, baseDelayMs: 500, maxDelayMs: 8_000 });
+  // And as behaviour, on a fake clock: 10 requests go at once, then one every 20 ms (50 req/s);
+  // a loopback host sends its next one 1 ms (1,000 req/s) after the burst.
+  const clock = new FakeClock();
+  const { base, arrivals } = fakeBase(clock, () => 200);
+  const net = createNetwork({ base, clock, concurrency: { initial: 64 } });
+  const t0 = clock.now();
+  const get = async (host: string) => text((await net.transport.request({ method: 'GET', url: new URL(`http://${host}/v2/`), kind: 'ping' })).body);
+  await Promise.all([...Array.from({ length: 13 }, () => get('us-docker.pkg.dev')), ...Array.from({ length: 12 }, () => get('127.0.0.1:5000'))]);
+  const at = (host: string) => arrivals.filter((a) => a.host === host).map((a) => a.at - t0);
+  assert.deepEqual(at('us-docker.pkg.dev'), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 40, 60]);
+  assert.deepEqual(at('127.0.0.1:5000'), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2]);
   await net.close();
 });

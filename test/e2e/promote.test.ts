@@ -6,6 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildImage, buildMultiPlatform, pushImage, pushIndex, seedImage, fetchManifest, type ImageData, type IndexData } from '../support/seed.js';
+import { startDistribution, type Distribution } from '../support/distribution.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { assertHasImage, promote, startEnv, writeManifest, writes, type E2eEnv } from './harness.js';
 
 let env: E2eEnv;
@@ -29,9 +31,13 @@ after(() => env.stop());
 
 const src = (): string => `${env.staging.host}/staging`;
 
-test('cold promotion copies every image byte for byte to every mirror; a rerun writes nothing', async (t) => {
-  const prod = env.mirrors.map((m) => `${m.host}/prod`);
-  const manifest = await writeManifest(env.dir, src(), prod, [
+test('cold promotion copies every image byte for byte to every mirror at the request count the registries see; a rerun writes nothing', async (t) => {
+  // Counted where the registries see them: a fault proxy (no faults) in front of each.
+  const stagingProxy = await startFaultProxy({ target: env.staging.url, lifetimeMs: 120_000 });
+  const mirrorProxies = await Promise.all(env.mirrors.map((m) => startFaultProxy({ target: m.url, lifetimeMs: 120_000 })));
+  const proxies = [stagingProxy, ...mirrorProxies];
+  t.after(() => Promise.all(proxies.map((p) => p.stop())));
+  const manifest = await writeManifest(env.dir, `${stagingProxy.host}/staging`, mirrorProxies.map((p) => `${p.host}/prod`), [
     { name: 'app', dmap: { [app.digest]: ['v1', 'stable'], [tagless.digest]: [] } },
     { name: 'multi', dmap: { [multi.digest]: ['v1'] } },
     { name: 'sub/app', dmap: { [nested.digest]: ['v1'] } },
@@ -47,28 +53,35 @@ test('cold promotion copies every image byte for byte to every mirror; a rerun w
     await assertHasImage(m, 'prod/sub/app', nested, 'v1');
   }
 
-  // Each source blob and manifest is read once for all three mirrors.
-  const stats = cold.report.requests!;
-  const staging = stats.find((h) => h.host === env.staging.host)!;
+  // Each source blob and manifest is read once for all three mirrors, as the staging registry saw it.
   const uniqueBlobs = new Set([app, tagless, nested, ...multi.manifests].flatMap((i) => [i.config, ...i.layers].map((b) => b.digest)));
   const manifests = 4 + multi.manifests.length; // app, tagless, multi, nested + children
-  assert.equal(staging.byKind['blob-get'], uniqueBlobs.size);
-  assert.equal(staging.byKind['manifest-get'], manifests);
-  for (const m of env.mirrors) {
-    const h = stats.find((s) => s.host === m.host)!;
-    // an upload may open with a speculative mount (its 202 session) instead of a plain POST
-    assert.equal(h.byKind['upload-put'], uniqueBlobs.size, `${m.host}: one upload per blob`);
+  const U = uniqueBlobs.size;
+  const edgesPerMirror = 5; // app:v1, app:stable, app@tagless, multi:v1, sub/app:v1
+  const tagPuts = 4 + 1; // tags + the tagless digest
+  assert.deepEqual(stagingProxy.counters().byKind, { ping: 1, 'manifest-get': manifests, 'blob-get': U });
+  for (const p of mirrorProxies) {
+    const { 'blob-mount': mounts = 0, 'upload-start': starts = 0, ...rest } = p.counters().byKind;
+    // an upload opens with a speculative mount (answered with a 202 session) or a plain POST
+    assert.equal(mounts + starts, U, `${p.host}: one upload session per blob`);
+    assert.deepEqual(rest, { ping: 1, 'manifest-head': 2 * edgesPerMirror, 'upload-put': U, 'manifest-put': multi.manifests.length + tagPuts }, p.host);
   }
-  const floor = requestFloor({ K: 3, U: uniqueBlobs.size, manifests, tagPuts: 4 + 1 /* tags + tagless by digest */ , children: multi.manifests.length });
-  const total = stats.reduce((n, h) => n + h.requests, 0);
-  t.diagnostic(`cold run: ${total} requests; floor R_min = ${floor}; by host ${JSON.stringify(stats.map((h) => [h.host, h.requests, h.byKind]))}`);
+  // The floor (performance.md §4) plus what kpromo adds on purpose: per mirror, one HEAD per
+  // edge to plan (the mirrors are empty, so no tag list holds the answer) and one HEAD per edge
+  // to verify after the copy (the README promises every (image, destination) pair is checked).
+  const floor = requestFloor({ K: 3, U, manifests, tagPuts, children: multi.manifests.length });
+  assert.equal(floor, 115);
+  const total = proxies.reduce((n, p) => n + p.counters().requests, 0);
+  assert.equal(total, floor + 3 * edgesPerMirror + 3 * edgesPerMirror);
 
+  for (const p of proxies) p.reset();
   const rerun = await promote(manifest);
   assert.equal(rerun.failure, undefined);
-  assert.equal(writes(rerun), 0);
   assert.deepEqual(rerun.report.counts, { promoted: 0, 'already-present': 15, lost: 0, 'refused-tag-move': 0, failed: 0 });
-  const rerunTotal = rerun.report.requests!.reduce((n, h) => n + h.requests, 0);
-  t.diagnostic(`rerun: ${rerunTotal} requests, 0 writes; by host ${JSON.stringify(rerun.report.requests!.map((h) => [h.host, h.requests, h.byKind]))}`);
+  const rerunWrites = proxies.flatMap((p) => p.arrivals).filter((a) => !['GET', 'HEAD'].includes(a.method));
+  assert.deepEqual(rerunWrites, [], 'the registries saw no write on the rerun');
+  // A rerun reads nothing from staging, and one HEAD per edge on each mirror.
+  assert.deepEqual(proxies.map((p) => p.counters().byKind), [{}, ...mirrorProxies.map(() => ({ ping: 1, 'manifest-head': edgesPerMirror }))]);
 });
 
 /** performance.md §4: R_min = A·(K+1) + R_src + Σ W_d for empty destinations (A = 1 ping, no auth here). */
@@ -107,22 +120,28 @@ test('a digest missing from staging is reported lost and the rest is promoted', 
   await assertHasImage(env.mirrors[0]!, 'lost/app', app, 'v1');
 });
 
-test('a dry run reads and plans but writes nothing', async () => {
-  const manifest = await writeManifest(env.dir, src(), [`${env.mirrors[0]!.host}/dry`], [{ name: 'app', dmap: { [app.digest]: ['v1'] } }]);
+test('a dry run reads and plans but writes nothing', async (t) => {
+  const mirror = await startFaultProxy({ target: env.mirrors[0]!.url, lifetimeMs: 120_000 });
+  t.after(() => mirror.stop());
+  const manifest = await writeManifest(env.dir, src(), [`${mirror.host}/dry`], [{ name: 'app', dmap: { [app.digest]: ['v1'] } }]);
   const r = await promote(manifest, { confirm: false });
   assert.equal(r.mode, 'dry-run');
   assert.equal(r.pipeline.stopped?.startsWith('dry run'), true);
   assert.equal(writes(r), 0);
+  assert.ok(mirror.arrivals.length > 0, 'the mirror was read');
+  assert.deepEqual(mirror.arrivals.filter((a) => !['GET', 'HEAD'].includes(a.method)), [], 'the mirror saw no write');
   assert.deepEqual(r.report.planCounts, { present: 0, lost: 0, 'tag-move': 0, promote: 1, unreadable: 0, refused: 0 });
   assert.equal((await fetchManifest(env.mirrors[0]!, 'dry/app', 'v1')).status, 404);
 });
 
 test('a mirror that is down fails its edges only; the others complete and the run fails', async () => {
-  const [m0, m1, m2] = env.mirrors as [E2eEnv['mirrors'][0], E2eEnv['mirrors'][0], E2eEnv['mirrors'][0]];
+  // A mirror of its own, stopped before the run: the shared mirrors stay up for the other tests.
+  const m1 = await startDistribution();
+  const [m0, m2] = env.mirrors as [Distribution, Distribution];
   const manifest = await writeManifest(env.dir, src(), [m0, m1, m2].map((m) => `${m.host}/down`), [
     { name: 'multi', dmap: { [multi.digest]: ['v1'] } },
   ]);
-  await m1.stop(); // last test: the mirror stays down
+  await m1.stop();
   const r = await promote(manifest);
   assert.match(r.failure?.message ?? '', /1 edge failed/);
   const failed = r.report.outcomes!.filter((o) => o.outcome === 'failed');

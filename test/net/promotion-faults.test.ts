@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main, type CliIO } from '../../src/cli/main.js';
+import { startRegistryServer, type RegistryServer } from '../../src/registry/server/server.js';
 import { startDistributions, type Distribution } from '../support/distribution.js';
 import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../support/fault-proxy.js';
-import { fetchBlob, fetchManifest, seedImage, seedIndex, sha256, type ImageData, type IndexData } from '../support/seed.js';
+import { fetchBlob, fetchManifest, seedImage, seedIndex, sha256, type ImageData, type IndexData, type SeedTarget } from '../support/seed.js';
 
 let dir: string;
 let staging: Distribution;
@@ -32,7 +33,7 @@ async function mirrors(n: number): Promise<Distribution[]> {
 }
 
 /** Runs `kpromo cip --confirm` on a manifest from `src` to `dsts`; returns exit code and report. */
-async function promote(src: string, dsts: string[], retries = 8): Promise<{ code: number; err: string; report: { outcomes: Array<{ dstRegistry: string; srcImage: string; outcome: string }> } }> {
+async function promote(src: string, dsts: string[], retries = 8, extra: string[] = []): Promise<{ code: number; err: string; report: { outcomes: Array<{ dstRegistry: string; srcImage: string; outcome: string }> } }> {
   const manifest = join(dir, `m-${Math.random().toString(36).slice(2)}.yaml`);
   await writeFile(manifest, JSON.stringify({
     registries: [{ name: `${src}/staging`, src: true }, ...dsts.map((d) => ({ name: `${d}/prod` }))],
@@ -41,7 +42,7 @@ async function promote(src: string, dsts: string[], retries = 8): Promise<{ code
   const reportFile = join(dir, `r-${Math.random().toString(36).slice(2)}.json`);
   let err = '';
   const io: CliIO = { stdout: () => {}, stderr: (s) => void (err += s), isTTY: false, env: { HOME: dir, DOCKER_CONFIG: dir } };
-  const args = ['cip', '--manifest', manifest, '--confirm', '--sign=false', '--report-file', reportFile, '--registry-retries', String(retries)];
+  const args = ['cip', '--manifest', manifest, '--confirm', '--sign=false', '--report-file', reportFile, '--registry-retries', String(retries), ...extra];
   const code = await main(args, io);
   return { code, err, report: JSON.parse(await readFile(reportFile, 'utf8')) };
 }
@@ -51,7 +52,7 @@ function blobsOf(d: ImageData | IndexData): Array<{ digest: string }> {
 }
 
 /** The image is on `reg` under prod/<name>:v1 with every manifest and blob hashing to its digest. */
-async function assertPromoted(reg: Distribution, img: (typeof images)[number]): Promise<void> {
+async function assertPromoted(reg: SeedTarget & { host: string }, img: (typeof images)[number]): Promise<void> {
   const m = await fetchManifest(reg, `prod/${img.name}`, 'v1');
   assert.equal(m.status, 200, `${reg.host} prod/${img.name}:v1`);
   assert.equal(sha256(m.body), img.data.digest);
@@ -81,13 +82,42 @@ describe('promotion under faults', () => {
     for (const r of regs) for (const img of images) await assertPromoted(r, img);
     const injected = [src, ...dsts].reduce((n, p) => n + Object.values(p.counters().faults).reduce((a, b) => a + (b ?? 0), 0), 0);
     assert.ok(injected > 0, 'faults were injected');
-    // Every Retry-After was honoured by the requests that followed it on that host.
+  });
+
+  it('nothing reaches a throttled host before its Retry-After, whichever caller sends it', async () => {
+    const regs = await mirrors(2);
+    // One request in flight per host, so every request after a 429 was sent after the client
+    // read it: each one must arrive at or after the announced floor, with no allowance. The
+    // 429s hit requests in the middle of the work, when other callers (blobs, images, mirrors)
+    // are queued on the same host.
+    const nth = [3, 9, 20].map((n) => ({ kind: '*' as const, n, fault: 'throttle' as const }));
+    const src = await fronted(staging, { nth, retryAfterSeconds: 1 });
+    const dsts = await Promise.all(regs.map((r) => fronted(r, { nth, retryAfterSeconds: 1 })));
+    const run = await promote(src.host, dsts.map((d) => d.host), 8, ['--registry-max-in-flight', '1']);
+    assert.equal(run.code, 0, run.err);
+    for (const r of regs) for (const img of images) await assertPromoted(r, img);
     for (const p of [src, ...dsts]) {
+      assert.equal(p.announcements.length, 3, `${p.host}: three 429s with Retry-After`);
       for (const ann of p.announcements) {
-        const next = p.arrivals.find((a) => a.at > ann.at);
-        if (next) assert.ok(next.at >= ann.notBefore || next.at - ann.at < 50, 'only requests already in flight may arrive inside the window');
+        const early = p.arrivals.slice(ann.index + 1).filter((a) => a.at < ann.notBefore);
+        assert.deepEqual(early, [], `${p.host}: requests before the Retry-After of the 429 at ${ann.at} ended at ${ann.notBefore}`);
       }
     }
+  });
+
+  it('a manifest the mirror acknowledged but lost fails verification; the run fails', async () => {
+    const regs = await mirrors(2);
+    const lost = images[0]!;
+    const dsts = [await fronted(regs[0]!, { paths: [{ path: `/prod/${lost.name}/manifests/v1`, fault: 'lose' }] }), await fronted(regs[1]!)];
+    const run = await promote(staging.host, dsts.map((d) => d.host));
+    assert.equal(run.code, 1, 'the run fails');
+    assert.ok(dsts[0]!.arrivals.some((a) => a.fault === 'lose'), 'the tag PUT was answered 201 and dropped');
+    assert.equal((await fetchManifest(regs[0]!, `prod/${lost.name}`, 'v1')).status, 404);
+    const failed = run.report.outcomes.filter((o) => o.outcome === 'failed');
+    assert.deepEqual(failed.map((o) => [o.dstRegistry, o.srcImage]), [[`${dsts[0]!.host}/prod`, lost.name]]);
+    assert.match(JSON.stringify(failed), /verification/);
+    for (const img of images) await assertPromoted(regs[1]!, img);
+    for (const img of images.filter((i) => i !== lost)) await assertPromoted(regs[0]!, img);
   });
 
   it('a corrupt source blob: its image is not written, the others are', async () => {
@@ -136,6 +166,29 @@ describe('promotion under faults', () => {
       assert.equal(o.outcome, 'failed');
       assert.match(o.error ?? '', /paused for this run: it answered Retry-After 999999 s/);
     }
+  });
+
+  it('a corrupt source blob is refused by kpromo itself: mirrors that store any bytes get no manifest', async () => {
+    // In-process registries with digest checks off store whatever arrives under the digest the
+    // client names, so only kpromo's own check on what it read can keep the image out.
+    const lax: RegistryServer[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await startRegistryServer({ trustClientDigests: true, referrers: false });
+      cleanups.push(() => r.stop());
+      lax.push(r);
+    }
+    const bad = images[2]!;
+    const badLayer = (bad.data as ImageData).layers[0]!.digest;
+    const src = await fronted(staging, { paths: [{ path: badLayer, fault: 'flip' }] });
+    const run = await promote(src.host, lax.map((r) => r.host), 2);
+    assert.equal(run.code, 1, 'the run fails');
+    for (const r of lax) {
+      assert.equal((await fetchManifest(r, `prod/${bad.name}`, 'v1')).status, 404, 'no tag for the corrupt image');
+      assert.equal((await fetchManifest(r, `prod/${bad.name}`, bad.data.digest)).status, 404, 'no manifest either');
+      for (const img of images.filter((i) => i !== bad)) await assertPromoted(r, img);
+    }
+    const failed = run.report.outcomes.filter((o) => o.outcome === 'failed');
+    assert.ok(failed.length === 2 && failed.every((o) => o.srcImage === bad.name), JSON.stringify(failed));
   });
 
   it('a down mirror is reported while the others complete', async () => {

@@ -23,11 +23,19 @@ function memoryIO(): CliIO & { out: string[]; err: string[] } {
 describe('kpromo registry serve', () => {
   it('serves in memory until told to stop, printing its address', async () => {
     const io = memoryIO();
+    // Resolves on the first line printed (the address), instead of polling the output.
+    const printed = new Promise<void>((resolve) => {
+      const write = io.stdout;
+      io.stdout = (text) => {
+        write(text);
+        resolve();
+      };
+    });
     let release!: () => void;
     const until = new Promise<void>((r) => (release = r));
     const running = registryServe({ addr: '127.0.0.1:0', referrers: true }, io, until);
     try {
-      for (let i = 0; i < 100 && io.out.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await printed;
       const host = /listening on (127\.0\.0\.1:\d+) \(memory\)/.exec(io.out.join(''))?.[1];
       assert.ok(host, io.out.join(''));
       const img = await seedImage({ url: `http://${host}` }, 'cli/app', 'v1', { seed: 'cli' });

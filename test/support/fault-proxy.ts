@@ -4,14 +4,16 @@
  * and injects seeded faults: 429 with or without Retry-After, 503, a reset before the
  * response, a truncated body, a flipped byte in a blob, latency with jitter, a per-host quota
  * (requests per window → 429 with Retry-After) and a `down` mode. It is bounded (a hard cap on
- * requests) and stops itself after its lifetime.
+ * requests) and stops itself after its lifetime. A `lose` fault answers a manifest PUT as stored
+ * without storing it (a registry that drops a write), for testing verification after the copy.
  */
+import { createHash } from 'node:crypto';
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { RequestKind } from '../../src/net/transport.js';
 
 /** Faults the proxy can inject. */
-export type FaultKind = 'throttle' | 'throttle-no-retry-after' | 'unavailable' | 'reset' | 'truncate' | 'flip' | 'trickle';
+export type FaultKind = 'throttle' | 'throttle-no-retry-after' | 'unavailable' | 'reset' | 'truncate' | 'flip' | 'trickle' | 'lose';
 
 /** Probability (0..1) of each fault per eligible request. */
 export type FaultRates = Partial<Record<FaultKind, number>>;
@@ -47,11 +49,13 @@ export interface FaultProxyOptions {
   maxRequests?: number;
   /** The proxy closes itself after this long (default 15 min). */
   lifetimeMs?: number;
+  /** Clock of the log and the quota window, in ms (default Date.now): pass the run's clock. */
+  now?: () => number;
 }
 
 /** One request as the proxy saw it. */
 export interface Arrival {
-  /** Date.now() at arrival (ms). */
+  /** The proxy's clock (`now`, default Date.now) at arrival, in ms. */
   at: number;
   kind: RequestKind;
   method: string;
@@ -65,6 +69,8 @@ export interface Arrival {
 export interface Announcement {
   at: number;
   notBefore: number;
+  /** Position in `arrivals` of the request that was answered with this 429. */
+  index: number;
 }
 
 /** Counters of the proxy. */
@@ -87,11 +93,18 @@ export interface FaultProxy {
   arrivals: Arrival[];
   announcements: Announcement[];
   counters(): ProxyCounters;
+  /**
+   * Resolves once `condition` holds, checked now and after every logged arrival and response;
+   * rejects after `timeoutMs` (default 10 s) with `what` in the message.
+   */
+  until(condition: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   /** Clears arrivals, announcements and counters (between benchmark scenarios). */
   reset(): void;
   /** Changes the fault plan from now on. */
   configure(opts: Partial<Pick<FaultProxyOptions, 'rates' | 'nth' | 'paths' | 'latency' | 'quota' | 'down' | 'retryAfterSeconds' | 'trickleMs'>>): void;
   stop(): Promise<void>;
+  /** Resolves when the proxy has closed (stop() or the end of its lifetime). */
+  readonly closed: Promise<void>;
 }
 
 /** Classifies a distribution-API request like the client's RequestKind. */
@@ -136,6 +149,7 @@ function eligible(fault: FaultKind, kind: RequestKind, method: string): boolean 
   if (fault === 'flip') return kind === 'blob-get';
   if (fault === 'truncate') return method === 'GET' && (kind === 'blob-get' || kind === 'manifest-get');
   if (fault === 'trickle') return method === 'GET';
+  if (fault === 'lose') return kind === 'manifest-put';
   return true;
 }
 
@@ -153,7 +167,12 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   let arrivals: Arrival[] = [];
   let announcements: Announcement[] = [];
   let counters = emptyCounters();
-  let window = { start: Date.now(), admitted: 0 };
+  const now = opts.now ?? Date.now;
+  let window = { start: now(), admitted: 0 };
+  const watchers = new Set<() => void>();
+  const changed = (): void => {
+    for (const w of [...watchers]) w();
+  };
   let origin = '';
   const pathHits = new Map<object, number>();
 
@@ -182,11 +201,11 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     return undefined;
   }
 
-  function quotaExceeded(now: number): number | undefined {
+  function quotaExceeded(t: number): number | undefined {
     const q = plan.quota;
     if (!q) return undefined;
     const w = q.windowMs ?? 60_000;
-    if (now - window.start >= w) window = { start: now - ((now - window.start) % w), admitted: 0 };
+    if (t - window.start >= w) window = { start: t - ((t - window.start) % w), admitted: 0 };
     if (window.admitted < q.limit) {
       window.admitted++;
       return undefined;
@@ -200,8 +219,11 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     const method = req.method ?? 'GET';
     counters.requests++;
     counters.byKind[kind] = (counters.byKind[kind] ?? 0) + 1;
-    const arrival: Arrival = { at: Date.now(), kind, method, path: url.pathname, outcome: 0 };
-    arrivals.push(arrival);
+    const arrival: Arrival = { at: now(), kind, method, path: url.pathname, outcome: 0 };
+    const index = arrivals.push(arrival) - 1;
+    res.on('finish', changed);
+    res.on('close', changed);
+    changed();
     req.on('data', (c: Buffer) => (counters.bytesFromClient += c.length));
     if (counters.requests > maxRequests) return reply(res, arrival, 503, 'proxy request cap reached');
     const quotaEnd = quotaExceeded(arrival.at);
@@ -210,7 +232,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       const headers: Record<string, string> = { 'retry-after': String(seconds) };
       const q = plan.quota!;
       if (q.announce !== false) headers['ratelimit-policy'] = `${q.limit};w=${Math.round((q.windowMs ?? 60_000) / 1000)}`;
-      announcements.push({ at: arrival.at, notBefore: arrival.at + seconds * 1000 });
+      announcements.push({ at: arrival.at, notBefore: arrival.at + seconds * 1000, index });
       count(arrival, 'quota');
       return reply(res, arrival, 429, 'quota exceeded', headers);
     }
@@ -218,7 +240,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     if (fault) count(arrival, fault);
     if (fault === 'throttle') {
       const s = plan.retryAfterSeconds ?? 1;
-      announcements.push({ at: arrival.at, notBefore: arrival.at + s * 1000 });
+      announcements.push({ at: arrival.at, notBefore: arrival.at + s * 1000, index });
       return reply(res, arrival, 429, 'injected throttle', { 'retry-after': String(s) });
     }
     if (fault === 'throttle-no-retry-after') return reply(res, arrival, 429, 'injected throttle');
@@ -226,8 +248,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     if (fault === 'reset') {
       arrival.outcome = 'reset';
       req.resume();
-      return void req.socket.destroy();
+      req.socket.destroy();
+      return changed();
     }
+    if (fault === 'lose') return lose(req, res, url, arrival);
     if (plan.latency) {
       const d = plan.latency.ms + rand() * (plan.latency.jitterMs ?? 0);
       // hold the request body while waiting (the byte counter's 'data' listener made it flow): pipe() resumes it
@@ -318,6 +342,19 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     });
   }
 
+  /** Answers a manifest PUT as a registry that stored it would, and forwards nothing. */
+  function lose(req: IncomingMessage, res: ServerResponse, url: URL, arrival: Arrival): void {
+    const hash = createHash('sha256');
+    req.on('data', (c: Buffer) => hash.update(c));
+    req.on('end', () => {
+      const digest = `sha256:${hash.digest('hex')}`;
+      arrival.outcome = 201;
+      const location = url.pathname.replace(/\/manifests\/[^/]+$/, `/manifests/${digest}`);
+      res.writeHead(201, { 'docker-content-digest': digest, location, 'content-length': 0 });
+      res.end();
+    });
+  }
+
   function countOut(kind: RequestKind, n: number): void {
     counters.bytesToClient += n;
     if (kind === 'blob-get') counters.blobBytesToClient += n;
@@ -331,6 +368,9 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const host = `127.0.0.1:${port}`;
   origin = `http://${host}`;
 
+  let markClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (markClosed = resolve));
+  server.once('close', () => markClosed());
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= new Promise<void>((resolve) => {
@@ -354,17 +394,37 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       return announcements;
     },
     counters: () => structuredClone(counters),
+    until(condition, what, timeoutMs = 10_000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = (): void => {
+          if (!condition()) return;
+          done();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`fault proxy ${host}: timed out after ${timeoutMs} ms waiting for ${what}`));
+        }, timeoutMs);
+        const done = (): void => {
+          clearTimeout(timer);
+          watchers.delete(check);
+        };
+        watchers.add(check);
+        check();
+      });
+    },
     reset() {
       arrivals = [];
       announcements = [];
       counters = emptyCounters();
-      window = { start: Date.now(), admitted: 0 };
+      window = { start: now(), admitted: 0 };
     },
     configure(next) {
       plan = { ...plan, ...next };
       if (next.down) for (const s of sockets) s.destroy();
     },
     stop,
+    closed,
   };
 }
 

@@ -317,3 +317,34 @@ test('a plain-http token realm of a non-loopback registry is refused before any 
   assert.ok(seen.some((u) => u.host === 'auth.example'));
   await base.close();
 });
+
+test('a manifest PUT that the registry stores under another digest is an error', async () => {
+  const other = `sha256:${'a'.repeat(64)}`;
+  const s = await stub((r): StubReply => {
+    if (r.url.pathname === '/v2/') return { status: 200 };
+    return { status: 201, headers: { 'docker-content-digest': other, location: `/v2/a/manifests/${other}` } };
+  });
+  const err = await client()
+    .putManifest({ host: s.host, repository: 'a' }, 'v1', { bytes: manifest, mediaType: OCI })
+    .catch((e: unknown) => e);
+  assert.ok(err instanceof RegistryError, String(err));
+  assert.match(err.message, new RegExp(`registry stored digest ${other}, expected ${manifestDigest}`));
+});
+
+test('a transport error that echoes a URL reaches the caller and the log with the URL redacted', async () => {
+  const logger = new MemoryLogger();
+  const secretUrl = 'http://user:hunter2@127.0.0.1:9/v2/a/blobs/uploads/1?_state=SECRET-STATE';
+  const failing = {
+    async close() {},
+    async request(): Promise<never> {
+      throw Object.assign(new Error(`socket hang up while talking to ${secretUrl}`), { code: 'UND_ERR_SOCKET' });
+    },
+  };
+  const c = client({ transport: failing, logger });
+  const err = await c.ping('127.0.0.1:9').catch((e: unknown) => e);
+  assert.ok(err instanceof RegistryError, String(err));
+  for (const t of [err.message, ...logger.records.map((r) => JSON.stringify(r))]) {
+    assert.ok(!t.includes('SECRET-STATE') && !t.includes('hunter2'), t);
+  }
+  assert.match(err.message, /socket hang up while talking to http:\/\/127\.0\.0\.1:9\/v2\/a\/blobs\/uploads\/1\?<redacted>/);
+});
