@@ -165,11 +165,12 @@ describe('fault proxy', () => {
     assert.equal((await get(`${capped.url}/v2/`)).status, 'error');
   });
 
-  it('lose: a manifest PUT is answered as stored (201, its digest) and never reaches the registry', async () => {
+  it('lose: a manifest PUT is answered 201 (with its Location, no digest header) and never reaches the registry', async () => {
     const p = await proxy({ paths: [{ path: '/manifests/dropped', fault: 'lose' }], now: () => 42 });
     const res = await fetch(`${p.url}/v2/p/app/manifests/dropped`, { method: 'PUT', headers: { 'content-type': img.mediaType }, body: Buffer.from(img.bytes) });
     assert.equal(res.status, 201);
-    assert.equal(res.headers.get('docker-content-digest'), img.digest);
+    assert.equal(res.headers.get('docker-content-digest'), null, 'nothing proves the write');
+    assert.equal(res.headers.get('location'), `/v2/p/app/manifests/${img.digest}`);
     assert.equal((await get(`${p.url}/v2/p/app/manifests/dropped`, 'HEAD')).status, 404, 'a HEAD is not lost: it finds nothing');
     await p.until(() => p.arrivals.length === 2 && p.arrivals.every((a) => a.outcome !== 0), 'both responses');
     assert.deepEqual(p.arrivals.map((a) => [a.kind, a.outcome, a.fault, a.at]), [['manifest-put', 201, 'lose', 42], ['manifest-head', 404, undefined, 42]]);

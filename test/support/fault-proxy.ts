@@ -4,8 +4,9 @@
  * and injects seeded faults: 429 with or without Retry-After, 503, a reset before the
  * response, a truncated body, a flipped byte in a blob, latency with jitter, a per-host quota
  * (requests per window → 429 with Retry-After) and a `down` mode. It is bounded (a hard cap on
- * requests) and stops itself after its lifetime. A `lose` fault answers a manifest PUT as stored
- * without storing it (a registry that drops a write), for testing verification after the copy.
+ * requests) and stops itself after its lifetime. A `lose` fault answers a manifest PUT 201
+ * without storing it and without a `Docker-Content-Digest` (a registry that drops a write and
+ * proves nothing), for testing verification after the copy.
  */
 import { createHash } from 'node:crypto';
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -342,7 +343,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     });
   }
 
-  /** Answers a manifest PUT as a registry that stored it would, and forwards nothing. */
+  /** Answers a manifest PUT 201 with a Location (no digest header, so nothing proves the write), and forwards nothing. */
   function lose(req: IncomingMessage, res: ServerResponse, url: URL, arrival: Arrival): void {
     const hash = createHash('sha256');
     req.on('data', (c: Buffer) => hash.update(c));
@@ -350,7 +351,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       const digest = `sha256:${hash.digest('hex')}`;
       arrival.outcome = 201;
       const location = url.pathname.replace(/\/manifests\/[^/]+$/, `/manifests/${digest}`);
-      res.writeHead(201, { 'docker-content-digest': digest, location, 'content-length': 0 });
+      res.writeHead(201, { location, 'content-length': 0 });
       res.end();
     });
   }
