@@ -1,8 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CliIO } from '../src/cli/main.js';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runDemo } from '../src/demo/run.js';
-import { MIRROR_COUNT, sampleImages } from '../src/demo/setup.js';
+import { MIRROR_COUNT, MIRROR_PATH, sampleImages } from '../src/demo/setup.js';
 
 test('the demo promotes every sample image to every mirror, and the second run writes nothing', async () => {
   const io = { out: '', err: '', isTTY: false, env: {} as NodeJS.ProcessEnv, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
@@ -48,4 +52,42 @@ test('on a terminal the demo shows copy progress and a summary; off a terminal i
   await runDemo(plain as CliIO);
   assert.ok(!plain.err.includes('\x1b['), 'no terminal control codes off a terminal');
   assert.ok(!/^done: /m.test(plain.err));
+});
+
+test('--keep: the manifests and registries stay in the directory, printed with the commands to run it again; the mirrors serve the exact bytes', async () => {
+  const keep = await mkdtemp(join(tmpdir(), 'kpromo-demo-keep-'));
+  try {
+    const io = { out: '', err: '', isTTY: false, env: {} as NodeJS.ProcessEnv, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
+    const samples = sampleImages();
+    const seen: string[] = [];
+    const r = await runDemo(io as CliIO, {
+      keep,
+      // read every mirror with plain HTTP, not through kpromo: each tag serves bytes hashing to the sample's digest
+      inspect: async (world) => {
+        for (const m of world.mirrors) {
+          for (const img of samples) {
+            for (const tag of img.tags) {
+              const res = await fetch(`http://${m.host}/v2/${MIRROR_PATH}/${img.name}/manifests/${tag}`, { headers: { accept: img.manifest.mediaType } });
+              assert.equal(res.status, 200, `${m.host} ${img.name}:${tag}`);
+              const bytes = Buffer.from(await res.arrayBuffer());
+              assert.equal(`sha256:${createHash('sha256').update(bytes).digest('hex')}`, img.manifest.digest);
+              seen.push(`${img.name}:${tag}`);
+            }
+          }
+        }
+      },
+    });
+    assert.equal(r.firstExit, 0, io.err);
+    assert.equal(seen.length, MIRROR_COUNT * samples.reduce((n, i) => n + i.tags.length, 0));
+    const images = await readFile(join(keep, 'images/k8s-staging-demo/images.yaml'), 'utf8');
+    for (const img of samples) assert.ok(images.includes(img.manifest.digest), 'the kept images.yaml promotes every sample');
+    assert.ok(io.out.includes(images.trimEnd()), 'the manifests are printed');
+    assert.match(io.out, new RegExp(`kpromo registry serve --addr 127\\.0\\.0\\.1:\\d+ --dir ${keep}/registries/staging`));
+    assert.match(io.out, new RegExp(`kpromo cip --thin-manifest-dir ${keep} --confirm --signing-key ${keep}/demo-signing-key\\.pem`));
+    assert.ok((await readdir(join(keep, 'registries'))).length === MIRROR_COUNT + 1, 'one store per registry');
+    // a second --keep into the same, now full, directory is refused before anything starts
+    await assert.rejects(runDemo(io as CliIO, { keep }), /not empty/);
+  } finally {
+    await rm(keep, { recursive: true, force: true });
+  }
 });

@@ -5,7 +5,7 @@
  * with an ephemeral key (key-based, no Rekor) so the whole pipeline runs, sign and attest included.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { main, type CliIO } from '../cli/main.js';
 import type { Digest } from '../image/ref.js';
@@ -14,7 +14,7 @@ import type { RegistryServer } from '../registry/server/server.js';
 import { BUNDLE_MEDIA_TYPE } from '../signing/referrers.js';
 import { readRegistrySnapshot } from '../snapshot/read.js';
 import { sortInventory } from '../snapshot/inventory.js';
-import { createDemoWorld, expectedTags, MIRROR_PATH, STAGING_PATH } from './setup.js';
+import { createDemoWorld, expectedTags, MIRROR_PATH, registryNames, STAGING_PATH, thinManifestFiles, type DemoWorld } from './setup.js';
 
 /** What one mirror holds after the demo: every tag with its digest. */
 export interface MirrorContent {
@@ -52,10 +52,18 @@ async function writeDemoKeys(dir: string): Promise<{ key: string; pub: string }>
   return { key, pub };
 }
 
+/** Options of the demo. */
+export interface DemoOptions {
+  /** Keep the manifests, the signing key and the registries' content in this (new or empty) directory. */
+  keep?: string;
+  /** Called with the running registries before they stop (tests read the mirrors through it). */
+  inspect?: (world: DemoWorld) => Promise<void>;
+}
+
 /** Runs the demo, narrating on `io.stdout`; kpromo's own output goes to `io` too. */
-export async function runDemo(io: CliIO): Promise<DemoResult> {
+export async function runDemo(io: CliIO, opts: DemoOptions = {}): Promise<DemoResult> {
   const say = (s = '') => io.stdout(`${s}\n`);
-  const world = await createDemoWorld();
+  const world = await createDemoWorld({ keep: opts.keep });
   try {
     const staging = `${world.staging.host}/${STAGING_PATH}`;
     say(`kpromo demo: a staging registry and ${world.mirrors.length} mirrors on 127.0.0.1 (in-process)`);
@@ -85,11 +93,29 @@ export async function runDemo(io: CliIO): Promise<DemoResult> {
     }
     say('(signatures and attestations live on the first mirror only: --signature-placement canonical, the default)');
     say(`\nsecond run: ${secondRunWrites} write requests to the mirrors`);
+    if (opts.keep) await sayKept(say, world, argv);
+    await opts.inspect?.(world);
     const expected = expectedTags(world.images);
     return { staging, firstExit, secondExit, secondRunWrites, mirrors, expected };
   } finally {
     await world.close();
   }
+}
+
+/** Prints the kept manifests and how to run the registries and the promotion again by hand. */
+async function sayKept(say: (s?: string) => void, world: DemoWorld, argv: string[]): Promise<void> {
+  const files = Object.keys(thinManifestFiles('', [], []));
+  say(`\nkept in ${world.dir}:`);
+  for (const rel of files) {
+    say(`--- ${rel}`);
+    say((await readFile(join(world.dir, rel), 'utf8')).trimEnd());
+  }
+  say('\nto run it again: start the registries (each in its own terminal, or with &), then promote');
+  const servers = [world.staging, ...world.mirrors];
+  for (const [i, name] of registryNames().entries()) {
+    say(`  kpromo registry serve --addr ${servers[i]!.host} --dir ${join(world.dir, 'registries', name)}`);
+  }
+  say(`  kpromo ${argv.join(' ')}`);
 }
 
 function resetStats(servers: readonly RegistryServer[]): void {

@@ -2,13 +2,14 @@
  * The demo's world: an in-process staging registry and three mirrors on 127.0.0.1, sample images
  * in staging, and a thin-manifest tree in a temp dir that promotes them to every mirror.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Digest } from '../image/ref.js';
 import { createHttpRegistryClient } from '../registry/http/client.js';
 import { startRegistryServer, type RegistryServer } from '../registry/server/server.js';
 import { buildImage, buildMultiPlatform, pushTo, type ImageData, type IndexData } from '../registry/memory/fixtures.js';
+import { InputError } from '../errors.js';
 
 /** Path of the images inside the staging registry and inside each mirror. */
 export const STAGING_PATH = 'k8s-staging-demo';
@@ -62,16 +63,31 @@ export function thinManifestFiles(staging: string, mirrors: readonly string[], i
   };
 }
 
-/** Starts the registries, seeds staging and writes the manifest tree. */
-export async function createDemoWorld(): Promise<DemoWorld> {
+/** The registries' names under `<keep>/registries/`: staging, then mirror-1 … mirror-N. */
+export const registryNames = (): string[] => ['staging', ...Array.from({ length: MIRROR_COUNT }, (_, i) => `mirror-${i + 1}`)];
+
+/**
+ * Starts the registries, seeds staging and writes the manifest tree: in a temp dir removed by
+ * `close()`, or with `keep` in that directory (which must be new or empty), kept with the
+ * registries' content (`registries/<name>`), so the run can be repeated by hand.
+ */
+export async function createDemoWorld(opts: { keep?: string } = {}): Promise<DemoWorld> {
   const servers: RegistryServer[] = [];
   let dir: string | undefined;
   const close = async () => {
     await Promise.allSettled(servers.map((s) => s.stop()));
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir && !opts.keep) await rm(dir, { recursive: true, force: true });
   };
   try {
-    for (let i = 0; i <= MIRROR_COUNT; i++) servers.push(await startRegistryServer({ host: '127.0.0.1', port: 0 }));
+    if (opts.keep) {
+      await mkdir(opts.keep, { recursive: true });
+      if ((await readdir(opts.keep)).length > 0) throw new InputError([{ message: `--keep ${opts.keep}: the directory is not empty (give a new or empty one)` }]);
+      dir = opts.keep;
+    }
+    for (const name of registryNames()) {
+      const store = opts.keep ? { dir: join(opts.keep, 'registries', name) } : {};
+      servers.push(await startRegistryServer({ host: '127.0.0.1', port: 0, ...store }));
+    }
     const [staging, ...mirrors] = servers as [RegistryServer, ...RegistryServer[]];
     const images = sampleImages();
     const client = createHttpRegistryClient();
@@ -83,7 +99,7 @@ export async function createDemoWorld(): Promise<DemoWorld> {
     } finally {
       await client.close();
     }
-    dir = await mkdtemp(join(tmpdir(), 'kpromo-demo-'));
+    dir ??= await mkdtemp(join(tmpdir(), 'kpromo-demo-'));
     for (const [rel, text] of Object.entries(thinManifestFiles(staging.host, mirrors.map((m) => m.host), images))) {
       await mkdir(join(dir, rel, '..'), { recursive: true });
       await writeFile(join(dir, rel), text);

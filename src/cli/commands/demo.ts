@@ -11,10 +11,11 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
   program
     .command('demo')
     .description('promote sample images between in-process registries on 127.0.0.1 (no setup, no network)')
-    .action(async () => {
+    .option('--keep <dir>', 'keep the manifests, signing key and registry content in this new or empty directory, and print how to rerun')
+    .action(async (o: { keep?: string }) => {
       // imported on use: the demo loads registries, signing and the pipeline
       const { runDemo } = await import('../../demo/run.js');
-      const r = await runDemo(io);
+      const r = await runDemo(io, o.keep ? { keep: o.keep } : {});
       setExit(r.firstExit || r.secondExit);
     });
 }
