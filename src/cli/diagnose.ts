@@ -25,7 +25,7 @@ export function advice(g: FailureGroup, env: NodeJS.ProcessEnv, home?: string): 
     case 'unreachable':
       return 'check the registry address in the manifest and that the registry is up';
     case 'unauthorized':
-      return `credentials are read from ${files}: add some with "docker login ${host}", or set $DOCKER_CONFIG or $REGISTRY_AUTH_FILE to a file that has them`;
+      return `credentials are read from ${files}: add some with "docker login ${host}", or point $DOCKER_CONFIG, $REGISTRY_AUTH_FILE or --registry-auth-file at a file that has them`;
     case 'forbidden':
       return `the credentials for ${host} (read from ${files}) are not allowed this: check their permissions`;
     case 'credentials':

@@ -9,6 +9,7 @@ import type { RetryNotice } from '../net/retry.js';
 import { causeOf } from '../plan/failure-causes.js';
 import { createHttpTransport, type HttpTransportOptions } from '../net/http-transport.js';
 import { createNetwork, type Network } from '../net/policy.js';
+import { credentialEnv } from './network-options.js';
 import { createHttpRegistryClient } from '../registry/http/client.js';
 import { dockerCredentials } from '../registry/http/credentials.js';
 import { schemeFor } from '../registry/http/urls.js';
@@ -39,8 +40,8 @@ export function createNetworkedClient(
   settings: NetworkSettings = {},
   opts: { logger?: Logger; env?: NodeJS.ProcessEnv; transport?: HttpTransportOptions; insecureRegistries?: string[]; cloud?: CloudTestOptions } = {},
 ): NetworkedClient {
-  const { insecureRegistries = [], caFile, ...policy } = settings;
-  const env = opts.env ?? process.env;
+  const { insecureRegistries = [], caFile, authFile, ...policy } = settings;
+  const env = credentialEnv(opts.env ?? process.env, { authFile });
   const insecure = [...(opts.insecureRegistries ?? []), ...insecureRegistries];
   const base = createHttpTransport({ ...opts.transport, ...(caFile ? { caFile } : {}) });
   const network = createNetwork({ ...policy, base, ...(opts.logger ? { onRetry: retryLogger(opts.logger) } : {}) });

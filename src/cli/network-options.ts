@@ -47,6 +47,12 @@ export const NETWORK_FLAGS: FlagSpec[] = [
     description: 'allow plain HTTP to this registry host (repeatable); loopback hosts always use HTTP, as docker does',
   },
   { name: 'ca-file', kind: 'string', arg: '<file>', description: 'PEM file of extra certificate authorities trusted for registries (beside the system CAs)' },
+  {
+    name: 'registry-auth-file',
+    kind: 'string',
+    arg: '<file>',
+    description: 'containers auth.json with registry credentials (as $REGISTRY_AUTH_FILE; read after docker config.json)',
+  },
 ];
 
 /** How registries are reached: transport rules beside the policy. */
@@ -55,6 +61,8 @@ export interface RegistryAccess {
   insecureRegistries?: string[];
   /** Extra CAs (`--ca-file`). */
   caFile?: string;
+  /** A containers auth.json (`--registry-auth-file`), read as `$REGISTRY_AUTH_FILE` is. */
+  authFile?: string;
 }
 
 /** The network settings of a run: createNetwork's options without the base transport, and access rules. */
@@ -86,5 +94,12 @@ export function readNetworkOptions(f: FlagReader): NetworkSettings {
   if (insecure.length) out.insecureRegistries = insecure;
   const caFile = f.str('ca-file');
   if (caFile) out.caFile = caFile;
+  const authFile = f.str('registry-auth-file');
+  if (authFile) out.authFile = authFile;
   return out;
+}
+
+/** The environment a run reads credentials from: `--registry-auth-file` stands for `$REGISTRY_AUTH_FILE`. */
+export function credentialEnv(env: NodeJS.ProcessEnv, access: RegistryAccess): NodeJS.ProcessEnv {
+  return access.authFile ? { ...env, REGISTRY_AUTH_FILE: access.authFile } : env;
 }

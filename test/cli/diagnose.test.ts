@@ -118,3 +118,26 @@ test('on a (fake) terminal a real promotion never writes a log line into the sta
     await dst.stop();
   }
 });
+
+test('--registry-auth-file: its credentials open a registry that asks for them; the 401 hint and the setup check name it', async () => {
+  const auth = Buffer.from('u:secret-pw').toString('base64');
+  const dir = await tree({
+    'm.yaml': `registries:\n- name: ${staging.host}/staging\n  src: true\n- name: ${locked.host}/authfile\nimages:\n- name: app\n  dmap:\n    "${app.digest}": ["v1"]\n`,
+    'auth.json': JSON.stringify({ auths: { [locked.host]: { auth } } }),
+    'broken.json': '{not json',
+    'docker/.keep': '',
+  });
+  const env = { DOCKER_CONFIG: join(dir, 'docker') };
+  const ok = await run(['cip', '--manifest', join(dir, 'm.yaml'), '--sign=false', '--confirm', '--registry-auth-file', join(dir, 'auth.json')], env);
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.out, /promoted 1\b/);
+  assert.doesNotMatch(ok.out + ok.err, /secret-pw|dTpzZWNyZXQtcHc/, 'the credentials never appear');
+
+  const without = await run(['cip', '--manifest', join(dir, 'm.yaml'), '--sign=false', '--registry-retries', '0'], env);
+  assert.equal(without.code, 1);
+  assert.match(without.err, /--registry-auth-file/, 'the 401 hint says how to give credentials');
+
+  const broken = await run(['cip', '--manifest', join(dir, 'm.yaml'), '--sign=false', '--registry-auth-file', join(dir, 'broken.json')], env);
+  assert.equal(broken.code, 2, broken.err);
+  assert.match(broken.err, /broken\.json is not valid JSON/);
+});

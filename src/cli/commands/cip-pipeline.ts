@@ -12,6 +12,7 @@ import { writeReport } from '../../report/report.js';
 import { formatTrust } from '../../report/trust-text.js';
 import type { CipOptions } from '../cip-options.js';
 import { createNetworkedClient } from '../network-client.js';
+import { credentialEnv } from '../network-options.js';
 import { ExitCode } from '../main.js';
 import { formatSummary, ProgressRenderer } from '../progress.js';
 import { logFailureCauses } from '../diagnose.js';
@@ -69,7 +70,7 @@ async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrid
     const phases = progress.finish();
     if (io.isTTY) io.stderr(`done: ${formatSummary(phases)}\n`);
     const { state } = result;
-    logFailureCauses(state, logger, io.env);
+    logFailureCauses(state, logger, credentialEnv(io.env, opts.network));
     if (state.outcomes) io.stdout(formatOutcomes(state.outcomes));
     else if (state.plan) {
       io.stdout(formatPlan(state.plan));

@@ -7,10 +7,11 @@
 import { InputError, KpromoError, type Problem } from '../../errors.js';
 import { checkCredentialFiles } from '../../registry/http/credentials.js';
 import { checkReportTarget } from '../../report/report.js';
+import { credentialEnv } from '../network-options.js';
 import type { CipOptions } from '../cip-options.js';
 
 /** Throws InputError listing every setup problem of `opts`. */
-export async function preflight(opts: Pick<CipOptions, 'run'>, env: NodeJS.ProcessEnv, checkCredentials: boolean): Promise<void> {
+export async function preflight(opts: Pick<CipOptions, 'run' | 'network'>, env: NodeJS.ProcessEnv, checkCredentials: boolean): Promise<void> {
   const problems: Problem[] = [];
   if (opts.run.reportFile) {
     const why = await checkReportTarget(opts.run.reportFile);
@@ -18,7 +19,7 @@ export async function preflight(opts: Pick<CipOptions, 'run'>, env: NodeJS.Proce
   }
   if (checkCredentials) {
     try {
-      await checkCredentialFiles({ env });
+      await checkCredentialFiles({ env: credentialEnv(env, opts.network) });
     } catch (err) {
       if (!(err instanceof KpromoError && err.code === 'INVALID_CREDENTIALS_FILE')) throw err;
       problems.push({ message: err.message });
