@@ -38,13 +38,19 @@ export const planPhase: Phase<PromotionState> = {
       logger: log,
     });
     state.plan = classify(offline.edges, state.inventory);
+    // one warning per missing source image, however many destinations wanted it
+    const lost = new Map<string, number>();
     for (const { edge, decision } of state.plan.edges) {
       const ref = edgeLabel(edge);
-      if (decision.kind === 'lost') log.warn(`_LOST_ (can't find it in src registry!): ${edge.srcRegistry}/${edge.srcImage}@${edge.digest}`);
+      if (decision.kind === 'lost') {
+        const src = `${edge.srcRegistry}/${edge.srcImage}@${edge.digest}`;
+        lost.set(src, (lost.get(src) ?? 0) + 1);
+      }
       if (decision.kind === 'tag-move') log.warn(`tag move refused: ${ref} (the tag points at ${decision.current})`);
       // per edge at debug: the CLI reports unreadable edges grouped by cause (one line per registry)
       if (decision.kind === 'unreadable') log.debug(`cannot plan ${ref}: ${decision.error}`);
     }
+    for (const [src, n] of lost) log.warn(`_LOST_ (can't find it in src registry!): ${src} (${n} edge${n === 1 ? '' : 's'})`);
     log.info('plan', planCounts(state.plan));
   },
 };
