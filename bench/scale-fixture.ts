@@ -99,6 +99,18 @@ export class StorageWriter {
     }
   }
 
+  /**
+   * Writes a cosign-style signature of `d` (and of an index's children) into `repo`: a small
+   * image under the tag `sha256-<hex>.sig`, as a promotion with canonical signing leaves on the
+   * first mirror. Its content is not a real signature; the plan only lists the tag.
+   */
+  async signature(repo: string, d: ScaleDigest): Promise<void> {
+    const subjects = [d.data.digest, ...('manifests' in d.data ? d.data.manifests.map((c) => c.digest) : [])];
+    for (const subject of subjects) {
+      await this.write(repo, { data: buildImage({ seed: `sig-${subject}`, layerSize: 16 }), tags: [`${subject.replace(':', '-')}.sig`] });
+    }
+  }
+
   private async manifest(repo: string, digest: string, bytes: Uint8Array): Promise<void> {
     await this.blob(digest, bytes);
     await this.link(join('repositories', repo, '_manifests', 'revisions', ...split(digest), 'link'), digest);

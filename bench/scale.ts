@@ -70,9 +70,11 @@ async function runOnce(cmd: KpromoCommand, name: string, manifest: string, dir: 
 async function writeStorage(images: ScaleImage[], staging: Fronted, mirrors: Fronted[]): Promise<void> {
   const s = new StorageWriter(join(staging.registry.dir, 'data'));
   for (const img of images) for (const d of [...img.digests, ...img.fresh]) await s.write(`staging/${img.name}`, d);
-  for (const m of mirrors) {
+  for (const [i, m] of mirrors.entries()) {
     const w = new StorageWriter(join(m.registry.dir, 'data'));
     for (const img of images) for (const d of img.digests) await w.write(`prod/${img.name}`, d);
+    // the promoted digests are signed on the first mirror (canonical placement), as on registry.k8s.io
+    if (i === 0) for (const img of images) for (const d of img.digests) await w.signature(`prod/${img.name}`, d);
   }
 }
 
