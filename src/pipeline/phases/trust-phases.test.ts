@@ -12,6 +12,7 @@ import { memorySigner, memoryVerifier } from '../../signing/memory.js';
 import { buildSimpleSigningPayload } from '../../signing/simple-signing.js';
 import { cosignAnnotations, buildSigImage, sigTag } from '../../signing/sig-image.js';
 import { pushImage } from '../../signing/registry-io.js';
+import { runPromotion } from '../promoter.js';
 import { newPromotionState, type PromotionState } from '../state.js';
 import { attestPhase } from './attest.js';
 import { signPhase } from './sign.js';
@@ -111,12 +112,17 @@ test('sign + attest on the memory registry: index and children signed once on th
   const sig = await client.getManifest({ host: 'a.local', repository: 'p/ok' }, sigTag(digest(imgs.ok.digest)));
   assert.equal(JSON.parse(Buffer.from(sig.bytes).toString()).layers.length, 2);
 
+  // A real rerun: a fresh run of every phase, planned from what the registries now hold.
   const before = client.history.length;
-  state.trust = undefined;
-  await signPhase(cfg()).run(state, signal);
-  await attestPhase(cfg()).run(state, signal);
+  const edges = state.edges!.filter((e) => promoted.some((i) => i.digest === e.digest));
+  const loadPlan = async () => ({ manifests: [{ file: 'm.yaml', registries: [], images: [] }], edges, warnings: [], summary: { manifests: 1, images: 2, digests: 2, tags: 1, edges: edges.length }, redundant: 0 });
+  const rerun = await runPromotion({ manifests: {}, confirm: true, parseOnly: false }, { registry: client, logger: new MemoryLogger(), loadPlan }, { trust: cfg() });
+  assert.equal(rerun.failure, undefined, rerun.failure?.message);
+  assert.deepEqual(new Set(rerun.state.outcomes!.map((o) => o.outcome)), new Set(['already-present']));
   assert.equal(client.history.slice(before).filter((c) => WRITE_OPS.includes(c.op)).length, 0, 'rerun writes nothing');
-  assert.ok(state.trust!.signed.every((w) => w.result === 'already-present'));
+  assert.equal(rerun.state.trust!.signed.length, 2, 'a signed index stands for its children (signed before it): nothing per child');
+  assert.ok(rerun.state.trust!.signed.every((w) => w.result === 'already-present'), JSON.stringify(rerun.state.trust!.signed));
+  assert.ok(rerun.state.trust!.attested.every((w) => w.result === 'already-present'));
 });
 
 test('sign and attest do nothing with --sign=false', async () => {
