@@ -25,6 +25,7 @@ export interface Finding extends Problem {
 export function lintImagesChange(file: string, before: string | undefined, after: string, layout: ImagesLayout): Finding[] {
   const now = outlineImages(file, after, layout);
   const findings: Finding[] = now.problems.map((p) => ({ ...p, kind: 'invalid' as const }));
+  if (findings.length) return findings; // an unreadable file: comparing it would report everything as removed
   const old = before === undefined ? [] : outlineImages(file, before, layout).images;
   const at = (line: number, kind: FindingKind, message: string): Finding => ({ file, line, kind, message });
 
