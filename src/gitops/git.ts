@@ -41,6 +41,11 @@ export interface CliGitOptions {
   signal?: AbortSignal;
 }
 
+/** Whether a remote gets the token: HTTPS, or plain HTTP to this machine (loopback). */
+export function sendsToken(remote: string): boolean {
+  return /^https:\/\//i.test(remote) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/i.test(remote);
+}
+
 /** GitWorkspace over the `git` binary. */
 export class CliGit implements GitWorkspace {
   constructor(private readonly opts: CliGitOptions = {}) {}
@@ -77,7 +82,7 @@ export class CliGit implements GitWorkspace {
   private run(args: string[], cwd: string, remote?: string): Promise<string> {
     const env: NodeJS.ProcessEnv = { ...(this.opts.env ?? process.env), GIT_TERMINAL_PROMPT: '0' };
     const token = this.opts.token;
-    if (token && remote && /^https:\/\//i.test(remote)) {
+    if (token && remote && sendsToken(remote)) {
       const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
       const n = Number(env.GIT_CONFIG_COUNT ?? 0) || 0;
       env.GIT_CONFIG_COUNT = String(n + 1);

@@ -63,7 +63,7 @@ export type PrOutcome =
 /** The branch upstream names: `<project>-<first tag>-image-promotion`, made a valid ref name. */
 export function branchName(project: string, tags: readonly string[]): string {
   const raw = `${project}-${tags[0] ?? 'images'}-image-promotion`;
-  return raw.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/\.{2,}/g, '.').replace(/^[-.]+/, '');
+  return raw.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/\.{2,}/g, '.').replace(/-{2,}/g, '-').replace(/^[-.]+/, '');
 }
 
 /** The project a staging repository stands for (`…/k8s-staging-foo` → `foo`). */
