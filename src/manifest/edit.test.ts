@@ -73,6 +73,11 @@ describe('addToImages', () => {
     });
   }
 
+  it('a line added above a commented line goes above its comment', () => {
+    const after = addToImages('images.yaml', BASE, 'images-file', [{ name: 'alpha', digest: d('0'), tags: ['v0.0'] }]);
+    assert.ok(after.includes(`  dmap:\n    "${d('0')}": ["v0.0"]\n    # first release\n`), after);
+  });
+
   it('a plain manifest grows under images:, registries untouched', () => {
     const text = `registries:\n- name: gcr.io/s\n  src: true\nimages:\n- name: app\n  dmap:\n    "${d('1')}": ["v1"]\n`;
     const after = addToImages('m.yaml', text, 'plain-manifest', [{ name: 'app', digest: d('2'), tags: ['v2'] }]);
