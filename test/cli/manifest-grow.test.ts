@@ -90,3 +90,14 @@ test('manifest grow refuses a tag that the images file gives to another digest (
   assert.equal(r.code, 2, r.err);
   assert.match(r.err, /images\.yaml:9:5: tag move refused: bom:v0\.6\.0 is listed for sha256:0{64}/);
 });
+
+test('manifest grow --manifest: a plain manifest grows under images:, comments and registries untouched', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'kpromo-grow-plain-'));
+  dirs.push(d);
+  const file = join(d, 'promoter-manifest.yaml');
+  const text = `# staging for bom\nregistries:\n- name: ${reg.host}/k8s-staging-bom\n  src: true\n- name: prod.example/bom\nimages:\n- name: bom # the tool\n  dmap:\n    "sha256:${'1'.repeat(64)}": ["v0.1.0"]\n`;
+  writeFileSync(file, text);
+  const r = await run(['manifest', 'grow', '--manifest', file, '--image', 'bom', '--tag', 'v0.6.0']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(readFileSync(file, 'utf8'), `${text}    "${v060.digest}": ["v0.6.0"]\n`);
+});

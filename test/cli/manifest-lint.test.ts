@@ -85,6 +85,19 @@ test('a new digest added in order is clean; with Prow variables the base is PULL
   assert.match(r.err, /no findings in 1 changed file since/);
 });
 
+test('a plain manifest (--manifest) is linted the same way', async () => {
+  git(['checkout', '-q', 'main']);
+  const file = join(repo, 'plain.yaml');
+  writeFileSync(file, `registries:\n- name: gcr.io/s\n  src: true\n- name: gcr.io/p\nimages:\n- name: app\n  dmap:\n    "sha256:${'1'.repeat(64)}": ["v1"]\n`);
+  git(['add', 'plain.yaml']);
+  git(['commit', '-q', '-m', 'plain']);
+  writeFileSync(file, readFileSync(file, 'utf8').replace('["v1"]', '[]'));
+  const r = await run(['manifest', 'lint', '--manifest', 'plain.yaml', '--base', 'HEAD']);
+  assert.equal(r.code, 1, r.err);
+  assert.equal(r.out, `plain.yaml:8: tag app:v1 removed from sha256:${'1'.repeat(64)}; promotion never deletes, so removing it only hides what was promoted: keep it\n`);
+  git(['checkout', '-q', '--', '.']);
+});
+
 test('an unknown base is invalid input (exit 2)', async () => {
   const r = await lint('--base', 'no-such-rev');
   assert.equal(r.code, 2);
