@@ -51,7 +51,8 @@ export function register(parent: Command, io: CliIO, setExit: SetExit): void {
     const { client, network: net } = createNetworkedClient(network, { logger, env: io.env });
     try {
       const r = await growManifest(client, source, target, filters, { dryRun });
-      for (const s of r.skipped) logger.info(`skipped ${s}`);
+      for (const s of r.skipped) logger.debug(`skipped ${s}`);
+      if (r.skipped.length) logger.info(`skipped ${r.skipped.length} digest${r.skipped.length === 1 ? '' : 's'} or image${r.skipped.length === 1 ? '' : 's'} (index children, mock/ images); --log-level debug lists them`);
       if (!r.diff) io.stderr(`${r.file}: nothing to add from ${r.stagingRepo}\n`);
       else if (dryRun) io.stdout(r.diff);
       else io.stderr(`${r.file}: added ${describe(r.additions)} from ${r.stagingRepo}\n`);
