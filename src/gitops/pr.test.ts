@@ -5,7 +5,7 @@ import { buildImage, putImage } from '../registry/memory/fixtures.js';
 import { MemoryStore } from '../registry/store/memory.js';
 import { MemoryGit } from './memory-git.js';
 import { MemoryGitHub } from './memory-github.js';
-import { branchName, openPromotionPr, projectOf, type PrOptions } from './pr.js';
+import { branchName, openPromotionPr, prTitle, projectOf, type PrOptions } from './pr.js';
 
 const STAGING = 'staging.example';
 const UPSTREAM = 'https://github.example/kubernetes/k8s.io.git';
@@ -71,6 +71,7 @@ describe('openPromotionPr', () => {
   it('branch and project names', () => {
     assert.equal(branchName('kubernetes', ['v1.31.0']), 'kubernetes-v1.31.0-image-promotion');
     assert.equal(branchName('app', ['v1.*']), 'app-v1.-image-promotion');
+    assert.equal(prTitle('kubernetes', ['v1.31.0', 'v1.30.4']), 'releng: Image promotion for kubernetes v1.31.0 / v1.30.4');
     assert.equal(projectOf({ stagingRepo: 'us-central1-docker.pkg.dev/k8s-staging-images/k8s-staging-bom/' }), 'bom');
   });
 });

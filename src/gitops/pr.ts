@@ -113,9 +113,10 @@ export async function openPromotionPr(o: PrOptions, deps: PrDeps): Promise<PrOut
   }
 }
 
-/** The pull request title. */
+/** The pull request title and commit subject, as upstream writes them (`releng: ` for the kubernetes project itself). */
 export function prTitle(project: string, tags: readonly string[]): string {
-  return `Image promotion for ${project} ${tags.join(' ')}`.trim();
+  const title = `Image promotion for ${project} ${tags.join(' / ')}`.trim();
+  return project === 'kubernetes' ? `releng: ${title}` : title;
 }
 
 function listAdditions(additions: readonly Addition[]): string {
@@ -134,7 +135,7 @@ export function prBody(project: string, tags: readonly string[], file: string, g
     `Added to \`${file}\`:`,
     listAdditions(grown.additions),
     '',
-    'This pull request was opened by `kpromo pr`.',
+    'This is an automated PR generated from `kpromo pr`.',
     '',
     '/hold',
     ...(reviewers.length ? [`cc: ${reviewers.join(' ')}`] : []),
