@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import type { CliIO } from '../main.js';
 import * as cip from './cip.js';
 import * as demo from './demo.js';
+import * as manifest from './manifest.js';
+import * as pr from './pr.js';
 import * as registry from './registry.js';
 import * as sigcheck from './sigcheck.js';
 import * as version from './version.js';
@@ -17,6 +19,8 @@ export type SetExit = (code: number) => void;
 export function registerCommands(program: Command, io: CliIO, setExit: SetExit): void {
   cip.register(program, io, setExit);
   demo.register(program, io, setExit);
+  manifest.register(program, io, setExit);
+  pr.register(program, io, setExit);
   registry.register(program, io, setExit);
   sigcheck.register(program, io, setExit);
   version.register(program, io, setExit);

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CliGit, GitCommandError, sendsToken } from './git.js';
+
+const TOKEN = 'ghp_SecretTokenForGitTest0123456789abcdEF';
+let dir: string;
+const env = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: dir, GIT_CONFIG_NOSYSTEM: '1' });
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kpromo-git-'));
+  execFileSync('git', ['init', '-q', '-b', 'main', join(dir, 'w')], { env: env() });
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('CliGit', () => {
+  it('sends the token to an HTTP(S) remote as a header through the environment, never into the config, and keeps it out of errors', async () => {
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(403, { 'content-type': 'text/plain' }).end(`denied for ${req.headers.authorization}\n`);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/me/k8s.io.git`;
+    const git = new CliGit({ token: TOKEN, env: env() });
+    const w = join(dir, 'w');
+    writeFileSync(join(w, 'f'), 'x');
+    await git.commitAll(w, 'first', { name: 't', email: 't@example.com' });
+    const err = await git.push(w, url, 'b').then(() => undefined, (e: unknown) => e);
+    await new Promise<void>((r) => server.close(() => r()));
+    assert.ok(err instanceof GitCommandError);
+    assert.ok(seen.includes(`Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`), String(seen));
+    assert.ok(!err.message.includes(TOKEN));
+    assert.ok(!readFileSync(join(w, '.git/config'), 'utf8').includes('extraHeader'));
+  });
+
+  it('sends no token to SSH, file or remote plain-HTTP URLs', () => {
+    assert.equal(sendsToken('https://github.com/me/k8s.io.git'), true);
+    assert.equal(sendsToken('http://localhost:8080/x.git'), true);
+    assert.equal(sendsToken('git@github.com:me/k8s.io.git'), false);
+    assert.equal(sendsToken('file:///tmp/fork.git'), false);
+    assert.equal(sendsToken('http://github.example/me/x.git'), false);
+  });
+});
