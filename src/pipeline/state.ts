@@ -19,6 +19,7 @@ import type { RepoRef } from '../image/ref.js';
 import type { ReportDetail } from '../report/report.js';
 import type { TrustRecord } from './phases/trust.js';
 import type { TagIndex } from '../signing/tag-index.js';
+import type { AttachmentOutcome } from '../referrers/outcome.js';
 
 /** Options of a promotion run (the flags of `kpromo cip` that the core pipeline uses). */
 export interface PromotionOptions {
@@ -72,6 +73,8 @@ export interface PromotionState {
   held?: HeldImage[];
   /** provenance, validate, sign, attest: what was verified, signed and attested. */
   trust?: TrustRecord;
+  /** referrers: every attachment (referrer, cosign tag) of the promoted images, at each destination. */
+  attachments?: AttachmentOutcome[];
   /** provenance, validate, sign, attest: which tags exist (listed once per repository per run). */
   trustTags?: TagIndex;
 }
