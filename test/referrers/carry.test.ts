@@ -18,7 +18,8 @@ import { buildImage, fetchManifest, fetchTags, pushImage, sha256, type ImageData
 import { writeManifest } from '../e2e/harness.js';
 import { keyTrust, newKey, promoteWithTrust, referrersOf, startTrustEnv, type RegistryKind, type TrustEnv } from '../trust/harness.js';
 import { slsaV1, stageAttTag, stageProvenance, stageSignature } from '../trust/seed-trust.js';
-import { cosignSbomImage, helmChart, sbomReferrer, wasmModule } from './seed-artifacts.js';
+import { parseReferrerFilter } from '../../src/referrers/filter.js';
+import { cosignSbomImage, helmChart, SPDX, sbomReferrer, wasmModule } from './seed-artifacts.js';
 
 const WRITES = ['manifest-put', 'upload-start', 'upload-put', 'upload-patch', 'blob-mount'] as const;
 const tagOf = (d: string, suffix: string): string => `${d.replace(':', '-')}.${suffix}`;
@@ -134,6 +135,22 @@ for (const kind of ['distribution', 'in-process'] as RegistryKind[]) {
       assert.equal(await at(env.mirrors[2]!, 'prod/broken', sbom.digest), undefined, 'no SBOM without its image');
       assert.deepEqual(await referrersOf(env, env.mirrors[2]!, 'prod/broken', img.digest), []);
       assert.equal(await at(env.mirrors[0]!, 'prod/broken', sbom.digest), sbom.digest, 'the mirrors that got the image got the SBOM');
+    });
+
+    test('--copy-referrers TYPE carries only attachments of that type; none carries nothing', async () => {
+      const img = buildImage({ seed: `carry-filter-${kind}` });
+      await pushImage(env.staging, 'staging/filtered', img, 'v1');
+      const sbom = sbomReferrer(img, 'filtered');
+      await stageReferrer('staging/filtered', img.digest, sbom);
+      await stageProvenance(env.client, env.staging.host, 'staging/filtered', img.digest, slsaV1(img.digest, 'https://builder.example', 'https://github.com/o/r'), stagingSigner);
+      const to = (path: string) => writeManifest(env.dir, `${proxies[0]!.host}/staging`, [`${proxies[1]!.host}/${path}`], [{ name: 'filtered', dmap: { [img.digest]: ['v1'] } }]);
+      const only = await promoteWithTrust(await to('only'), keyTrust(staging, undefined, { referrers: parseReferrerFilter([SPDX]) }));
+      assert.equal(only.failure, undefined, only.failure?.message);
+      assert.deepEqual((await referrersOf(env, env.mirrors[0]!, 'only/filtered', img.digest)).map((x) => x.digest), [sbom.digest]);
+      const none = await promoteWithTrust(await to('none'), keyTrust(staging, undefined, { referrers: parseReferrerFilter(['none']) }));
+      assert.equal(none.failure, undefined, none.failure?.message);
+      assert.deepEqual(await referrersOf(env, env.mirrors[0]!, 'none/filtered', img.digest), []);
+      assert.equal(await at(env.mirrors[0]!, 'none/filtered', sbom.digest), undefined);
     });
   });
 }
