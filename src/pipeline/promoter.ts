@@ -16,6 +16,7 @@ import { setupPhase } from './phases/setup.js';
 import { attestPhase } from './phases/attest.js';
 import { provenancePhase } from './phases/provenance.js';
 import { referrersPhase } from './phases/referrers.js';
+import { carryPhase } from './phases/carry.js';
 import { attachmentFailure, attachmentReport } from '../referrers/outcome.js';
 import { signPhase } from './phases/sign.js';
 import { trustFailure, trustReport, type TrustConfig } from './phases/trust.js';
@@ -26,13 +27,13 @@ import { newPromotionState, type PromotionDeps, type PromotionOptions, type Prom
 /**
  * The phases of a promotion, in order. Without a trust config nothing is verified or signed.
  * With a signer, every destination gets each image by digest in promote and its tags in publish,
- * after its attachments (referrers), sign and attest: a tag is never visible on any mirror before
+ * after its attachments (planned in referrers, copied in carry), sign and attest: a tag is never visible on any mirror before
  * its signature exists.
  */
 export function promotionPhases(trust?: TrustConfig): Phase<PromotionState>[] {
   if (!trust) return [setupPhase, planPhase, promotePhase];
   if (!trust.signer) {
-    return [setupPhase, planPhase, provenancePhase(trust), validatePhase(trust), promotePhase, referrersPhase(trust), signPhase(trust), attestPhase(trust)];
+    return [setupPhase, planPhase, provenancePhase(trust), validatePhase(trust), referrersPhase(trust), promotePhase, carryPhase(trust), signPhase(trust), attestPhase(trust)];
   }
   const holdTags = (plan: Plan): ReadonlySet<string> => signingDestinations(plan, 'replicate');
   return [
@@ -40,8 +41,9 @@ export function promotionPhases(trust?: TrustConfig): Phase<PromotionState>[] {
     planPhase,
     provenancePhase(trust),
     validatePhase(trust),
-    promotePhaseWith({ holdTags }),
     referrersPhase(trust),
+    promotePhaseWith({ holdTags }),
+    carryPhase(trust),
     signPhase(trust),
     attestPhase(trust),
     publishPhase,
@@ -92,7 +94,7 @@ export async function runPromotion(
     failure: why,
   });
   if (state.trust) report.trust = trustReport(state.trust);
-  if (state.attachments) report.attachments = attachmentReport(state.attachments);
+  if (state.attachmentPlan) report.attachments = attachmentReport(state.attachmentPlan, state.attachments);
   if (interrupted) report.interrupted = interrupted;
   const failure = why ? new RunFailedError('RUN_FAILED', interrupted ? why : dryRun ? `dry run: ${why}` : `promotion incomplete: ${why}`) : undefined;
   return { state, pipeline, mode, report, ...(failure ? { failure } : {}), ...(interrupted ? { interrupted } : {}) };

@@ -1,5 +1,6 @@
 /** What happened to each attachment at each destination, for the state, the report and the summary. */
 import type { Digest } from '../image/ref.js';
+import { plannedCounts, type PlannedSubject } from './planned.js';
 
 /** One attachment at one destination. */
 export interface AttachmentOutcome {
@@ -34,7 +35,15 @@ export function failedAttachment(list: readonly AttachmentOutcome[] | undefined,
   return list?.find((o) => o.result === 'failed' && o.image === image && repos.includes(o.repo));
 }
 
-/** The attachments part of the JSON report: counts, and every attachment that was not simply present. */
-export function attachmentReport(list: readonly AttachmentOutcome[]): { counts: Record<AttachmentOutcome['result'], number>; items: AttachmentOutcome[] } {
-  return { counts: attachmentCounts(list), items: list.filter((o) => o.result !== 'present') };
+/** The attachments part of the JSON report: the plan's counts, and after a real run the counts and every attachment not simply present. */
+export function attachmentReport(
+  planned: readonly PlannedSubject[],
+  list: readonly AttachmentOutcome[] | undefined,
+): { planned: ReturnType<typeof plannedCounts>; counts?: Record<AttachmentOutcome['result'], number>; items?: AttachmentOutcome[] } {
+  const out: ReturnType<typeof attachmentReport> = { planned: plannedCounts(planned) };
+  if (list) {
+    out.counts = attachmentCounts(list);
+    out.items = list.filter((o) => o.result !== 'present');
+  }
+  return out;
 }

@@ -83,6 +83,9 @@ for (const kind of ['distribution', 'in-process'] as RegistryKind[]) {
         { name: 'wasm', dmap: { [wasm.digest]: ['v1'] } },
       ]);
       const trust = keyTrust(staging, promoter, { placement: 'replicate' });
+      const dry = await promoteWithTrust(manifest, trust, { confirm: false });
+      assert.deepEqual((dry.report.attachments as { planned: object }).planned, { present: 0, copy: 24, refused: 0 }, 'a dry run counts them');
+      assert.equal(writes(), 0);
       const first = await promoteWithTrust(manifest, trust);
       assert.equal(first.failure, undefined, first.failure?.message);
 
@@ -112,7 +115,7 @@ for (const kind of ['distribution', 'in-process'] as RegistryKind[]) {
       for (const p of proxies) p.reset();
       const tagged = await promoteWithTrust(retag, trust);
       assert.equal(tagged.failure, undefined, tagged.failure?.message);
-      assert.deepEqual((tagged.report.attachments as { counts: Record<string, number> }).counts, { present: 18, copied: 0, refused: 0, failed: 0 });
+      assert.deepEqual(tagged.report.attachments, { planned: { present: 18, copy: 0, refused: 0 }, counts: { present: 18, copied: 0, refused: 0, failed: 0 }, items: [] });
       assert.equal(writes(), 3, 'only the new tag, on each mirror');
     });
 

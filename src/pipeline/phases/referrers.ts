@@ -1,30 +1,35 @@
 /**
- * The referrers phase: the attachments of every image this run promotes (and of each child of
- * an index) travel with it, after it: staging's OCI referrers (SBOMs, provenance, bundle
- * signatures, ...) and cosign's `.sig` / `.att` / `.sbom` tags, then theirs (a signature on an
- * SBOM). They go where signatures go (the canonical destination, or every one with
- * `replicate`), digest-preserving, in the scheme the destination supports. What a destination
- * already lists (its referrer list, its tag list) is present and not written again; an
- * attachment whose subject is not there is refused and not written. The image's own `.sig` is
- * the sign phase's (it copies it along with ours; --sign=false leaves signatures alone); the
- * `.sig` of an attachment travels here. Runs before sign and publish: with a signer, an image
- * whose attachments failed stays untagged.
+ * The referrers phase plans what travels with each image this run promotes (and each child of
+ * an index): staging's OCI referrers (SBOMs, provenance, bundle signatures, ...) and cosign's
+ * `.att` / `.sbom` tags, then theirs (a signature on an SBOM), for the destinations that carry
+ * signatures (the canonical one, or every one with `replicate`). Each is decided like an edge
+ * from the destination's referrer list and tag list: present, to copy, or refused (its subject
+ * is refused there). It runs before promote, so a dry run counts them; the carry phase copies
+ * them after promote. The image's own `.sig` is the sign phase's (it copies it along with ours;
+ * --sign=false leaves signatures alone); the `.sig` of an attachment travels here.
  */
 import pLimit from 'p-limit';
 import { errorMessage } from '../../errors.js';
-import type { Digest } from '../../image/ref.js';
+import type { Digest, RepoRef } from '../../image/ref.js';
 import { repoKey } from '../../image/ref.js';
-import type { Descriptor } from '../../registry/types.js';
-import { attachmentKind, classifyAttachment, type Attachment } from '../../referrers/attachment.js';
-import { copyAttachment, publishReferrers } from '../../referrers/copy.js';
+import { dstRepo, sourceKey, srcRepo } from '../../plan/inventory.js';
+import { classifyAttachment, type Attachment } from '../../referrers/attachment.js';
 import { discoverAttachments } from '../../referrers/discover.js';
 import { ALL_REFERRERS } from '../../referrers/filter.js';
-import { attachmentCounts, type AttachmentOutcome } from '../../referrers/outcome.js';
+import { plannedCounts, type PlannedAttachment, type PlannedSubject } from '../../referrers/planned.js';
 import type { TagIndex } from '../../signing/tag-index.js';
 import type { Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
 import { runTags, type TrustConfig } from './trust.js';
-import { trustTargets, withChildren, type TrustDestination, type TrustTarget } from './trust-targets.js';
+import { withChildren } from './trust-targets.js';
+
+/** An image this run promotes: where it comes from, and each destination that gets its attachments. */
+interface ToCarry {
+  image: Digest;
+  source: RepoRef;
+  /** Destination repositories, each with whether the image may be there after promote. */
+  dests: { repo: RepoRef; ready: boolean }[];
+}
 
 /** Builds the referrers phase for `cfg` (placement, concurrency, --copy-referrers). */
 export function referrersPhase(cfg: TrustConfig): Phase<PromotionState> {
@@ -32,99 +37,91 @@ export function referrersPhase(cfg: TrustConfig): Phase<PromotionState> {
     name: 'referrers',
     async run(state, signal) {
       const filter = cfg.referrers ?? ALL_REFERRERS;
-      if (filter.kind === 'none' || !state.outcomes || !state.plan) return;
+      if (filter.kind === 'none' || !state.plan) return;
       const log = state.deps.logger.child({ phase: 'referrers' });
-      const promoted = new Set(state.plan.edges.filter((p) => p.decision.kind === 'promote').map((p) => p.edge.digest as string));
-      const targets = trustTargets(state.plan, state.outcomes, state.inventory).filter((t) => promoted.has(t.digest));
-      const out: AttachmentOutcome[] = (state.attachments ??= []);
-      const io: PlaceIo = { state, tags: runTags(state), signal, out };
-      const discover = { tags: io.tags, filter, skipOwn: ['sig'] as const, opts: { signal } };
+      const tags = runTags(state);
+      const discover = { tags, filter, skipOwn: ['sig'] as const, opts: { signal } };
+      const planned: PlannedSubject[] = (state.attachmentPlan = []);
       const limit = pLimit(cfg.maxOps);
       await Promise.all(
-        targets.map((t) =>
+        toCarry(state, cfg).map((c) =>
           limit(async () => {
-            const dests = cfg.placement === 'replicate' ? t.destinations : [t.destinations[0]];
             let subjects: Digest[];
             try {
-              subjects = (await withChildren(state.deps.registry, t.source, t.digest, signal, t.manifest)).map((s) => s.digest);
+              const known = state.inventory?.sourceManifests.get(sourceKey(c.source, c.image));
+              subjects = (await withChildren(state.deps.registry, c.source, c.image, signal, known)).map((s) => s.digest);
             } catch (err) {
-              log.error(`cannot read ${t.srcRef} for its attachments: ${errorMessage(err)}`);
+              log.error(`cannot read ${repoKey(c.source)}@${c.image} for its attachments: ${errorMessage(err)}`);
               return;
             }
             for (const subject of subjects) {
               let found: Attachment[];
               try {
-                found = await discoverAttachments(discover, t.source, subject);
+                found = await discoverAttachments(discover, c.source, subject);
               } catch (err) {
-                log.error(`cannot list the attachments of ${t.srcRef} (${subject}): ${errorMessage(err)}`);
+                log.error(`cannot list the attachments of ${repoKey(c.source)}@${subject}: ${errorMessage(err)}`);
                 continue;
               }
-              for (const d of dests) await place(io, t, d, subject, d.ready, found);
+              if (found.length === 0) continue;
+              for (const d of c.dests) {
+                planned.push({ image: c.image, subject, source: c.source, dst: d.repo, attachments: await decide(tags, d.repo, subject, d.ready, found, signal) });
+              }
             }
           }),
         ),
       );
-      for (const o of out) if (o.result === 'failed') log.error(`attachment ${o.kind} ${o.digest} of ${o.subject} not copied to ${o.repo}: ${o.error}`);
-      log.info('attachments done', attachmentCounts(out));
+      log.info('attachments planned', plannedCounts(planned));
     },
   };
 }
 
-interface PlaceIo {
-  state: PromotionState;
-  tags: TagIndex;
-  signal: AbortSignal;
-  out: AttachmentOutcome[];
+/** The images with an edge to promote, each once, with the destinations their attachments go to. */
+function toCarry(state: PromotionState, cfg: TrustConfig): ToCarry[] {
+  const byImage = new Map<string, ToCarry>();
+  const promoted = new Set(state.plan!.edges.filter((p) => p.decision.kind === 'promote').map((p) => p.edge.digest as string));
+  for (const { edge, decision } of state.plan!.edges) {
+    if (!promoted.has(edge.digest)) continue;
+    let c = byImage.get(edge.digest);
+    if (!c) byImage.set(edge.digest, (c = { image: edge.digest, source: srcRepo(edge), dests: [] }));
+    const repo = dstRepo(edge);
+    let d = c.dests.find((x) => repoKey(x.repo) === repoKey(repo));
+    if (!d) {
+      // canonical placement: the first destination only (as signatures)
+      if (cfg.placement !== 'replicate' && c.dests.length > 0) continue;
+      c.dests.push((d = { repo, ready: false }));
+    }
+    if (decision.kind === 'promote' || decision.kind === 'present') d.ready = true;
+  }
+  return [...byImage.values()];
 }
 
-/** Places `found` (attachments of `subject`) at `d`, then each one's own attachments under it. */
-async function place(io: PlaceIo, t: TrustTarget, d: TrustDestination, subject: Digest, ready: boolean, found: Attachment[]): Promise<void> {
-  if (found.length === 0) return;
-  const client = io.state.deps.registry;
-  const opts = { signal: io.signal, side: 'destination' as const };
-  const repo = repoKey(d.repo);
-  const record = (a: Attachment, result: AttachmentOutcome['result'], error?: string): AttachmentOutcome => {
-    const o: AttachmentOutcome = { image: t.digest, subject, digest: a.digest, scheme: a.scheme, kind: attachmentKind(a), repo, result, ...(error ? { error } : {}) };
-    io.out.push(o);
-    return o;
-  };
+/** Decides `found` at `dst` from its lists (read only when the subject may be there), then their own under each. */
+async function decide(tags: TagIndex, dst: RepoRef, subject: Digest, ready: boolean, found: Attachment[], signal: AbortSignal): Promise<PlannedAttachment[]> {
+  const opts = { signal, side: 'destination' as const };
   let referrers: ReadonlySet<string> = new Set();
-  let tagged = new Map<string, boolean | undefined>();
+  const tagged = new Map<string, boolean | undefined>();
   if (ready) {
-    try {
-      if (found.some((a) => a.scheme === 'referrer')) referrers = new Set((await io.tags.listReferrers(d.repo, subject, opts)).map((x) => x.digest as string));
-      for (const a of found) if (a.tag) tagged.set(a.tag, await io.tags.has(d.repo, a.tag, opts));
-    } catch (err) {
-      for (const a of found) record(a, 'failed', `listing the destination: ${errorMessage(err)}`);
-      return;
-    }
+    if (found.some((a) => a.scheme === 'referrer')) referrers = new Set((await tags.listReferrers(dst, subject, opts)).map((x) => x.digest as string));
+    for (const a of found) if (a.tag) tagged.set(a.tag, await tags.has(dst, a.tag, opts));
   }
   const view = { subjectReady: ready, referrers, hasTag: (tag: string) => tagged.get(tag) };
-  const results = new Map<Attachment, AttachmentOutcome>();
-  const added: { a: Attachment; desc: Descriptor }[] = [];
+  const out: PlannedAttachment[] = [];
   for (const a of found) {
     const decision = classifyAttachment(a, view);
-    if (decision.kind === 'present') results.set(a, record(a, 'present'));
-    else if (decision.kind === 'refused') results.set(a, record(a, 'refused', decision.reason));
-    else {
-      try {
-        const desc = await copyAttachment(client, t.source, d.repo, a, { signal: io.signal });
-        if (a.tag) io.tags.add(d.repo, a.tag);
-        if (a.scheme === 'referrer') added.push({ a, desc });
-        else results.set(a, record(a, 'copied'));
-      } catch (err) {
-        results.set(a, record(a, 'failed', errorMessage(err)));
-      }
-    }
+    // A new attachment has nothing attached at the destination yet: its own are copies, with no read.
+    const children =
+      decision.kind === 'present'
+        ? await decide(tags, dst, a.digest, true, a.children, signal)
+        : a.children.map((c) => refuseOrCopy(c, decision.kind === 'copy'));
+    out.push({ attachment: a, decision, children });
   }
-  try {
-    await publishReferrers(client, d.repo, subject, added.map((x) => x.desc), io.tags, { signal: io.signal });
-    for (const { a } of added) results.set(a, record(a, 'copied'));
-  } catch (err) {
-    for (const { a } of added) results.set(a, record(a, 'failed', `listing it as a referrer: ${errorMessage(err)}`));
-  }
-  for (const a of found) {
-    const r = results.get(a)?.result;
-    await place(io, t, d, a.digest, r === 'present' || r === 'copied', a.children);
-  }
+  return out;
+}
+
+function refuseOrCopy(a: Attachment, placed: boolean): PlannedAttachment {
+  return {
+    attachment: a,
+    decision: placed ? { kind: 'copy' } : { kind: 'refused', reason: `its subject ${a.subject} is not at the destination` },
+    children: a.children.map((c) => refuseOrCopy(c, placed)),
+  };
 }
