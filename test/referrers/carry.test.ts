@@ -155,5 +155,32 @@ for (const kind of ['distribution', 'in-process'] as RegistryKind[]) {
       assert.deepEqual(await referrersOf(env, env.mirrors[0]!, 'none/filtered', img.digest), []);
       assert.equal(await at(env.mirrors[0]!, 'none/filtered', sbom.digest), undefined);
     });
+
+    test('an attachment that fails to copy holds its image\'s tag back on that mirror; the rerun copies it, then tags', async () => {
+      const img = buildImage({ seed: `carry-held-${kind}` });
+      await pushImage(env.staging, 'staging/held', img, 'v1');
+      const sbom = sbomReferrer(img, 'held');
+      await stageReferrer('staging/held', img.digest, sbom);
+      const manifest = await writeManifest(env.dir, `${proxies[0]!.host}/staging`, mirrorsOf().map((m) => `${m.host}/prod`), [{ name: 'held', dmap: { [img.digest]: ['v1'] } }]);
+      const trust = keyTrust(staging, promoter, { placement: 'replicate' });
+      const bad = proxies[2]!;
+      bad.configure({ paths: [{ path: `/prod/held/manifests/${encodeURIComponent(sbom.digest)}`, fault: 'unavailable' }] });
+      try {
+        const r = await promoteWithTrust(manifest, trust);
+        assert.ok(r.failure, 'the run fails');
+        const failed = r.state.outcomes!.filter((o) => o.outcome === 'failed');
+        assert.equal(failed.length, 1);
+        assert.match(failed[0]!.error ?? '', /not tagged: copying its attachment application\/spdx\+json/);
+      } finally {
+        bad.configure({ paths: [] });
+      }
+      assert.ok(!(await fetchTags(env.mirrors[1]!, 'prod/held')).includes('v1'), 'not tagged where its SBOM is missing');
+      for (const i of [0, 2]) assert.ok((await fetchTags(env.mirrors[i]!, 'prod/held')).includes('v1'), `tagged on mirror ${i}`);
+      const rerun = await promoteWithTrust(manifest, trust);
+      assert.equal(rerun.failure, undefined, rerun.failure?.message);
+      assert.equal(await at(env.mirrors[1]!, 'prod/held', sbom.digest), sbom.digest);
+      assert.ok((await referrersOf(env, env.mirrors[1]!, 'prod/held', img.digest)).some((x) => x.digest === sbom.digest));
+      assert.ok((await fetchTags(env.mirrors[1]!, 'prod/held')).includes('v1'), 'tagged once its SBOM is there');
+    });
   });
 }
