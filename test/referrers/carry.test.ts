@@ -182,5 +182,28 @@ for (const kind of ['distribution', 'in-process'] as RegistryKind[]) {
       assert.ok((await referrersOf(env, env.mirrors[1]!, 'prod/held', img.digest)).some((x) => x.digest === sbom.digest));
       assert.ok((await fetchTags(env.mirrors[1]!, 'prod/held')).includes('v1'), 'tagged once its SBOM is there');
     });
+
+    test('a dry run reads each staging referrer list once, for provenance, validate and referrers alike', async () => {
+      const img = buildImage({ seed: `carry-reads-${kind}` });
+      await pushImage(env.staging, 'staging/reads', img, 'v1');
+      const sbom = sbomReferrer(img, 'reads');
+      await stageReferrer('staging/reads', img.digest, sbom);
+      await stageProvenance(env.client, env.staging.host, 'staging/reads', img.digest, slsaV1(img.digest, 'https://builder.example', 'https://github.com/o/r'), stagingSigner);
+      const manifest = await writeManifest(env.dir, `${proxies[0]!.host}/staging`, [`${proxies[1]!.host}/reads`], [{ name: 'reads', dmap: { [img.digest]: ['v1'] } }]);
+      for (const p of proxies) p.reset();
+      const dry = await promoteWithTrust(manifest, keyTrust(staging, promoter), { confirm: false });
+      assert.deepEqual((dry.report.attachments as { planned: object }).planned, { present: 0, copy: 2, refused: 0 });
+      const c = proxies[0]!.counters().byKind;
+      const fallbackReads = proxies[0]!.arrivals.filter((a) => a.kind === 'manifest-get' && a.path.endsWith(`/manifests/${img.digest.replace(':', '-')}`)).length;
+      if (kind === 'in-process') {
+        // the image's list, then each referrer's own (none has any)
+        assert.equal(c.referrers, 3);
+        assert.equal(fallbackReads, 0);
+      } else {
+        // one probe of the API per host; then the image's fallback index, once (the referrers have no fallback tag: the tag list says so)
+        assert.equal(c.referrers, 1);
+        assert.equal(fallbackReads, 1);
+      }
+    });
   });
 }
