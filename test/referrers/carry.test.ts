@@ -14,7 +14,7 @@ import { COSIGN_SIGN_PREDICATE_TYPE } from '../../src/signing/check.js';
 import { createKeySigner } from '../../src/signing/key-signer.js';
 import { PREDICATE_TYPE_ANNOTATION } from '../../src/signing/referrers.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { buildImage, fetchManifest, fetchTags, pushImage, sha256, type ImageData, type SeedTarget } from '../support/seed.js';
+import { buildImage, buildMultiPlatform, fetchManifest, fetchTags, pushImage, pushIndex, sha256, type ImageData, type SeedTarget } from '../support/seed.js';
 import { writeManifest } from '../e2e/harness.js';
 import { keyTrust, newKey, promoteWithTrust, referrersOf, startTrustEnv, type RegistryKind, type TrustEnv } from '../trust/harness.js';
 import { slsaV1, stageAttTag, stageProvenance, stageSignature } from '../trust/seed-trust.js';
@@ -204,6 +204,23 @@ for (const kind of ['distribution', 'in-process'] as RegistryKind[]) {
         assert.equal(c.referrers, 1);
         assert.equal(fallbackReads, 1);
       }
+    });
+
+    test('the attachments of an index and of each of its children travel with it', async () => {
+      const idx = buildMultiPlatform({ seed: `carry-index-${kind}` });
+      await pushIndex(env.staging, 'staging/multi', idx, 'v1');
+      const child = idx.manifests[1]!;
+      const childSbom = sbomReferrer(child, 'multi-arm64');
+      const indexSbom = sbomReferrer(idx, 'multi');
+      await stageReferrer('staging/multi', child.digest, childSbom);
+      await stageReferrer('staging/multi', idx.digest, indexSbom);
+      const manifest = await writeManifest(env.dir, `${proxies[0]!.host}/staging`, [`${proxies[1]!.host}/idx`], [{ name: 'multi', dmap: { [idx.digest]: ['v1'] } }]);
+      const r = await promoteWithTrust(manifest, keyTrust(staging, promoter));
+      assert.equal(r.failure, undefined, r.failure?.message);
+      const m = env.mirrors[0]!;
+      assert.ok((await referrersOf(env, m, 'idx/multi', child.digest)).some((x) => x.digest === childSbom.digest), "the child's SBOM");
+      assert.ok((await referrersOf(env, m, 'idx/multi', idx.digest)).some((x) => x.digest === indexSbom.digest), "the index's SBOM");
+      assert.equal(await at(m, 'idx/multi', childSbom.digest), childSbom.digest);
     });
   });
 }
