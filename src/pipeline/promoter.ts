@@ -27,8 +27,8 @@ import { newPromotionState, type PromotionDeps, type PromotionOptions, type Prom
 /**
  * The phases of a promotion, in order. Without a trust config nothing is verified or signed.
  * With a signer, every destination gets each image by digest in promote and its tags in publish,
- * after its attachments (planned in referrers, copied in carry), sign and attest: a tag is never visible on any mirror before
- * its signature exists.
+ * after carry (its attachments, planned in referrers), sign and attest: a tag is never visible on
+ * any mirror before its attachments and signature exist.
  */
 export function promotionPhases(trust?: TrustConfig): Phase<PromotionState>[] {
   if (!trust) return [setupPhase, planPhase, promotePhase];

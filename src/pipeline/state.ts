@@ -78,7 +78,7 @@ export interface PromotionState {
   attachmentPlan?: PlannedSubject[];
   /** carry: what happened to each planned attachment. */
   attachments?: AttachmentOutcome[];
-  /** provenance, validate, sign, attest: which tags exist (listed once per repository per run). */
+  /** provenance, validate, referrers, carry, sign, attest: which tags exist (listed once per repository per run). */
   trustTags?: TagIndex;
 }
 

@@ -24,3 +24,13 @@ test('formatAttachments: counts, copied kinds, and a line per refused or failed 
   assert.equal(formatAttachments([]), '');
   assert.equal(formatAttachments(undefined), '');
 });
+
+test('formatAttachments: a dry run prints the plan\'s counts', () => {
+  const a = { scheme: 'referrer' as const, subject: D('a'), digest: D('b'), mediaType: 'm', children: [] };
+  const planned = [{ image: D('a'), subject: D('a'), source: { host: 's', repository: 'r' }, dst: { host: 'd', repository: 'r' }, attachments: [
+    { attachment: a, decision: { kind: 'copy' as const }, children: [{ attachment: a, decision: { kind: 'copy' as const }, children: [] }] },
+    { attachment: a, decision: { kind: 'present' as const }, children: [] },
+  ] }];
+  assert.equal(formatAttachments(undefined, planned), 'attachments: 2 to copy, 1 present, 0 refused\n');
+  assert.equal(formatAttachments(undefined, []), '');
+});

@@ -1,14 +1,19 @@
 /**
  * Human text for the attachments a run carried: counts by result and by kind (artifact type or
- * cosign tag), then one line per attachment refused or failed. Pure; printed by the CLI after
- * the trust summary.
+ * cosign tag), then one line per attachment refused or failed; for a dry run, what it would do.
+ * Pure; printed by the CLI after the trust summary.
  */
 import { attachmentCounts, type AttachmentOutcome } from './outcome.js';
+import { plannedCounts, type PlannedSubject } from './planned.js';
 
 const short = (d: string): string => d.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, '$1…');
 
-/** The attachments summary, or '' when the run found none. */
-export function formatAttachments(list: readonly AttachmentOutcome[] | undefined): string {
+/** The attachments summary (the plan's counts when nothing was copied, e.g. a dry run), or '' when the run found none. */
+export function formatAttachments(list: readonly AttachmentOutcome[] | undefined, planned?: readonly PlannedSubject[]): string {
+  if (!list && planned?.length) {
+    const p = plannedCounts(planned);
+    return `attachments: ${p.copy} to copy, ${p.present} present, ${p.refused} refused\n`;
+  }
   if (!list || list.length === 0) return '';
   const c = attachmentCounts(list);
   const byKind = new Map<string, number>();

@@ -77,7 +77,7 @@ async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrid
       if (!opts.run.confirm) io.stdout('dry run: nothing was written; pass --confirm to promote\n');
     }
     if (state.trust) io.stdout(formatTrust(state.trust));
-    io.stdout(formatAttachments(state.attachments));
+    io.stdout(formatAttachments(state.attachments, state.attachmentPlan));
     if (opts.run.reportFile) {
       // which source authenticated each registry host (never the secret)
       const credentials = credentialSources();

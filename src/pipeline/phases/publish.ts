@@ -1,9 +1,10 @@
 /**
  * The publish phase: signed before visible. With a signer the copy writes each image by digest
- * only, on every destination; here its tags are written, once its attachments are copied there and its signatures (at the canonical
- * destination, and here with replicate placement) and its promotion attestation exist. An image whose signing or
- * attesting failed stays untagged there and its edges fail with that reason; the next run finds
- * the digest present and the tag missing, signs, then tags.
+ * only, on every destination; here its tags are written, once its attachments are copied there,
+ * its signatures (at the canonical destination, and here with replicate placement) and its
+ * promotion attestation exist. An image whose attachments, signing or attesting failed stays
+ * untagged there and its edges fail with that reason; the next run finds the digest present and
+ * the tag missing, copies and signs what is missing, then tags.
  */
 import pLimit from 'p-limit';
 import { repoKey } from '../../image/ref.js';
