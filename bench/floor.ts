@@ -8,7 +8,13 @@
  *                                             for every further repository needing it (case b)
  *         =   Σ_r U_r + M + N·T   blobs mountable from another repository of the same host
  *         = min(N·T, repos)       image already present (manifest HEADs, or one tag list per repo)
- * with U_r the distinct blobs repository r needs. §4's own example counts this way: "Second repo,
+ * with U_r the distinct blobs repository r needs. Attachments (referrers, cosign tags) add, for
+ * Q attachment manifests with U_a distinct blobs on S subjects that have any (see Attachments):
+ *   R_src += S_l + Q + U_a                   (each listed subject's referrer list, once for every phase)
+ *   W_d   += 2·U_a + Q + F                   destination without them: upload, then the manifest;
+ *                                            F = S on a registry without the referrers API (one
+ *                                            merged fallback-index PUT per subject), else 0
+ *         += 0                               present: decided from the lists the run reads anyway §4's own example counts this way: "Second repo,
  * same host, via mount: 60 + 25 = 85". The per-host variant (each blob once per host, Σ_r U_r
  * replaced by U_d) is kept as `perHost` for comparison with earlier results.
  */
@@ -30,6 +36,22 @@ export interface Workload {
    * shared by images in 3 repositories counts 3). Defaults to `uniqueBlobs` (one repository).
    */
   repoBlobs?: number;
+  /** What travels with the images (none when absent). */
+  attachments?: Attachments;
+}
+
+/** The attachments of a workload, per destination that carries them. */
+export interface Attachments {
+  /** Q: attachment manifests (referrers and cosign tag images, nested ones included). */
+  manifests: number;
+  /** U_a: their distinct blobs. */
+  blobs: number;
+  /** S: subjects with at least one referrer (one fallback index each without the API). */
+  subjects: number;
+  /** S_l: subjects whose referrer list is a request (every subject with the API; 0 when the tag list answers). */
+  listed: number;
+  /** The destinations serve the referrers API (no fallback index to write). */
+  referrersApi: boolean;
 }
 
 /** What one destination holds before the run. */
@@ -57,7 +79,13 @@ export function destinationFloor(w: Workload, state: DestinationState, granulari
   const manifests = w.childManifests + w.tags;
   const placements = granularity === 'repository' ? (w.repoBlobs ?? w.uniqueBlobs) : w.uniqueBlobs;
   // every placement costs one request (a mount, or the PUT closing an upload); an upload adds its POST
-  return placements + (state === 'empty' ? w.uniqueBlobs : 0) + manifests;
+  return placements + (state === 'empty' ? w.uniqueBlobs : 0) + manifests + attachmentWrites(w.attachments);
+}
+
+/** What a destination without the attachments needs: each blob uploaded (POST + PUT), each manifest, the fallback indexes. */
+export function attachmentWrites(a: Attachments | undefined): number {
+  if (!a) return 0;
+  return 2 * a.blobs + a.manifests + (a.referrersApi ? 0 : a.subjects);
 }
 
 /**
@@ -69,7 +97,8 @@ export function destinationFloor(w: Workload, state: DestinationState, granulari
 export function requestFloor(w: Workload, states: readonly DestinationState[], authPerHost = AUTH_PER_HOST, hosts = states.length): Floor {
   const needsManifests = states.some((s) => s !== 'present');
   const needsBlobs = states.some((s) => s === 'empty');
-  const source = (needsManifests ? w.images + w.childManifests : 0) + (needsBlobs ? w.uniqueBlobs : 0);
+  const a = w.attachments;
+  const source = (needsManifests ? w.images + w.childManifests + (a ? a.listed + a.manifests : 0) : 0) + (needsBlobs ? w.uniqueBlobs + (a?.blobs ?? 0) : 0);
   const auth = authPerHost * (hosts + 1);
   const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
   const destinations = states.map((s) => destinationFloor(w, s));

@@ -48,6 +48,13 @@ describe('toCipOptions', () => {
     assert.equal(o.signing.maxSignatureOps, 7);
   });
 
+  it('reads --copy-referrers: all by default, none, or types; a mix with all/none is refused', () => {
+    assert.deepEqual(parse('--manifest', 'm').trust.copyReferrers, { kind: 'all' });
+    assert.deepEqual(parse('--manifest', 'm', '--copy-referrers', 'none').trust.copyReferrers, { kind: 'none' });
+    assert.deepEqual(parse('--manifest', 'm', '--copy-referrers', 'sbom,application/spdx+json').trust.copyReferrers, { kind: 'types', types: new Set(['sbom', 'application/spdx+json']) });
+    assert.throws(() => parse('--manifest', 'm', '--copy-referrers', 'none,sig'), (e: unknown) => e instanceof InputError && /copy-referrers/.test(e.message));
+  });
+
   it('rejects a bad regexp and a zero concurrency together', () => {
     assert.throws(
       () => parse('--manifest', 'm', '--certificate-identity-regexp', '(', '--max-signature-ops', '0'),

@@ -6,7 +6,8 @@
  * CipOptions, and read it in toCipOptions (`f.bool/str/int/list('name')`).
  */
 import type { Command } from 'commander';
-import { InputError } from '../errors.js';
+import { InputError, errorMessage } from '../errors.js';
+import { ALL_REFERRERS, parseReferrerFilter, type ReferrerFilter } from '../referrers/filter.js';
 import { PUBLIC_SIGSTORE } from '../signing/public-sigstore.js';
 import { addFlags, FlagReader, type FlagSpec } from './flags.js';
 import { DEFAULT_REQUESTS_PER_HOST } from '../plan/inventory.js';
@@ -97,6 +98,7 @@ const TRUST_FLAGS: FlagSpec[] = [
   { name: 'signing-key', kind: 'string', arg: '<file>', description: 'key-based signing: PEM PKCS#8 ECDSA P-256 key or cosign encrypted key ($COSIGN_PASSWORD)' },
   { name: 'signature-format', kind: 'string', arg: '<simple|bundle>', default: 'simple', description: 'simple: cosign .sig images; bundle: sigstore bundles attached as OCI referrers' },
   { name: 'signature-placement', kind: 'string', arg: '<canonical|replicate>', default: 'canonical', description: 'canonical: first destination only; replicate: copy signatures to every destination' },
+  { name: 'copy-referrers', kind: 'list', arg: '<all|none|type,…>', default: 'all', description: 'attachments (OCI referrers, cosign .att/.sbom tags) carried with each promoted image: all, none, or these artifact/media types (sig, att, sbom for cosign tags)' },
   { name: 'verification-key', kind: 'string', arg: '<file>', description: 'verify source signatures with this PEM public key instead of certificate identities' },
   { name: 'require-signatures', kind: 'bool', description: 'refuse unsigned source images' },
   { name: 'trusted-root', kind: 'string', arg: '<file>', description: 'sigstore TrustedRoot JSON for keyless verification (offline)' },
@@ -240,6 +242,8 @@ export interface TrustFlags {
   verificationKey?: string;
   requireSignatures: boolean;
   trustedRoot?: string;
+  /** --copy-referrers (default: all). */
+  copyReferrers?: ReferrerFilter;
 }
 
 function readTrustFlags(f: FlagReader): TrustFlags {
@@ -252,7 +256,14 @@ function readTrustFlags(f: FlagReader): TrustFlags {
     if (verificationKey && f.str(c)) f.fail(`--verification-key and --${c} are mutually exclusive`);
   }
   const command = f.str('identity-token-command');
+  let copyReferrers: ReferrerFilter = ALL_REFERRERS;
+  try {
+    copyReferrers = parseReferrerFilter(f.list('copy-referrers'));
+  } catch (err) {
+    f.fail(errorMessage(err));
+  }
   return {
+    copyReferrers,
     identityTokenFile: f.str('identity-token'),
     identityTokenCommand: command ? command.split(/\s+/).filter(Boolean) : undefined,
     fulcioUrl: f.str('fulcio-url') ?? PUBLIC_SIGSTORE.fulcioUrl,

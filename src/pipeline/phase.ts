@@ -4,7 +4,7 @@
  */
 
 /** The names of the phases, in the order they run. */
-export type PhaseName = 'setup' | 'plan' | 'provenance' | 'validate' | 'promote' | 'sign' | 'attest' | 'publish';
+export type PhaseName = 'setup' | 'plan' | 'provenance' | 'validate' | 'referrers' | 'promote' | 'carry' | 'sign' | 'attest' | 'publish';
 
 /** One step of the pipeline. `S` is the typed state the phases share. */
 export interface Phase<S> {

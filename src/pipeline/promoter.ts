@@ -15,6 +15,9 @@ import type { Plan } from '../plan/classify.js';
 import { setupPhase } from './phases/setup.js';
 import { attestPhase } from './phases/attest.js';
 import { provenancePhase } from './phases/provenance.js';
+import { referrersPhase } from './phases/referrers.js';
+import { carryPhase } from './phases/carry.js';
+import { attachmentFailure, attachmentReport } from '../referrers/outcome.js';
 import { signPhase } from './phases/sign.js';
 import { trustFailure, trustReport, type TrustConfig } from './phases/trust.js';
 import { validatePhase } from './phases/validate.js';
@@ -24,12 +27,13 @@ import { newPromotionState, type PromotionDeps, type PromotionOptions, type Prom
 /**
  * The phases of a promotion, in order. Without a trust config nothing is verified or signed.
  * With a signer, every destination gets each image by digest in promote and its tags in publish,
- * after sign and attest: a tag is never visible on any mirror before its signature exists.
+ * after carry (its attachments, planned in referrers), sign and attest: a tag is never visible on
+ * any mirror before its attachments and signature exist.
  */
 export function promotionPhases(trust?: TrustConfig): Phase<PromotionState>[] {
   if (!trust) return [setupPhase, planPhase, promotePhase];
   if (!trust.signer) {
-    return [setupPhase, planPhase, provenancePhase(trust), validatePhase(trust), promotePhase, signPhase(trust), attestPhase(trust)];
+    return [setupPhase, planPhase, provenancePhase(trust), validatePhase(trust), referrersPhase(trust), promotePhase, carryPhase(trust), signPhase(trust), attestPhase(trust)];
   }
   const holdTags = (plan: Plan): ReadonlySet<string> => signingDestinations(plan, 'replicate');
   return [
@@ -37,7 +41,9 @@ export function promotionPhases(trust?: TrustConfig): Phase<PromotionState>[] {
     planPhase,
     provenancePhase(trust),
     validatePhase(trust),
+    referrersPhase(trust),
     promotePhaseWith({ holdTags }),
+    carryPhase(trust),
     signPhase(trust),
     attestPhase(trust),
     publishPhase,
@@ -76,7 +82,7 @@ export async function runPromotion(
     ? interruptedSummary(interrupted, state.outcomes)
     : dryRun
       ? dryRunFailure(dryRun)
-      : ((state.outcomes ? runFailure(state.outcomes, expected) : undefined) ?? trustFailure(state));
+      : ((state.outcomes ? runFailure(state.outcomes, expected) : undefined) ?? trustFailure(state) ?? attachmentFailure(state.attachments));
   const summary = state.summary ?? { manifests: 0, images: 0, digests: 0, tags: 0, edges: 0 };
   const detail = options.reportDetail ?? 'changes';
   const report = addPromotion(buildReport(mode, summary, state.edges ?? [], state.warnings, detail), {
@@ -88,6 +94,7 @@ export async function runPromotion(
     failure: why,
   });
   if (state.trust) report.trust = trustReport(state.trust);
+  if (state.attachmentPlan) report.attachments = attachmentReport(state.attachmentPlan, state.attachments);
   if (interrupted) report.interrupted = interrupted;
   const failure = why ? new RunFailedError('RUN_FAILED', interrupted ? why : dryRun ? `dry run: ${why}` : `promotion incomplete: ${why}`) : undefined;
   return { state, pipeline, mode, report, ...(failure ? { failure } : {}), ...(interrupted ? { interrupted } : {}) };

@@ -19,6 +19,8 @@ import type { RepoRef } from '../image/ref.js';
 import type { ReportDetail } from '../report/report.js';
 import type { TrustRecord } from './phases/trust.js';
 import type { TagIndex } from '../signing/tag-index.js';
+import type { AttachmentOutcome } from '../referrers/outcome.js';
+import type { PlannedSubject } from '../referrers/planned.js';
 
 /** Options of a promotion run (the flags of `kpromo cip` that the core pipeline uses). */
 export interface PromotionOptions {
@@ -72,7 +74,11 @@ export interface PromotionState {
   held?: HeldImage[];
   /** provenance, validate, sign, attest: what was verified, signed and attested. */
   trust?: TrustRecord;
-  /** provenance, validate, sign, attest: which tags exist (listed once per repository per run). */
+  /** referrers: the attachments (referrers, cosign tags) of the images to promote, decided per destination. */
+  attachmentPlan?: PlannedSubject[];
+  /** carry: what happened to each planned attachment. */
+  attachments?: AttachmentOutcome[];
+  /** provenance, validate, referrers, carry, sign, attest: which tags exist (listed once per repository per run). */
   trustTags?: TagIndex;
 }
 

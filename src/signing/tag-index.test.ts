@@ -104,3 +104,18 @@ test('listReferrers: read once per digest per run, and again after this run atta
   await attachBundle(client, repo('app'), d, { dsseEnvelope: { payload: '' } }, { k: 'v' }, { tags });
   assert.equal((await tags.listReferrers(repo('app'), d)).length, 1, 'the attached referrer is seen');
 });
+
+test('listReferrers: one read per digest whatever the artifactType filters of its callers (provenance, validate, referrers)', async () => {
+  const { client, imgs } = await registry(true);
+  const d = digest(imgs[0]!.digest);
+  await attachBundle(client, repo('app'), d, { dsseEnvelope: { payload: '' } }, { k: 'v' });
+  client.resetCalls();
+  const tags = new TagIndex(client);
+  const [bundles, all, other] = await Promise.all([
+    tags.listReferrers(repo('app'), d, { artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json' }),
+    tags.listReferrers(repo('app'), d),
+    tags.listReferrers(repo('app'), d, { artifactType: 'application/spdx+json' }),
+  ]);
+  assert.deepEqual([bundles.length, all.length, other.length], [1, 1, 0]);
+  assert.equal(client.calls.listReferrers, 1);
+});

@@ -24,7 +24,7 @@ export class TagIndex {
   private readonly listed = new Map<string, Promise<ReadonlySet<string> | undefined>>();
   private readonly added = new Map<string, Set<string>>();
   private readonly probes = new Map<string, Promise<unknown>>();
-  /** Referrer lists read, by repository, digest and artifact type (until a referrer is added). */
+  /** Referrer lists read, by repository and digest (until a referrer is added). */
   private readonly referrerLists = new Map<string, Promise<Descriptor[]>>();
   /** Tag listings this index asked the registry for (tests, logs). */
   listings = 0;
@@ -75,25 +75,28 @@ export class TagIndex {
   }
 
   /**
-   * The referrers of `digest` in `repo`, read once per run (provenance and validate both need
-   * them). On a host known to lack the referrers API they are the fallback tag's index, so
-   * nothing is read when that tag does not exist; on hosts with the API (or not yet known) the
-   * registry is asked. The first call per host of unknown support goes alone, so concurrent
-   * callers learn the answer from it instead of each probing.
+   * The referrers of `digest` in `repo`, read once per run and shared by every phase that needs
+   * them (provenance, validate, referrers, sign, attest): the whole list is read and an
+   * `artifactType` filter applied here. On a host known to lack the referrers API they are the
+   * fallback tag's index, so nothing is read when that tag does not exist; on hosts with the API
+   * (or not yet known) the registry is asked. The first call per host of unknown support goes
+   * alone, so concurrent callers learn the answer from it instead of each probing.
    */
-  listReferrers(repo: RepoRef, digest: Digest, opts: CallOptions & { artifactType?: string } = {}): Promise<Descriptor[]> {
-    const k = `${repoKey(repo)}@${digest} ${opts.artifactType ?? ''}`;
+  async listReferrers(repo: RepoRef, digest: Digest, opts: CallOptions & { artifactType?: string } = {}): Promise<Descriptor[]> {
+    const { artifactType, ...callOpts } = opts;
+    const k = `${repoKey(repo)}@${digest} `;
     let list = this.referrerLists.get(k);
     if (!list) {
-      list = this.readReferrers(repo, digest, opts);
+      list = this.readReferrers(repo, digest, callOpts);
       this.referrerLists.set(k, list);
       // a failed read is not remembered: the next caller asks again
       list.catch(() => this.referrerLists.get(k) === list && this.referrerLists.delete(k));
     }
-    return list;
+    const all = await list;
+    return artifactType === undefined ? all : all.filter((d) => d.artifactType === artifactType);
   }
 
-  private async readReferrers(repo: RepoRef, digest: Digest, opts: CallOptions & { artifactType?: string }): Promise<Descriptor[]> {
+  private async readReferrers(repo: RepoRef, digest: Digest, opts: CallOptions): Promise<Descriptor[]> {
     const support = this.client.referrersSupport?.bind(this.client);
     if (support && support(repo.host) === undefined) {
       const probe = this.probes.get(repo.host);

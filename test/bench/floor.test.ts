@@ -63,3 +63,17 @@ test('a rerun reads nothing from the source; a mount-only run reads manifests on
   assert.equal(requestFloor(w, ['mount']).source, 5);
   assert.equal(requestFloor(w, ['mount', 'empty']).source, 15);
 });
+
+test('attachments: an SBOM, a provenance and a signature per image add their uploads, manifests and fallback indexes', () => {
+  // 2 images, each with 3 referrers (1 layer + the shared empty config each: 4 distinct blobs per image).
+  const attachments = { manifests: 6, blobs: 8, subjects: 2, listed: 0, referrersApi: false };
+  const w: Workload = { images: 2, childManifests: 0, tags: 2, uniqueBlobs: 4, repos: 2, attachments };
+  // images: 4 blobs × 2 + 2 tags; attachments: 8 blobs × 2 + 6 manifests + 2 fallback indexes
+  assert.equal(destinationFloor(w, 'empty'), 10 + 24);
+  assert.equal(destinationFloor({ ...w, attachments: { ...attachments, referrersApi: true } }, 'empty'), 10 + 22);
+  assert.equal(destinationFloor(w, 'present'), 2, 'present attachments cost nothing beyond the lists');
+  const f = requestFloor({ ...w, attachments: { ...attachments, listed: 2, referrersApi: true } }, ['empty', 'present']);
+  // source: 2 manifests + 4 blobs + 2 referrer lists + 6 attachment manifests + 8 of their blobs
+  assert.equal(f.source, 2 + 4 + 2 + 6 + 8);
+  assert.equal(requestFloor(w, ['present']).source, 0, 'nothing is read from the source when everything is present');
+});

@@ -32,12 +32,12 @@ export interface TrustEnv {
   stop(): Promise<void>;
 }
 
-/** Starts staging + 2 mirrors of `kind` and a client for seeding. */
-export async function startTrustEnv(kind: RegistryKind): Promise<TrustEnv> {
+/** Starts staging + `mirrors` mirrors (default 2) of `kind` and a client for seeding. */
+export async function startTrustEnv(kind: RegistryKind, mirrors = 2): Promise<TrustEnv> {
   const regs =
     kind === 'distribution'
-      ? await startDistributions(3)
-      : await Promise.all([0, 1, 2].map(() => startRegistryServer({ referrers: true })));
+      ? await startDistributions(mirrors + 1)
+      : await Promise.all(Array.from({ length: mirrors + 1 }, () => startRegistryServer({ referrers: true })));
   const dir = await mkdtemp(join(tmpdir(), 'kpromo-trust-'));
   const client = createHttpRegistryClient();
   return {

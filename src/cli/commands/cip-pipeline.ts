@@ -10,6 +10,7 @@ import type { PromotionDeps } from '../../pipeline/state.js';
 import { formatOutcomes, formatPlan } from '../../plan/format.js';
 import { writeReport } from '../../report/report.js';
 import { formatTrust } from '../../report/trust-text.js';
+import { formatAttachments } from '../../referrers/summary.js';
 import type { CipOptions } from '../cip-options.js';
 import { createNetworkedClient } from '../network-client.js';
 import { credentialEnv } from '../network-options.js';
@@ -77,6 +78,7 @@ async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrid
       if (!opts.run.confirm) io.stdout('dry run: nothing was written; pass --confirm to promote\n');
     }
     if (state.trust) io.stdout(formatTrust(state.trust));
+    io.stdout(formatAttachments(state.attachments, state.attachmentPlan));
     if (opts.run.reportFile) {
       // which source authenticated each registry host (never the secret)
       const credentials = credentialSources();

@@ -1,9 +1,10 @@
 /**
  * The publish phase: signed before visible. With a signer the copy writes each image by digest
- * only, on every destination; here its tags are written, once its signatures (at the canonical
- * destination, and here with replicate placement) and its promotion attestation exist. An image whose signing or
- * attesting failed stays untagged there and its edges fail with that reason; the next run finds
- * the digest present and the tag missing, signs, then tags.
+ * only, on every destination; here its tags are written, once its attachments are copied there,
+ * its signatures (at the canonical destination, and here with replicate placement) and its
+ * promotion attestation exist. An image whose attachments, signing or attesting failed stays
+ * untagged there and its edges fail with that reason; the next run finds the digest present and
+ * the tag missing, copies and signs what is missing, then tags.
  */
 import pLimit from 'p-limit';
 import { repoKey } from '../../image/ref.js';
@@ -13,6 +14,7 @@ import { BlobKnowledge } from '../../promote/knowledge.js';
 import { pushManifests } from '../../promote/manifests.js';
 import type { EdgeOutcome } from '../../promote/outcome.js';
 import { verifyEdges } from '../../promote/verify.js';
+import { failedAttachment } from '../../referrers/outcome.js';
 import type { Phase } from '../phase.js';
 import type { HeldImage, PromotionState } from '../state.js';
 import type { TrustRecord } from './trust.js';
@@ -31,7 +33,7 @@ export const publishPhase: Phase<PromotionState> = {
     await Promise.all(
       held.map((h) =>
         limit(async () => {
-          const why = blocked(state.trust, h, canonical.get(h.top.digest));
+          const why = blocked(state.trust, h, canonical.get(h.top.digest)) ?? attachmentBlock(state, h);
           if (why !== undefined) {
             for (const edge of h.edges) settled.set(edgeKey(edge), { edge, outcome: 'failed', error: `not tagged: ${why}` });
             return;
@@ -56,6 +58,12 @@ export const publishPhase: Phase<PromotionState> = {
     log.info('tags published', { promoted: out.filter((o) => o.outcome === 'promoted').length, failed: out.filter((o) => o.outcome === 'failed').length });
   },
 };
+
+/** Why `h` may not be tagged here yet because an attachment of it was not copied here, or undefined. */
+function attachmentBlock(state: PromotionState, h: HeldImage): string | undefined {
+  const f = failedAttachment(state.attachments, h.top.digest, [repoKey(h.repo)]);
+  return f && `copying its attachment ${f.kind} ${f.digest} failed: ${f.error ?? 'unknown error'}`;
+}
 
 /**
  * Why `h` may not be tagged yet, or undefined: a signature (of it or a child, here or at the

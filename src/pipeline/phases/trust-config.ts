@@ -38,6 +38,7 @@ export async function buildTrustConfig(
     placement: t.signaturePlacement,
     maxOps: opts.signing.maxSignatureOps,
     version: VERSION,
+    referrers: t.copyReferrers,
   };
 }
 

@@ -13,6 +13,7 @@ import type { SignatureOutcome } from '../../signing/check.js';
 import { TagIndex } from '../../signing/tag-index.js';
 import type { Signer, Verifier } from '../../signing/types.js';
 import type { PromotionState } from '../state.js';
+import type { ReferrerFilter } from '../../referrers/filter.js';
 
 /** Where signatures live: the first destination only (upstream ≥ v4.5) or every destination. */
 export type SignaturePlacement = 'canonical' | 'replicate';
@@ -35,6 +36,8 @@ export interface TrustConfig {
   version: string;
   /** Clock for attestation timestamps. */
   now?: () => Date;
+  /** Which attachments travel with their images (--copy-referrers; default all). */
+  referrers?: ReferrerFilter;
 }
 
 /** One signature or attestation written (or found already there, or copied to a replica). */

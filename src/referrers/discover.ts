@@ -1,0 +1,46 @@
+/**
+ * Finding the attachments of an image in staging: its referrers (the referrers API, or the
+ * `sha256-<hex>` fallback index, through the run's TagIndex, so the list read by provenance and
+ * validate is not read again) and cosign's `.sig` / `.att` / `.sbom` tags (a tag the staging
+ * listing does not show is not asked for); then, down to MAX_DEPTH, the attachments of each.
+ */
+import type { Digest, RepoRef } from '../image/ref.js';
+import type { CallOptions } from '../registry/types.js';
+import type { TagIndex } from '../signing/tag-index.js';
+import { cosignTag, type Attachment } from './attachment.js';
+import { COSIGN_TAG_TYPES, wanted, type CosignSuffix, type ReferrerFilter } from './filter.js';
+
+/** How deep attachments of attachments are followed (an image's SBOM's signature is depth 2). */
+export const MAX_DEPTH = 3;
+
+/** What discovery reads with. */
+export interface DiscoverIo {
+  tags: TagIndex;
+  filter: ReferrerFilter;
+  /** Cosign suffixes of the image itself left to another phase (the sign phase copies the `.sig`). */
+  skipOwn?: readonly CosignSuffix[];
+  opts?: CallOptions;
+}
+
+/** The attachments of `subject` in `repo` that the filter lets through, with theirs. */
+export async function discoverAttachments(io: DiscoverIo, repo: RepoRef, subject: Digest, depth = 1): Promise<Attachment[]> {
+  const { tags, filter } = io;
+  const opts = { ...io.opts, side: 'source' as const };
+  const found: Attachment[] = [];
+  for (const d of await tags.listReferrers(repo, subject, opts)) {
+    if (d.digest === subject || !wanted(filter, d)) continue;
+    found.push({ scheme: 'referrer', subject, digest: d.digest, mediaType: d.mediaType, ...(d.artifactType ? { artifactType: d.artifactType } : {}), children: [] });
+  }
+  for (const suffix of Object.keys(COSIGN_TAG_TYPES) as CosignSuffix[]) {
+    if (depth === 1 && io.skipOwn?.includes(suffix)) continue;
+    if (!wanted(filter, { suffix })) continue;
+    const tag = cosignTag(subject, suffix);
+    if (!(await tags.mayExist(repo, tag, opts))) continue;
+    const head = await tags.client.headManifest(repo, tag, opts);
+    if (head) found.push({ scheme: 'tag', subject, digest: head.digest, mediaType: head.mediaType, suffix, tag, children: [] });
+  }
+  if (depth < MAX_DEPTH) {
+    for (const a of found) a.children = await discoverAttachments(io, repo, a.digest, depth + 1);
+  }
+  return found;
+}
