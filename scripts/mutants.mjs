@@ -9,8 +9,8 @@ export const MUTANTS = [
     id: 'plan/moved-tag-counts-as-present',
     bug: 'a destination tag pointing at another digest is taken as already promoted',
     file: 'src/plan/classify.ts',
-    search: 'if (current === e.digest) return { kind: \'present\' };',
-    replace: 'if (current !== undefined) return { kind: \'present\' };',
+    search: 'if (current === e.digest) return PRESENT;',
+    replace: 'if (current !== undefined) return PRESENT;',
     tests: ['src/plan', 'test/e2e/promote'],
   },
   {
