@@ -17,6 +17,9 @@ import type { Phase } from '../phase.js';
 import type { HeldImage, PromotionState } from '../state.js';
 import type { TrustRecord } from './trust.js';
 
+/** Why a held edge is interrupted: its image is at the destination by digest, its tag is not. */
+export const INTERRUPTED_HELD = 'interrupted before its tag was published (the image is there by digest only)';
+
 /** Writes the held tags of every image whose signatures and attestation are there. */
 export const publishPhase: Phase<PromotionState> = {
   name: 'publish',
@@ -31,6 +34,10 @@ export const publishPhase: Phase<PromotionState> = {
     await Promise.all(
       held.map((h) =>
         limit(async () => {
+          if (signal.aborted) {
+            for (const edge of h.edges) settled.set(edgeKey(edge), { edge, outcome: 'interrupted', error: INTERRUPTED_HELD });
+            return;
+          }
           const why = blocked(state.trust, h, canonical.get(h.top.digest));
           if (why !== undefined) {
             for (const edge of h.edges) settled.set(edgeKey(edge), { edge, outcome: 'failed', error: `not tagged: ${why}` });
@@ -41,16 +48,22 @@ export const publishPhase: Phase<PromotionState> = {
           const failed = tags.length
             ? await pushManifests(state.deps.registry, { repo: h.repo, top: h.top, children: [], tags, byDigest: false }, new Map(), new BlobKnowledge(), signal)
             : new Map<string, string>();
-          const problems = await verifyEdges(state.deps.registry, tagged.filter((e) => !failed.has(e.tag as string)), { signal });
+          const written = tagged.filter((e) => !failed.has(e.tag as string));
+          const problems = signal.aborted ? new Map<string, string>() : await verifyEdges(state.deps.registry, written, { signal });
           for (const edge of h.edges) {
-            const error = failed.get(edge.tag ?? '') ?? problems.get(edgeKey(edge));
-            settled.set(edgeKey(edge), error === undefined ? { edge, outcome: 'promoted' } : { edge, outcome: 'failed', error });
+            const pushed = failed.get(edge.tag ?? '');
+            // Interrupted: a tag whose PUT succeeded is promoted (its verification is skipped, as in
+            // promote); one the signal cut short is interrupted (its image is there by digest only).
+            const error = pushed ?? (signal.aborted ? undefined : problems.get(edgeKey(edge)));
+            const outcome = pushed !== undefined && signal.aborted ? 'interrupted' : 'failed';
+            settled.set(edgeKey(edge), error === undefined ? { edge, outcome: 'promoted' } : { edge, outcome, error });
           }
         }),
       ),
     );
     state.outcomes = state.outcomes.map((o) => settled.get(edgeKey(o.edge)) ?? o);
     state.held = [];
+    signal.throwIfAborted();
     const out = [...settled.values()];
     for (const o of out) if (o.outcome === 'failed') log.debug(`failed: ${edgeLabel(o.edge)}: ${o.error}`); // grouped by cause in the CLI
     log.info('tags published', { promoted: out.filter((o) => o.outcome === 'promoted').length, failed: out.filter((o) => o.outcome === 'failed').length });
