@@ -18,7 +18,7 @@ import type { Signer } from '../signing/types.js';
 import { runPromotion } from './promoter.js';
 import type { TrustConfig } from './phases/trust.js';
 
-async function interruptedRun(when: 'sign' | 'attest' | 'publish') {
+async function interruptedRun(when: 'sign' | 'attest' | 'publish' | 'never') {
   const stores = { 's.local': new MemoryStore(), 'a.local': new MemoryStore(), 'b.local': new MemoryStore() };
   const client = new MemoryRegistryClient({ hosts: stores });
   const images = [0, 1].map((i) => buildImage({ seed: `held-int-${when}-${i}` }));
@@ -64,8 +64,9 @@ async function interruptedRun(when: 'sign' | 'attest' | 'publish') {
       maxOps: 1,
       version: 't',
     };
-    const r = await runPromotion({ manifests: { manifest }, confirm: true, parseOnly: false, copyConcurrency: 1 }, { registry: client, logger: new MemoryLogger() }, { trust, signal: abort.signal });
-    return { r, client };
+    const logger = new MemoryLogger();
+    const r = await runPromotion({ manifests: { manifest }, confirm: true, parseOnly: false, copyConcurrency: 1 }, { registry: client, logger }, { trust, signal: abort.signal });
+    return { r, client, logger };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -95,4 +96,13 @@ test('interrupted in publish: tags written are promoted, the rest interrupted', 
     const visible = (await client.listTags({ host: o.edge.dstRegistry.split('/')[0]!, repository: 'p/app' })).includes(o.edge.tag!);
     assert.equal(visible, o.outcome === 'promoted', `${o.edge.dstRegistry}:${o.edge.tag} ${o.outcome}`);
   }
+});
+
+test('not interrupted: the promote phase logs held tags as held, not as failures', async () => {
+  const { r, logger } = await interruptedRun('never');
+  assert.equal(r.failure, undefined, r.failure?.message);
+  const done = logger.records.find((x) => x.msg === 'promotion done');
+  assert.equal(done?.fields?.failed, 0, JSON.stringify(done));
+  assert.equal(done?.fields?.held, 4, JSON.stringify(done));
+  assert.deepEqual(r.state.outcomes!.map((o) => o.outcome), Array(4).fill('promoted'));
 });
