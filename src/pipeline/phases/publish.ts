@@ -45,10 +45,14 @@ export const publishPhase: Phase<PromotionState> = {
           }
           const tagged = h.edges.filter((e) => e.tag !== null);
           const tags = [...new Set(tagged.map((e) => e.tag as string))];
+          const unconfirmed = new Set<string>();
           const failed = tags.length
-            ? await pushManifests(state.deps.registry, { repo: h.repo, top: h.top, children: [], tags, byDigest: false }, new Map(), new BlobKnowledge(), signal)
+            ? await pushManifests(state.deps.registry, { repo: h.repo, top: h.top, children: [], tags, byDigest: false, unconfirmed }, new Map(), new BlobKnowledge(), signal)
             : new Map<string, string>();
-          const written = tagged.filter((e) => !failed.has(e.tag as string));
+          // A tag PUT answered 201 with the digest sent proves the write (as in promote): only the
+          // others are read back, or every one with --verify-existing.
+          const full = state.options.verifyExisting === true;
+          const written = tagged.filter((e) => !failed.has(e.tag as string) && (full || unconfirmed.has(e.tag as string)));
           const problems = signal.aborted ? new Map<string, string>() : await verifyEdges(state.deps.registry, written, { signal });
           for (const edge of h.edges) {
             const pushed = failed.get(edge.tag ?? '');

@@ -1,7 +1,8 @@
 /**
- * A run interrupted after the copy, while its images wait for signatures (signed before
- * visible): the edges whose tags were held are reported interrupted (not failed), the phase
- * named is the one the signal came in, and the run's summary counts them.
+ * Tags held until their image is signed and attested (signed before visible): a run interrupted
+ * after the copy reports the held edges interrupted (not failed) and names the phase the signal
+ * came in; the promote phase logs them as held; publish reads back only the tag writes the
+ * registry did not prove.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -105,4 +106,34 @@ test('not interrupted: the promote phase logs held tags as held, not as failures
   assert.equal(done?.fields?.failed, 0, JSON.stringify(done));
   assert.equal(done?.fields?.held, 4, JSON.stringify(done));
   assert.deepEqual(r.state.outcomes!.map((o) => o.outcome), Array(4).fill('promoted'));
+});
+
+test('publish: a tag PUT the registry confirmed (201 with the digest sent) is not read back; with --verify-existing it is', async () => {
+  for (const verifyExisting of [false, true]) {
+    const stores = { 's.local': new MemoryStore(), 'a.local': new MemoryStore() };
+    const client = new MemoryRegistryClient({ hosts: stores });
+    const img = buildImage({ seed: `publish-proof-${verifyExisting}` });
+    await putImage(stores['s.local'], 'st/app', img, 'v1');
+    const dir = await mkdtemp(join(tmpdir(), 'kpromo-publish-proof-'));
+    try {
+      const manifest = join(dir, 'm.yaml');
+      await writeFile(manifest, JSON.stringify({ registries: [{ name: 's.local/st', src: true }, { name: 'a.local/p' }], images: [{ name: 'app', dmap: { [img.digest]: ['v1', 'v1.0'] } }] }));
+      const trust: TrustConfig = {
+        verifier: memoryVerifier(['builder']),
+        requireSignatures: false,
+        provenance: { require: false, allowedBuilders: [], allowedSourceRepos: [] },
+        signer: memorySigner('promoter'),
+        format: 'simple',
+        placement: 'canonical',
+        maxOps: 1,
+        version: 't',
+      };
+      const r = await runPromotion({ manifests: { manifest }, confirm: true, parseOnly: false, verifyExisting }, { registry: client, logger: new MemoryLogger() }, { trust });
+      assert.equal(r.failure, undefined, r.failure?.message);
+      const tagHeads = client.history.filter((h) => h.op === 'headManifest' && h.host === 'a.local' && (h.reference === 'v1' || h.reference === 'v1.0'));
+      assert.equal(tagHeads.length, verifyExisting ? 2 : 0, JSON.stringify(tagHeads));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
 });
