@@ -222,4 +222,28 @@ export const MUTANTS = [
     replace: "f.int('registry-burst', 1, 10_000);",
     tests: ['src/net', 'src/cli/network-options'],
   },
+  {
+    id: 'held/interrupted-counts-as-failed',
+    bug: 'a run interrupted in sign/attest reports its held edges failed, not interrupted',
+    file: 'src/pipeline/promoter.ts',
+    search: "if (interrupted && state.outcomes) state.outcomes = state.outcomes.map",
+    replace: "if (false && interrupted && state.outcomes) state.outcomes = state.outcomes.map",
+    tests: ['src/pipeline/held-tags'],
+  },
+  {
+    id: 'held/publish-rereads-proven-tags',
+    bug: 'publish HEADs every tag it wrote, also those the registry proved (201 with the digest)',
+    file: 'src/pipeline/phases/publish.ts',
+    search: '(full || unconfirmed.has(e.tag as string))',
+    replace: '(full || true)',
+    tests: ['src/pipeline/held-tags'],
+  },
+  {
+    id: 'serve/malformed-reference-reaches-store',
+    bug: 'registry serve passes a malformed manifest reference to the store (500 from --dir)',
+    file: 'src/registry/server/server.ts',
+    search: 'if (isDigest(r) || TAG_RE.test(r)) return r;',
+    replace: 'return r;',
+    tests: ['test/registry-server/serve-limits'],
+  },
 ];
