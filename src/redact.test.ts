@@ -32,3 +32,24 @@ test('redact: ordinary output stays as it is (digests, refs, paths, flags, count
   ];
   for (const k of keep) assert.equal(redact(k), k);
 });
+
+test('redact: a quoted secret is redacted up to its closing quote, a JSON log line stays JSON', () => {
+  const cases: { in: string; out: string }[] = [
+    { in: '{"password":"p,ss;w}rd&x y"}', out: '{"password":"[REDACTED]"}' },
+    { in: '{"password":"a\\"b,c"}', out: '{"password":"[REDACTED]"}' },
+    { in: '{"token":"opaque-registry-token","expires_in":60}', out: '{"token":"[REDACTED]","expires_in":60}' },
+    { in: 'COSIGN_PASSWORD=s3cret ok', out: 'COSIGN_PASSWORD=[REDACTED] ok' },
+    { in: 'AWS_SECRET_ACCESS_KEY=abcd/efgh+ijkl', out: 'AWS_SECRET_ACCESS_KEY=[REDACTED]' },
+  ];
+  for (const c of cases) assert.equal(redact(c.in), c.out, c.in);
+  // a JSON record whose secret-named field is not a string keeps its shape
+  for (const line of ['{"auth":false,"msg":"x"}', '{"auth":{"kind":"basic"},"token":null,"password":3}']) {
+    assert.deepEqual(JSON.parse(redact(line)), JSON.parse(line), line);
+  }
+});
+
+test('redact: an authentication challenge keeps its realm (it is where tokens come from, not a secret)', () => {
+  for (const k of ['WWW-Authenticate: Bearer realm="https://auth.example/token",service="registry"', 'Basic realm="kpromo"']) {
+    assert.equal(redact(k), k);
+  }
+});

@@ -10,10 +10,15 @@
 export const REDACTED = '[REDACTED]';
 
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
-const AUTH_SCHEME = /\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]{6,}/gi;
+/** A credential after its scheme; not the parameters of a challenge (`Bearer realm="…"`). */
+const AUTH_SCHEME = /\b(Bearer|Basic)(\s+)(?![A-Za-z_]+=")[A-Za-z0-9._~+/=-]{6,}/gi;
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:"]+):([^\s/@"]+)@/gi;
-const SECRET_FIELD =
-  /("?\b(?:password|passwd|secret|client_secret|access_token|refresh_token|id_token|identitytoken|identity_token|registrytoken|auth)"?\s*[:=]\s*"?)([^"\s&,;}]+)/gi;
+/** Names whose values are secrets, also as the end of an env-style name (COSIGN_PASSWORD, AWS_SECRET_ACCESS_KEY). */
+const SECRET_NAMES = 'password|passwd|secret|secret_access_key|client_secret|access_token|refresh_token|id_token|identitytoken|identity_token|registrytoken|auth';
+/** `name=value` / `name: value` in text; a quoted value is redacted up to its closing quote. */
+const SECRET_FIELD = new RegExp(`(\\b(?:[A-Za-z0-9]+_)*(?:${SECRET_NAMES})\\s*[:=]\\s*)("(?:[^"\\\\]|\\\\.)*"|[^"\\s&,;}]+)`, 'gi');
+/** A JSON string member with a secret-ending name (`"password"`, `"token"`, `"identityToken"`); other JSON values keep their shape. */
+const SECRET_MEMBER = /("[A-Za-z0-9_-]*?(?:password|passwd|secret|secret_access_key|token|auth)"\s*:\s*")(?:[^"\\]|\\.)*"/gi;
 const LONG_BASE64 = /[A-Za-z0-9+_-]{40,}={0,2}/g;
 
 /** Whether a long base64-alphabet run looks like a secret: it mixes upper case, lower case and digits. */
@@ -25,6 +30,7 @@ export function redact(text: string): string {
     .replace(JWT, REDACTED)
     .replace(AUTH_SCHEME, (_m, scheme: string, sp: string) => `${scheme}${sp}${REDACTED}`)
     .replace(URL_USERINFO, (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
-    .replace(SECRET_FIELD, (_m, key: string) => `${key}${REDACTED}`)
+    .replace(SECRET_MEMBER, (_m, key: string) => `${key}${REDACTED}"`)
+    .replace(SECRET_FIELD, (_m, key: string, value: string) => (value.startsWith('"') ? `${key}"${REDACTED}"` : `${key}${REDACTED}`))
     .replace(LONG_BASE64, (m) => (secretLike(m) ? REDACTED : m));
 }

@@ -30,6 +30,8 @@ export function advice(g: FailureGroup, env: NodeJS.ProcessEnv, home?: string): 
       return `the credentials for ${host} (read from ${files}) are not allowed this: check their permissions`;
     case 'credentials':
       return 'fix the file, or point $DOCKER_CONFIG or $REGISTRY_AUTH_FILE elsewhere';
+    case 'paused':
+      return 'the next run tries it again (or raise --registry-max-retry-after to wait that long)';
     case 'tls':
       return `trust its certificate authority with --ca-file FILE, or allow plain HTTP with --insecure-registry ${host}`;
     default:
@@ -42,6 +44,7 @@ const KIND_WORD: Record<FailureGroup['kind'], string> = {
   unauthorized: 'refused the credentials',
   forbidden: 'forbade the request',
   tls: 'TLS failed',
+  paused: 'paused for this run',
   credentials: 'not tried',
   other: 'failed',
 };

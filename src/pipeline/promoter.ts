@@ -9,7 +9,7 @@ import { addPromotion, type PromotionReportFields } from '../report/promotion.js
 import type { Phase } from './phase.js';
 import { planPhase } from './phases/plan.js';
 import { promotePhase, promotePhaseWith } from './phases/promote.js';
-import { publishPhase } from './phases/publish.js';
+import { INTERRUPTED_HELD, publishPhase } from './phases/publish.js';
 import { signingDestinations } from './phases/trust-targets.js';
 import type { Plan } from '../plan/classify.js';
 import { setupPhase } from './phases/setup.js';
@@ -76,6 +76,8 @@ export async function runPromotion(
   const expected = state.plan?.edges.filter((p) => p.decision.kind === 'promote').length ?? 0;
   const interrupted = pipeline.interrupted;
   if (interrupted && options.confirm && !state.outcomes) state.outcomes = untouched(state);
+  // Interrupted after the copy: an image whose tags still wait for its signatures stays untagged.
+  if (interrupted && state.outcomes) state.outcomes = state.outcomes.map((o) => (o.held ? { ...o, outcome: 'interrupted', error: INTERRUPTED_HELD } : o));
   // A dry run fails when its --confirm run would (presubmit semantics); its refusals are counted there.
   const dryRun = !interrupted && mode === 'dry-run' && !state.outcomes && state.plan;
   const why = interrupted

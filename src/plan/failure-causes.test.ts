@@ -15,6 +15,19 @@ describe('failure causes', () => {
     assert.deepEqual(causeOf('manifest invalid', 'h.io'), { kind: 'other', reason: 'manifest invalid', host: 'h.io' });
   });
 
+  it('a host paused for the run (Retry-After beyond the cap) is one cause, whichever edge or phase met it', () => {
+    const pausedA = (what: string) => `${what}: 127.0.0.1:9 paused for this run: it answered Retry-After 1000 s, beyond the 300 s this run waits (--registry-max-retry-after)`;
+    const groups = groupFailures([
+      { message: pausedA('put manifest 127.0.0.1:9/prod/app:v1 (destination)') },
+      { message: pausedA('destination 127.0.0.1:9/prod/app unreadable (listing tags): list tags 127.0.0.1:9/prod/app (destination)') },
+      // an edge on another mirror, not tagged because its signature at the paused canonical mirror failed
+      { message: `not tagged: signing 127.0.0.1:9/prod/app@sha256:1 failed: ${pausedA('get manifest 127.0.0.1:9/prod/app:sha256-1.sig')}`, host: '127.0.0.1:8' },
+    ]);
+    assert.deepEqual(groups.map((g) => [g.kind, g.host, g.reason, g.count]), [
+      ['paused', '127.0.0.1:9', 'answered Retry-After 1000 s, beyond the 300 s this run waits', 3],
+    ]);
+  });
+
   it('groups by host and reason, largest first, counting every failure', () => {
     const groups = groupFailures([
       { message: REFUSED },

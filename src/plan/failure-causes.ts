@@ -6,7 +6,7 @@
  */
 
 /** Why a request failed, in the terms a person acts on. */
-export type CauseKind = 'unreachable' | 'unauthorized' | 'forbidden' | 'tls' | 'credentials' | 'other';
+export type CauseKind = 'unreachable' | 'unauthorized' | 'forbidden' | 'tls' | 'credentials' | 'paused' | 'other';
 
 /** The cause of one failure. */
 export interface FailureCause {
@@ -43,6 +43,9 @@ export function causeOf(message: string, host?: string): FailureCause {
   const named = hostIn(message) ?? host;
   const tried = triedIn(message);
   const base = { ...(named ? { host: named } : {}), ...(tried ? { tried } : {}) };
+  // a Retry-After beyond the cap (src/net/host-paused.ts): the paused host, wherever the edge goes
+  const paused = /(\S+) paused for this run: it (answered Retry-After .*?) \(--registry-max-retry-after\)/.exec(message);
+  if (paused) return { ...base, kind: 'paused', host: paused[1]!, reason: paused[2]! };
   const creds = /getting credentials failed: (.*)$/.exec(message);
   if (creds) return { kind: 'credentials', reason: creds[1]!, ...base };
   for (const [re, reason] of NETWORK_REASONS) if (re.test(message)) return { kind: 'unreachable', reason, ...base };

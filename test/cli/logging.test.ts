@@ -58,3 +58,32 @@ test('bad input comes alone: no signing warning or phase line before it', async 
   assert.equal(await main(['cip', '--manifest', join(fixtures, 'nope.yaml')], io), 2);
   assert.equal(io.err, `error: invalid input (1 problem):\n  ${join(fixtures, 'nope.yaml')}: cannot read manifest file: no such file or directory\n`);
 });
+
+test('--log-format json: an interrupted run (SIGTERM while the plan waits on a registry) prints only JSON lines', async (t) => {
+  const { startStub } = await import('../support/stub-http.js');
+  // the registry answers its ping, then holds the tag list until the run is stopped
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  let listed: () => void = () => {};
+  const listing = new Promise<void>((r) => (listed = r));
+  const stub = await startStub(async (req) => {
+    if (req.url.pathname === '/v2/') return { status: 200, body: '{}' };
+    listed();
+    await held;
+    return { status: 503, body: '' };
+  });
+  t.after(() => stub.stop());
+  const manifest = join(fixtures, 'interrupt.yaml');
+  await writeFile(manifest, `registries:\n- name: ${stub.host}/s\n  src: true\n- name: ${stub.host}/p\nimages:\n- name: app\n  dmap:\n    "sha256:${'b'.repeat(64)}": ["v1"]\n`);
+  const io = captureIO();
+  const run = main(['--log-format', 'json', 'cip', '--manifest', manifest, '--confirm', '--sign=false', '--report-file', join(fixtures, 'interrupt.json')], io);
+  await listing;
+  process.emit('SIGTERM');
+  release();
+  assert.equal(await run, 143, io.err);
+  const lines = io.err.trimEnd().split('\n');
+  for (const l of lines) assert.doesNotThrow(() => JSON.parse(l), `not a JSON line: ${l}`);
+  const msgs = lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
+  assert.ok(msgs.some((m) => /^SIGTERM: stopping/.test(m)), io.err);
+  assert.ok(msgs.some((m) => /^interrupted by SIGTERM during plan/.test(m)), io.err);
+});

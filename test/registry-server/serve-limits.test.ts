@@ -132,4 +132,31 @@ describe('in-process registry: request paths', () => {
       assert.equal((await errBody(res)).code, 'NAME_INVALID', p);
     }
   });
+
+  for (const kind of ['memory', 'dir'] as const) {
+    it(`${kind} store: a malformed manifest reference or blob digest is a 400 with its spec code, never a 500`, async (t) => {
+      const reg = await startRegistryServer(kind === 'dir' ? { dir: await tree({}) } : {});
+      t.after(() => reg.stop());
+      const cases: [method: string, ref: string, code: string][] = [
+        ['GET', 'sha256:abc', 'DIGEST_INVALID'],
+        ['HEAD', 'md5:0123', 'DIGEST_INVALID'],
+        ['DELETE', 'sha256:zz', 'DIGEST_INVALID'],
+        ['PUT', 'sha256:abc', 'DIGEST_INVALID'],
+        ['GET', '-dash', 'TAG_INVALID'],
+        ['DELETE', `${'t'.repeat(129)}`, 'TAG_INVALID'],
+        ['PUT', '.dot', 'TAG_INVALID'],
+      ];
+      for (const [method, ref, code] of cases) {
+        const res = await fetch(`${reg.url}/v2/a/manifests/${encodeURIComponent(ref)}`, {
+          method,
+          ...(method === 'PUT' ? { body: '{}', headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } } : {}),
+        });
+        assert.equal(res.status, 400, `${method} ${ref}`);
+        if (method !== 'HEAD') assert.equal((await errBody(res)).code, code, `${method} ${ref}`);
+      }
+      const blob = await fetch(`${reg.url}/v2/a/blobs/sha256:zz`, { method: 'DELETE' });
+      assert.equal(blob.status, 400, 'DELETE of a malformed blob digest');
+      assert.equal((await errBody(blob)).code, 'DIGEST_INVALID');
+    });
+  }
 });

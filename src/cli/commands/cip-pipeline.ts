@@ -18,7 +18,7 @@ import { ExitCode } from '../main.js';
 import { formatSummary, ProgressRenderer } from '../progress.js';
 import { logFailureCauses } from '../diagnose.js';
 import { stopOnSignals, type SignalStop } from '../signals.js';
-import type { CipContext } from './cip-context.js';
+import { stderrLines, type CipContext } from './cip-context.js';
 import { preflight } from './cip-preflight.js';
 import { loadScopedPlan } from './cip-scope.js';
 import { wantsDiffScope } from '../../manifest/diff-scope.js';
@@ -32,7 +32,7 @@ export type PipelineOverrides = Partial<Pick<PromotionDeps, 'registry' | 'loadPl
  * every edge marked, the summary goes to stderr, and the exit code is 130/143.
  */
 export async function runRegistryPromotion(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrides = {}): Promise<number> {
-  const stop = stopOnSignals(ctx.io.stderr);
+  const stop = stopOnSignals(stderrLines(ctx, 'warn'));
   try {
     return await run(opts, ctx, overrides, stop);
   } finally {
@@ -53,7 +53,7 @@ async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrid
   const { client, network: net, credentialSources } = createNetworkedClient(opts.network, { logger, env: io.env });
   const registry = overrides.registry ?? client;
   // a status line per phase on a terminal, nothing otherwise
-  const progress = new ProgressRenderer({ write: io.stderr, isTTY: io.isTTY, terminal: ctx.terminal });
+  const progress = new ProgressRenderer({ write: io.isTTY ? io.stderr : stderrLines(ctx, 'info'), isTTY: io.isTTY, terminal: ctx.terminal });
   try {
     const result = await promote(
       {
@@ -88,7 +88,7 @@ async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrid
     }
     const code = stop.exitCode();
     if (result.interrupted && code !== undefined) {
-      io.stderr(`${result.failure?.message ?? result.interrupted.reason}${opts.run.reportFile ? `; report: ${opts.run.reportFile}` : ''}\n`);
+      stderrLines(ctx, 'warn')(`${result.failure?.message ?? result.interrupted.reason}${opts.run.reportFile ? `; report: ${opts.run.reportFile}` : ''}\n`);
       return code;
     }
     if (result.failure) throw result.failure;

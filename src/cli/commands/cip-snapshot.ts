@@ -11,7 +11,7 @@ import type { CipOptions } from '../cip-options.js';
 import { createNetworkedClient } from '../network-client.js';
 import { ExitCode } from '../main.js';
 import { ProgressRenderer } from '../progress.js';
-import type { CipContext } from './cip-context.js';
+import { stderrLines, type CipContext } from './cip-context.js';
 
 /** Runs snapshot mode and returns the exit code; `client` overrides the HTTP client (tests). */
 export async function runSnapshot(opts: CipOptions, ctx: CipContext, client?: RegistryClient): Promise<number> {
@@ -20,7 +20,7 @@ export async function runSnapshot(opts: CipOptions, ctx: CipContext, client?: Re
   // registry is thousands of reads
   const net = client ? undefined : createNetworkedClient(opts.network, { logger, env: io.env });
   const own = client ?? net!.client;
-  const progress = new ProgressRenderer({ write: io.stderr, isTTY: io.isTTY, terminal: ctx.terminal });
+  const progress = new ProgressRenderer({ write: io.isTTY ? io.stderr : stderrLines(ctx, 'info'), isTTY: io.isTTY, terminal: ctx.terminal });
   try {
     const text = await takeSnapshot(
       {

@@ -9,7 +9,7 @@ import type { LogLevel } from '../../log.js';
 import { addCipFlags, toCipOptions, type CipOptions } from '../cip-options.js';
 import { attributeName } from '../flags.js';
 import { parseLogLevel } from '../logger.js';
-import { createCliLogger } from '../log-setup.js';
+import { createCliLogger, parseLogFormat } from '../log-setup.js';
 import type { CliIO } from '../main.js';
 import { Terminal } from '../progress.js';
 import type { CipContext } from './cip-context.js';
@@ -31,9 +31,10 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
     const { options, level } = parseCipCommand(command);
     // on a terminal, log lines go through the Terminal so they print above the progress line
     const terminal = io.isTTY ? new Terminal(io.stderr) : undefined;
-    const logger = createCliLogger({ level, format: String(command.optsWithGlobals().logFormat ?? 'text'), write: terminal?.write ?? io.stderr });
+    const logFormat = parseLogFormat(String(command.optsWithGlobals().logFormat ?? 'text'));
+    const logger = createCliLogger({ level, format: logFormat, write: terminal?.write ?? io.stderr });
     for (const w of options.warnings) logger.warn(w);
-    setExit(await runCip(options, { io, logger, terminal }));
+    setExit(await runCip(options, { io, logger, terminal, logFormat }));
   });
 }
 

@@ -74,6 +74,8 @@ export function attestPhase(cfg: TrustConfig): Phase<PromotionState> {
           }),
         ),
       );
+      // Interrupted: what was cut short is recorded failed; the run stops in this phase.
+      signal.throwIfAborted();
       const n = (r: TrustWrite['result']): number => trust.attested.filter((w) => w.result === r).length;
       log.info('attestations done', { images: trust.attested.length, written: n('written'), healed: trust.attested.filter((w) => w.healed).length, failed: n('failed') });
     },

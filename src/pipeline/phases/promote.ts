@@ -81,7 +81,8 @@ export function promotePhaseWith(o: PromotePhaseOptions = {}): Phase<PromotionSt
         // per edge at debug: the CLI reports failures grouped by cause
         if (x.outcome === 'failed' && !x.held) log.debug(`failed: ${edgeLabel(x.edge)}: ${x.error}`);
       }
-      log.info('promotion done', { ...outcomeCounts(state.outcomes), held: heldKeys.size });
+      // a held edge is neither promoted nor failed yet: publish settles it
+      log.info('promotion done', { ...outcomeCounts(state.outcomes.filter((x) => !x.held)), held: heldKeys.size });
     },
   };
 }

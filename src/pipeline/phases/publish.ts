@@ -19,6 +19,9 @@ import type { Phase } from '../phase.js';
 import type { HeldImage, PromotionState } from '../state.js';
 import type { TrustRecord } from './trust.js';
 
+/** Why a held edge is interrupted: its image is at the destination by digest, its tag is not. */
+export const INTERRUPTED_HELD = 'interrupted before its tag was published (the image is there by digest only)';
+
 /** Writes the held tags of every image whose signatures and attestation are there. */
 export const publishPhase: Phase<PromotionState> = {
   name: 'publish',
@@ -33,6 +36,10 @@ export const publishPhase: Phase<PromotionState> = {
     await Promise.all(
       held.map((h) =>
         limit(async () => {
+          if (signal.aborted) {
+            for (const edge of h.edges) settled.set(edgeKey(edge), { edge, outcome: 'interrupted', error: INTERRUPTED_HELD });
+            return;
+          }
           const why = blocked(state.trust, h, canonical.get(h.top.digest)) ?? attachmentBlock(state, h);
           if (why !== undefined) {
             for (const edge of h.edges) settled.set(edgeKey(edge), { edge, outcome: 'failed', error: `not tagged: ${why}` });
@@ -40,19 +47,29 @@ export const publishPhase: Phase<PromotionState> = {
           }
           const tagged = h.edges.filter((e) => e.tag !== null);
           const tags = [...new Set(tagged.map((e) => e.tag as string))];
+          const unconfirmed = new Set<string>();
           const failed = tags.length
-            ? await pushManifests(state.deps.registry, { repo: h.repo, top: h.top, children: [], tags, byDigest: false }, new Map(), new BlobKnowledge(), signal)
+            ? await pushManifests(state.deps.registry, { repo: h.repo, top: h.top, children: [], tags, byDigest: false, unconfirmed }, new Map(), new BlobKnowledge(), signal)
             : new Map<string, string>();
-          const problems = await verifyEdges(state.deps.registry, tagged.filter((e) => !failed.has(e.tag as string)), { signal });
+          // A tag PUT answered 201 with the digest sent proves the write (as in promote): only the
+          // others are read back, or every one with --verify-existing.
+          const full = state.options.verifyExisting === true;
+          const written = tagged.filter((e) => !failed.has(e.tag as string) && (full || unconfirmed.has(e.tag as string)));
+          const problems = signal.aborted ? new Map<string, string>() : await verifyEdges(state.deps.registry, written, { signal });
           for (const edge of h.edges) {
-            const error = failed.get(edge.tag ?? '') ?? problems.get(edgeKey(edge));
-            settled.set(edgeKey(edge), error === undefined ? { edge, outcome: 'promoted' } : { edge, outcome: 'failed', error });
+            const pushed = failed.get(edge.tag ?? '');
+            // Interrupted: a tag whose PUT succeeded is promoted (its verification is skipped, as in
+            // promote); one the signal cut short is interrupted (its image is there by digest only).
+            const error = pushed ?? (signal.aborted ? undefined : problems.get(edgeKey(edge)));
+            const outcome = pushed !== undefined && signal.aborted ? 'interrupted' : 'failed';
+            settled.set(edgeKey(edge), error === undefined ? { edge, outcome: 'promoted' } : { edge, outcome, error });
           }
         }),
       ),
     );
     state.outcomes = state.outcomes.map((o) => settled.get(edgeKey(o.edge)) ?? o);
     state.held = [];
+    signal.throwIfAborted();
     const out = [...settled.values()];
     for (const o of out) if (o.outcome === 'failed') log.debug(`failed: ${edgeLabel(o.edge)}: ${o.error}`); // grouped by cause in the CLI
     log.info('tags published', { promoted: out.filter((o) => o.outcome === 'promoted').length, failed: out.filter((o) => o.outcome === 'failed').length });

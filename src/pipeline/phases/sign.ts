@@ -47,6 +47,8 @@ export function signPhase(cfg: TrustConfig): Phase<PromotionState> {
       const io: SignIo = { client: state.deps.registry, signer, cfg, tags: runTags(state), signal, log, trust, once: new Map() };
       const limit = pLimit(cfg.maxOps);
       await Promise.all(trustTargets(state.plan, state.outcomes, state.inventory).map((t) => limit(() => signTarget(io, t))));
+      // Interrupted: what was cut short is recorded failed; the run stops in this phase.
+      signal.throwIfAborted();
       const n = (r: TrustWrite['result']): number => trust.signed.filter((w) => w.result === r).length;
       log.info('signing done', {
         signatures: trust.signed.length,

@@ -100,6 +100,7 @@ export async function getBlob(ctx: BlobContext, req: IncomingMessage, res: Serve
 
 /** DELETE /v2/<name>/blobs/<digest> (unlinks it from the repository). */
 export async function deleteBlob(ctx: BlobContext, res: ServerResponse, repo: string, digest: string): Promise<void> {
+  if (!isDigest(digest)) throw new ApiError('DIGEST_INVALID', `invalid digest ${JSON.stringify(digest)}`);
   if (!(await ctx.store.unlinkBlob(repo, digest))) throw new ApiError('BLOB_UNKNOWN', `blob unknown to ${repo}`, { digest });
   sendEmpty(res, 202, { 'docker-content-digest': digest });
 }

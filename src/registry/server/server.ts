@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { KpromoError } from '../../errors.js';
+import { isDigest, TAG_RE } from '../../image/ref.js';
 import { DirStore } from '../store/dir.js';
 import { MemoryStore } from '../store/memory.js';
 import type { RegistryStore } from '../store/store.js';
@@ -94,6 +95,12 @@ async function route(ctx: Ctx, req: IncomingMessage, res: ServerResponse, url: U
     if (!REPOSITORY_RE.test(n) || n.length > 255) throw new ApiError('NAME_INVALID', `invalid repository name ${JSON.stringify(n)}`);
     return n;
   };
+  // A manifest reference is a digest or a tag; anything else is refused before any store sees it.
+  const reference = (r: string): string => {
+    if (isDigest(r) || TAG_RE.test(r)) return r;
+    if (r.includes(':')) throw new ApiError('DIGEST_INVALID', `invalid digest ${JSON.stringify(r)}`);
+    throw new ApiError('TAG_INVALID', `invalid tag ${JSON.stringify(r)}`);
+  };
   const unsupported = (): never => {
     throw new ApiError('UNSUPPORTED', `${m} not supported on ${p}`);
   };
@@ -111,7 +118,7 @@ async function route(ctx: Ctx, req: IncomingMessage, res: ServerResponse, url: U
   }
   if ((g = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(p))) {
     count('manifest');
-    const [repo, ref] = [name(g[1]!), g[2]!];
+    const [repo, ref] = [name(g[1]!), reference(g[2]!)];
     if (read) return getManifest(ctx, req, res, repo, ref);
     if (m === 'PUT') return putManifest(ctx, req, res, repo, ref);
     if (m === 'DELETE') return deleteManifest(ctx, res, repo, ref);
