@@ -18,6 +18,8 @@ import { provenancePhase } from './phases/provenance.js';
 import { signPhase } from './phases/sign.js';
 import { trustFailure, trustReport, type TrustConfig } from './phases/trust.js';
 import { validatePhase } from './phases/validate.js';
+import { policyPhase, type PolicyConfig } from './phases/policy.js';
+import { policyReport } from '../policy/report.js';
 import { runPipeline, type PipelineResult } from './pipeline.js';
 import { newPromotionState, type PromotionDeps, type PromotionOptions, type PromotionState } from './state.js';
 
@@ -26,10 +28,11 @@ import { newPromotionState, type PromotionDeps, type PromotionOptions, type Prom
  * With a signer, every destination gets each image by digest in promote and its tags in publish,
  * after sign and attest: a tag is never visible on any mirror before its signature exists.
  */
-export function promotionPhases(trust?: TrustConfig): Phase<PromotionState>[] {
-  if (!trust) return [setupPhase, planPhase, promotePhase];
+export function promotionPhases(trust?: TrustConfig, policy?: PolicyConfig): Phase<PromotionState>[] {
+  const decide = policy ? [policyPhase(policy)] : [];
+  if (!trust) return [setupPhase, planPhase, ...decide, promotePhase];
   if (!trust.signer) {
-    return [setupPhase, planPhase, provenancePhase(trust), validatePhase(trust), promotePhase, signPhase(trust), attestPhase(trust)];
+    return [setupPhase, planPhase, provenancePhase(trust), validatePhase(trust), ...decide, promotePhase, signPhase(trust), attestPhase(trust)];
   }
   const holdTags = (plan: Plan): ReadonlySet<string> => signingDestinations(plan, 'replicate');
   return [
@@ -37,6 +40,7 @@ export function promotionPhases(trust?: TrustConfig): Phase<PromotionState>[] {
     planPhase,
     provenancePhase(trust),
     validatePhase(trust),
+    ...decide,
     promotePhaseWith({ holdTags }),
     signPhase(trust),
     attestPhase(trust),
@@ -62,10 +66,10 @@ export interface PromotionResult {
 export async function runPromotion(
   options: PromotionOptions,
   deps: PromotionDeps,
-  opts: { signal?: AbortSignal; phases?: Phase<PromotionState>[]; trust?: TrustConfig } = {},
+  opts: { signal?: AbortSignal; phases?: Phase<PromotionState>[]; trust?: TrustConfig; policy?: PolicyConfig } = {},
 ): Promise<PromotionResult> {
   const state = newPromotionState(options, deps);
-  const pipeline = await runPipeline(opts.phases ?? promotionPhases(opts.trust), state, { logger: deps.logger, signal: opts.signal });
+  const pipeline = await runPipeline(opts.phases ?? promotionPhases(opts.trust, opts.policy), state, { logger: deps.logger, signal: opts.signal });
   const mode: ReportMode = options.parseOnly ? 'parse-only' : options.confirm ? 'promote' : 'dry-run';
   const expected = state.plan?.edges.filter((p) => p.decision.kind === 'promote').length ?? 0;
   const interrupted = pipeline.interrupted;
@@ -88,6 +92,7 @@ export async function runPromotion(
     failure: why,
   });
   if (state.trust) report.trust = trustReport(state.trust);
+  if (state.policy) report.policy = policyReport(state.policy.file, state.policy.decisions, state.policy.imageReads);
   if (interrupted) report.interrupted = interrupted;
   const failure = why ? new RunFailedError('RUN_FAILED', interrupted ? why : dryRun ? `dry run: ${why}` : `promotion incomplete: ${why}`) : undefined;
   return { state, pipeline, mode, report, ...(failure ? { failure } : {}), ...(interrupted ? { interrupted } : {}) };

@@ -110,7 +110,10 @@ export function dryRunFailure(plan: Plan): string | undefined {
   const parts: string[] = [];
   if (c['tag-move']) parts.push(plural(c['tag-move'], 'tag move refused', 'tag moves refused'));
   if (c.unreadable) parts.push(plural(c.unreadable, 'edge needs a repository that could not be read', 'edges need a repository that could not be read'));
-  if (c.refused) parts.push(plural(c.refused, 'edge refused by signature or provenance checks', 'edges refused by signature or provenance checks'));
+  const denied = plan.edges.filter((p) => p.decision.kind === 'refused' && p.decision.by === 'policy').length;
+  const refused = c.refused - denied;
+  if (denied) parts.push(plural(denied, 'edge denied by the policy', 'edges denied by the policy'));
+  if (refused) parts.push(plural(refused, 'edge refused by signature or provenance checks', 'edges refused by signature or provenance checks'));
   return `a --confirm run would fail: ${parts.length ? parts.join(', ') : why}`;
 }
 

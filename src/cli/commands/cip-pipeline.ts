@@ -20,6 +20,8 @@ import type { CipContext } from './cip-context.js';
 import { preflight } from './cip-preflight.js';
 import { loadScopedPlan } from './cip-scope.js';
 import { wantsDiffScope } from '../../manifest/diff-scope.js';
+import { formatDecisions } from '../../policy/report.js';
+import { buildPolicyConfig } from './policy-config.js';
 
 /** Extra wiring for tests and other phases: replace the registry client or the offline plan. */
 export type PipelineOverrides = Partial<Pick<PromotionDeps, 'registry' | 'loadPlan' | 'progress'>>;
@@ -47,6 +49,8 @@ async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrid
   // Signing identity, verification material and policy; a --confirm run without any signing
   // identity (and without --sign=false) fails here with exit 2, before any registry is touched.
   const trust = opts.run.parseOnly ? undefined : await buildTrustConfig(opts, io.env, logger);
+  // The policy file and vulnerability reports, validated before any request (exit 2).
+  const policy = opts.run.parseOnly ? undefined : await buildPolicyConfig(opts, io.env);
   // Per-host budgets, AIMD and retries from the network flags (--registry-qps etc.).
   const { client, network: net, credentialSources } = createNetworkedClient(opts.network, { logger, env: io.env });
   const registry = overrides.registry ?? client;
@@ -64,7 +68,7 @@ async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrid
         verifyExisting: opts.run.verifyExisting === true || wantsDiffScope(opts.manifests),
       },
       { loadPlan: async () => planned!, progress, ...overrides, registry, logger, stats: () => net.stats(), retry: net.retry },
-      { signal: stop.signal, trust },
+      { signal: stop.signal, trust, policy: policy && { ...policy, signs: policy.signs && trust?.signer !== undefined } },
     );
     const phases = progress.finish();
     if (io.isTTY) io.stderr(`done: ${formatSummary(phases)}\n`);
@@ -76,6 +80,7 @@ async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrid
       if (!opts.run.confirm) io.stdout('dry run: nothing was written; pass --confirm to promote\n');
     }
     if (state.trust) io.stdout(formatTrust(state.trust));
+    if (state.policy) io.stdout(formatDecisions(state.policy.decisions, { deniedOnly: true }));
     if (opts.run.reportFile) {
       // which source authenticated each registry host (never the secret)
       const credentials = credentialSources();

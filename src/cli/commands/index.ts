@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { CliIO } from '../main.js';
 import * as cip from './cip.js';
 import * as demo from './demo.js';
+import * as policy from './policy.js';
 import * as registry from './registry.js';
 import * as sigcheck from './sigcheck.js';
 import * as version from './version.js';
@@ -17,6 +18,7 @@ export type SetExit = (code: number) => void;
 export function registerCommands(program: Command, io: CliIO, setExit: SetExit): void {
   cip.register(program, io, setExit);
   demo.register(program, io, setExit);
+  policy.register(program, io, setExit);
   registry.register(program, io, setExit);
   sigcheck.register(program, io, setExit);
   version.register(program, io, setExit);
