@@ -23,11 +23,7 @@ export function vulnThresholdRule(threshold: number): DenyRule {
     condition: {
       source: `--vuln-severity-threshold ${threshold}`,
       groups: new Set(['vulnerabilities']),
-      evaluate: (a) => {
-        const v = a.vulnerabilities as Record<string, bigint | boolean>;
-        const n = (k: string): number => Number(v[k] ?? 0);
-        return countAtOrAbove({ known: true, critical: n('critical'), high: n('high'), medium: n('medium'), low: n('low'), unknown: n('unknown') }, threshold) > 0;
-      },
+      evaluate: (input) => countAtOrAbove(input.vulnerabilities, threshold) > 0,
     },
     pos: { file: '--vuln-severity-threshold' },
   };

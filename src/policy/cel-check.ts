@@ -39,6 +39,7 @@ const CONVERSIONS: Record<string, T> = { int: 'int', uint: 'uint', double: 'doub
 export function checkCondition(expr: Expr): CheckResult {
   const out: CheckResult = { groups: new Set(), fields: new Set() };
   const t = typeOf(expr, new Map(), out);
+  if (t.startsWith('group:')) throw new CelTypeError(expr.id, `${t.slice(6)} is a group of attributes, not a value`);
   if (t !== 'bool' && t !== 'dyn') throw new CelTypeError(expr.id, `a condition must be a bool expression; this one is ${t}`);
   return out;
 }
@@ -63,6 +64,7 @@ function typeOf(e: Expr, scope: Map<string, T>, out: CheckResult): T {
       if (!isAttrGroup(name)) throw new CelTypeError(e.id, `undeclared reference ${JSON.stringify(name)}: the variables are ${Object.keys(ATTRIBUTES).join(', ')}`);
       out.groups.add(name);
       const top = attrSpec(name, '');
+      if (top) out.fields.add(name);
       return top ? top.type : `group:${name}`;
     }
     case 'selectExpr': {
@@ -90,6 +92,7 @@ function typeOf(e: Expr, scope: Map<string, T>, out: CheckResult): T {
       return callType(e, scope, out);
     case 'listExpr': {
       const elems = k.value.elements.map((x) => typeOf(x, scope, out));
+      if (elems.some((t) => t.startsWith('group:'))) throw new CelTypeError(e.id, 'a group of attributes is not a value: use one of its attributes');
       const first = elems[0];
       return first && elems.every((x) => x === first) ? `list<${first}>` : 'list<dyn>';
     }
@@ -119,6 +122,9 @@ function callType(e: Expr, scope: Map<string, T>, out: CheckResult): T {
   const fn = call.function;
   const args = call.args.map((a) => typeOf(a, scope, out));
   const target = call.target ? typeOf(call.target, scope, out) : undefined;
+  // a whole group is not a value: conditions read its attributes (which also keeps results memoizable)
+  const whole = [...args, target ?? ''].find((t) => t.startsWith('group:'));
+  if (whole) throw new CelTypeError(e.id, `${whole.slice(6)} is a group of attributes, not a value: use one of its attributes (${whole.slice(6)}.…)`);
   const fail = (msg: string): never => {
     throw new CelTypeError(e.id, msg);
   };

@@ -12,9 +12,15 @@ export interface Condition {
   source: string;
   /** Attribute groups it reads. */
   groups: ReadonlySet<string>;
-  /** True, false, or an evaluation error's message (a condition that errors does not match). */
-  evaluate(input: CelActivation): boolean | string;
+  /**
+   * True, false, or an evaluation error's message (a condition that errors does not match).
+   * `activation` is built only when the result is not known yet.
+   */
+  evaluate(input: PolicyInput, activation: () => CelActivation): boolean | string;
 }
+
+/** Distinct inputs remembered per condition (CEL is pure: equal read fields, equal result). */
+const MAX_MEMO = 4096;
 
 /** The CEL activation of a decision: ints as bigint, as CEL wants them. */
 export type CelActivation = Record<string, unknown>;
@@ -42,8 +48,11 @@ export function compileCondition(source: string): Condition {
     throw new ConditionError(`CEL syntax: ${m ? m[3] : (err as Error).message}`, Number(m?.[1] ?? 1), Number(m?.[2] ?? 1));
   }
   let groups: Set<string>;
+  let fields: string[];
   try {
-    groups = checkCondition(parsed.expr).groups;
+    const checked = checkCondition(parsed.expr);
+    groups = checked.groups;
+    fields = [...checked.fields].sort();
   } catch (err) {
     if (!(err instanceof CelTypeError)) throw err;
     const offset = parsed.sourceInfo?.positions[String(err.exprId)] ?? 0;
@@ -51,13 +60,23 @@ export function compileCondition(source: string): Condition {
     throw new ConditionError(`CEL type error: ${err.message}`, before.length, before.at(-1)!.length + 1);
   }
   const run = plan(env, parsed);
+  const memo = new Map<string, boolean | string>();
+  const paths = fields.map((f) => f.split('.') as [string, string?]);
   return {
     source,
     groups,
-    evaluate(input) {
-      const r = run(input as never);
-      if (isCelError(r)) return r.message;
-      return r === true;
+    evaluate(input, activation) {
+      let key = '';
+      for (const [g, f] of paths) {
+        const v = f === undefined ? (input as unknown as Record<string, unknown>)[g] : (input as unknown as Record<string, Record<string, unknown>>)[g]![f];
+        key += `${Array.isArray(v) ? JSON.stringify(v) : String(v)}\u0000`;
+      }
+      const known = memo.get(key);
+      if (known !== undefined) return known;
+      const r = run(activation() as never);
+      const out = isCelError(r) ? r.message : r === true;
+      if (memo.size < MAX_MEMO) memo.set(key, out);
+      return out;
     },
   };
 }

@@ -41,10 +41,14 @@ export interface EdgeDecision {
   principalFrom: string;
 }
 
+/** The attributes a run does not know, shared by every input (inputs are never mutated). */
+const EMPTY = emptyInput();
+
 /** The input of one (edge, action). */
 export async function edgeInput(ctx: PolicyContext, edge: Edge, action: PolicyAction, signal?: AbortSignal): Promise<{ input: PolicyInput; from: string }> {
-  const base = emptyInput();
-  const { request, from } = await ctx.principals.of(edge, signal);
+  const base = EMPTY;
+  const origin = ctx.origins.of(edge);
+  const { request, from } = await ctx.principals.of(edge, signal, origin);
   const trust = ctx.trust?.(edge);
   const image = ctx.images && ctx.policy.reads.has('image') ? await ctx.images.of(repoOf(edge.srcRegistry, edge.srcImage), edge.digest, signal) : base.image;
   const input: PolicyInput = {
@@ -56,7 +60,7 @@ export async function edgeInput(ctx: PolicyContext, edge: Edge, action: PolicyAc
       dstImage: edge.dstImage,
       digest: edge.digest,
       tag: edge.tag ?? '',
-      project: ctx.origins.of(edge)?.project ?? '',
+      project: origin?.project ?? '',
     },
     image,
     provenance: trust?.provenance ?? base.provenance,

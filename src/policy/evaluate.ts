@@ -4,7 +4,7 @@
  * default deny. Pure: the input holds every attribute the conditions read.
  */
 import type { PolicyInput } from './attributes.js';
-import { toActivation, type CelActivation } from './condition.js';
+import { toActivation, type CelActivation, type Condition } from './condition.js';
 import type { Binding, Policy, RoleRule, Selector, Subject } from './policy.js';
 
 /** What the policy decided, and which rule decided it. */
@@ -45,34 +45,45 @@ function subjectMatches(s: Subject, input: PolicyInput): string | undefined {
   }
 }
 
-/** Decides `input` against `policy`. */
-export function decide(policy: Policy, input: PolicyInput): PolicyDecision {
-  let activation: CelActivation | undefined;
-  const errors: string[] = [];
-  const holds = (rule: { id: string; condition?: { evaluate(a: CelActivation): boolean | string } }): boolean => {
+/** One decision's evaluation state: its activation (built at most once) and condition errors. */
+class Evaluation {
+  private activation: CelActivation | undefined;
+  readonly errors: string[] = [];
+  constructor(readonly input: PolicyInput) {}
+
+  /** Whether `rule`'s condition holds (no condition: it does). */
+  holds(rule: { id: string; condition?: Condition }): boolean {
     if (!rule.condition) return true;
-    const r = rule.condition.evaluate((activation ??= toActivation(input)));
+    const r = rule.condition.evaluate(this.input, () => (this.activation ??= toActivation(this.input)));
     if (typeof r === 'string') {
-      errors.push(`${rule.id}: ${r}`);
+      this.errors.push(`${rule.id}: ${r}`);
       return false;
     }
     return r;
-  };
-  const withErrors = (d: PolicyDecision): PolicyDecision => (errors.length ? { ...d, errors } : d);
+  }
+
+  done(d: PolicyDecision): PolicyDecision {
+    return this.errors.length ? { ...d, errors: this.errors } : d;
+  }
+}
+
+/** Decides `input` against `policy`. */
+export function decide(policy: Policy, input: PolicyInput): PolicyDecision {
+  const ev = new Evaluation(input);
   for (const d of policy.deny) {
-    if (selects(d, input) && holds(d)) return withErrors({ allowed: false, rule: d.id, reason: d.reason });
+    if (selects(d, input) && ev.holds(d)) return ev.done({ allowed: false, rule: d.id, reason: d.reason });
   }
   for (const b of policy.bindings) {
     const who = firstSubject(b, input);
     if (!who) continue;
     const role = policy.roles.get(b.role);
     for (const rule of role?.rules ?? []) {
-      if (selects(rule, input) && holds(rule)) return withErrors(allow(rule, b, who));
+      if (selects(rule, input) && ev.holds(rule)) return ev.done(allow(rule, b, who));
     }
   }
-  if (policy.defaultAllow) return withErrors({ allowed: true, rule: 'no-policy', reason: 'no --policy given and no built-in deny rule matched' });
+  if (policy.defaultAllow) return ev.done({ allowed: true, rule: 'no-policy', reason: 'no --policy given and no built-in deny rule matched' });
   const who = input.request.principal || 'no principal';
-  return withErrors({ allowed: false, rule: DEFAULT_DENY, reason: `no role bound to ${who} allows ${input.action} of this edge` });
+  return ev.done({ allowed: false, rule: DEFAULT_DENY, reason: `no role bound to ${who} allows ${input.action} of this edge` });
 }
 
 function firstSubject(b: Binding, input: PolicyInput): string | undefined {

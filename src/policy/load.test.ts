@@ -33,6 +33,7 @@ const table: { name: string; yaml: string; want: RegExp }[] = [
   { name: 'deny without a reason', yaml: 'deny:\n- name: d\n', want: /deny rule deny\/d needs a reason/ },
   { name: 'binding to an undefined role', yaml: 'bindings:\n- name: b\n  role: ghost\n  subjects: [{kind: User, name: a@b}]\n', want: /names role "ghost", which is not defined/ },
   { name: 'unknown subject kind', yaml: 'roles: [{name: r}]\nbindings:\n- name: b\n  role: r\n  subjects: [{kind: Robot, name: x}]\n', want: /subject kind must be User, Group or WorkloadIdentity/ },
+  { name: 'a whole group used as a value', yaml: 'deny:\n- name: d\n  reason: x\n  condition: size(edge) > 0\n', want: /edge is a group of attributes, not a value/ },
   { name: 'unknown action', yaml: 'roles:\n- name: r\n  rules:\n  - actions: [delete]\n', want: /unknown action "delete"/ },
 ];
 

@@ -83,7 +83,7 @@ function strings(r: YamlReader, node: unknown, what: string): string[] | undefin
 function readSelector(r: YamlReader, f: Map<string, Pair<unknown, unknown>>, what: string, reads: Set<string>): Selector & { condition?: Condition } {
   const list = (k: string): string[] | undefined => (f.has(k) ? (strings(r, f.get(k)!.value, `${what}.${k}`) ?? []) : undefined);
   const actions = new Set<PolicyAction>();
-  for (const a of list('actions') ?? ['promote']) {
+  for (const a of list('actions') ?? POLICY_ACTIONS) {
     if ((POLICY_ACTIONS as readonly string[]).includes(a)) actions.add(a as PolicyAction);
     else r.fail(f.get('actions')!.value, `${what}.actions: unknown action ${JSON.stringify(a)} (allowed: ${POLICY_ACTIONS.join(', ')})`);
   }

@@ -15,7 +15,14 @@ export interface EdgeOrigin {
   manifestFile: string;
 }
 
-const originKey = (srcRegistry: string, dstRegistry: string, image: string, digest: string): string => `${srcRegistry}>${dstRegistry}/${image}@${digest}`;
+/** source registry → destination registry → image → digest → origin (no key strings built per lookup). */
+type Nested = Map<string, Map<string, Map<string, Map<string, EdgeOrigin>>>>;
+
+function child<V>(m: Map<string, V>, k: string, make: () => V): V {
+  let v = m.get(k);
+  if (v === undefined) m.set(k, (v = make()));
+  return v;
+}
 
 /** The project of a manifest: its directory's name for a thin manifest, `""` for a plain one. */
 export function projectOf(m: PromoterManifest): string {
@@ -24,7 +31,7 @@ export function projectOf(m: PromoterManifest): string {
 
 /** Looks up the origin of edges (first manifest wins, as edge computation does). */
 export class OriginIndex {
-  private readonly byKey = new Map<string, EdgeOrigin>();
+  private readonly bySource: Nested = new Map();
 
   constructor(manifests: readonly PromoterManifest[]) {
     for (const m of manifests) {
@@ -36,8 +43,8 @@ export class OriginIndex {
           const pos = img.digestPos.get(digest) ?? img.pos;
           for (const r of m.registries) {
             if (r.src) continue;
-            const k = originKey(src.name, r.name, img.name, digest);
-            if (!this.byKey.has(k)) this.byKey.set(k, { project, pos, manifestFile: m.file });
+            const byDigest = child(child(child(this.bySource, src.name, () => new Map()), r.name, () => new Map()), img.name, () => new Map());
+            if (!byDigest.has(digest)) byDigest.set(digest, { project, pos, manifestFile: m.file });
           }
         }
       }
@@ -46,6 +53,6 @@ export class OriginIndex {
 
   /** The origin of `e`, when it came from these manifests. */
   of(e: Edge): EdgeOrigin | undefined {
-    return this.byKey.get(originKey(e.srcRegistry, e.dstRegistry, e.srcImage, e.digest));
+    return this.bySource.get(e.srcRegistry)?.get(e.dstRegistry)?.get(e.srcImage)?.get(e.digest);
   }
 }

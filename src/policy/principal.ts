@@ -8,7 +8,7 @@ import { dirname, parse as parsePath } from 'node:path';
 import type { Edge } from '../plan/edge.js';
 import { blameFile, type LineAuthors } from './blame.js';
 import { groupsOf } from './groups.js';
-import type { OriginIndex } from './origin.js';
+import type { EdgeOrigin, OriginIndex } from './origin.js';
 import { readOwners, type OwnersOf } from './owners.js';
 import type { Policy } from './policy.js';
 import type { PolicyInput } from './attributes.js';
@@ -34,6 +34,10 @@ export interface Attribution {
 export class Principals {
   private readonly blames = new Map<string, Promise<LineAuthors>>();
   private readonly owners = new Map<string, Promise<OwnersOf | undefined>>();
+  /** The OWNERS of a manifest file once read (the per-edge path stays synchronous). */
+  private readonly ownersByManifest = new Map<string, OwnersOf | undefined>();
+  /** Groups per OWNERS (null: none) and principal: the same for every edge of a project. */
+  private readonly groupsMemo = new Map<OwnersOf | null, Map<string, string[]>>();
 
   constructor(
     private readonly policy: Pick<Policy, 'groups' | 'handles'>,
@@ -42,8 +46,7 @@ export class Principals {
   ) {}
 
   /** The request attributes of `edge`. */
-  async of(edge: Edge, signal?: AbortSignal): Promise<Attribution> {
-    const origin = this.origins.of(edge);
+  async of(edge: Edge, signal?: AbortSignal, origin: EdgeOrigin | undefined = this.origins.of(edge)): Promise<Attribution> {
     let principal = this.opts.principal?.toLowerCase() ?? '';
     let from = '--principal';
     let source = 'flag';
@@ -64,8 +67,14 @@ export class Principals {
         from = 'no principal: the edge is not in the manifests';
       }
     }
-    const owners = origin && origin.project !== '' ? await this.ownersOf(origin.manifestFile, origin.pos.file) : undefined;
-    const groups = groupsOf(this.policy, principal, this.opts.groups ?? [], owners);
+    let owners: OwnersOf | undefined;
+    if (origin && origin.project !== '') {
+      if (this.ownersByManifest.has(origin.manifestFile)) owners = this.ownersByManifest.get(origin.manifestFile);
+      else this.ownersByManifest.set(origin.manifestFile, (owners = await this.ownersOf(origin.manifestFile, origin.pos.file)));
+    }
+    const memo = child(this.groupsMemo, owners ?? null);
+    let groups = memo.get(principal);
+    if (!groups) memo.set(principal, (groups = groupsOf(this.policy, principal, this.opts.groups ?? [], owners)));
     const runner = this.opts.runner;
     return {
       request: { principal, principalSource: source, groups, runnerIssuer: runner?.issuer ?? '', runnerSubject: runner?.subject ?? '' },
@@ -83,4 +92,10 @@ export class Principals {
     }
     return undefined;
   }
+}
+
+function child<K, V>(m: Map<K, Map<string, V>>, k: K): Map<string, V> {
+  let v = m.get(k);
+  if (!v) m.set(k, (v = new Map()));
+  return v;
 }
