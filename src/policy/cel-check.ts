@@ -30,8 +30,13 @@ export interface CheckResult {
 }
 
 const NUMERIC = new Set(['int', 'uint', 'double']);
-const compatible = (a: T, b: T): boolean => a === b || a === 'dyn' || b === 'dyn' || a === 'null' || b === 'null' || (NUMERIC.has(a) && NUMERIC.has(b));
 const elemOf = (t: T): T | undefined => (t === 'dyn' ? 'dyn' : t.startsWith('list<') ? t.slice(5, -1) : undefined);
+function compatible(a: T, b: T): boolean {
+  if (a === b || a === 'dyn' || b === 'dyn' || a === 'null' || b === 'null' || (NUMERIC.has(a) && NUMERIC.has(b))) return true;
+  const ea = a.startsWith('list<') ? elemOf(a) : undefined;
+  const eb = b.startsWith('list<') ? elemOf(b) : undefined;
+  return ea !== undefined && eb !== undefined && compatible(ea, eb);
+}
 const STRING_METHODS = new Set(['startsWith', 'endsWith', 'contains', 'matches']);
 const CONVERSIONS: Record<string, T> = { int: 'int', uint: 'uint', double: 'double', string: 'string', bool: 'bool' };
 

@@ -13,3 +13,11 @@ test('docs/examples/policy: every case of cases.yaml passes against policy.yaml'
   const results = runCases(policy, cases);
   assert.deepEqual(caseFailures('cases.yaml', results), []);
 });
+
+test('docs/policy.md: the attribute reference is the schema, and the example files are quoted whole', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const { attributeTable } = await import('./reference.js');
+  const doc = await readFile(`${dir}../../policy.md`, 'utf8');
+  assert.ok(doc.includes(attributeTable()), 'regenerate the table in docs/policy.md from attributeTable()');
+  for (const f of ['policy.yaml', 'cases.yaml']) assert.ok(doc.includes(await readFile(`${dir}${f}`, 'utf8')), f);
+});

@@ -44,6 +44,16 @@ for (const c of table) {
   });
 }
 
+test('load: the list macros, conversions and string methods type-check', () => {
+  const conds = [
+    'image.platforms.map(p, p + "x").size() == 0',
+    'image.platforms.filter(p, p == "a").size() == 0 && image.platforms.all(p, p != "") && !image.platforms.exists_one(p, p == "x")',
+    'int("3") == 3 && string(vulnerabilities.high) == "0" && edge.tag.matches("^v[0-9]+$") && edge.tag.contains("1")',
+    '(action == "sign" ? provenance.verified : true) && size(request.groups) >= 0 && request.groups[0] != ""',
+  ];
+  for (const c of conds) parsePolicy('p.yaml', `${head}deny:\n- name: d\n  reason: x\n  condition: '${c}'\n`);
+});
+
 test('load: the wrong apiVersion is refused', () => {
   assert.throws(() => parsePolicy('p.yaml', 'apiVersion: v1\nkind: PromotionPolicy\n'), /invalid policy/);
 });
