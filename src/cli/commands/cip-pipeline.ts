@@ -49,8 +49,9 @@ async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrid
   // Signing identity, verification material and policy; a --confirm run without any signing
   // identity (and without --sign=false) fails here with exit 2, before any registry is touched.
   const trust = opts.run.parseOnly ? undefined : await buildTrustConfig(opts, io.env, logger);
-  // The policy file and vulnerability reports, validated before any request (exit 2).
-  const policy = opts.run.parseOnly ? undefined : await buildPolicyConfig(opts, io.env);
+  // The policy file and vulnerability reports, validated before any request (exit 2). A run
+  // that signs decides `sign` too, in its dry run as well (whether or not it has a signer yet).
+  const policy = await buildPolicyConfig(opts, io.env);
   // Per-host budgets, AIMD and retries from the network flags (--registry-qps etc.).
   const { client, network: net, credentialSources } = createNetworkedClient(opts.network, { logger, env: io.env });
   const registry = overrides.registry ?? client;
@@ -68,7 +69,7 @@ async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrid
         verifyExisting: opts.run.verifyExisting === true || wantsDiffScope(opts.manifests),
       },
       { loadPlan: async () => planned!, progress, ...overrides, registry, logger, stats: () => net.stats(), retry: net.retry },
-      { signal: stop.signal, trust, policy: policy && { ...policy, signs: policy.signs && trust?.signer !== undefined } },
+      { signal: stop.signal, trust, policy },
     );
     const phases = progress.finish();
     if (io.isTTY) io.stderr(`done: ${formatSummary(phases)}\n`);
