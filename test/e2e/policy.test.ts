@@ -64,6 +64,7 @@ test('policy: a denied edge is refused (dry run and --confirm exit 1), the allow
 
   const run = await cli([...args, '--confirm', '--sign=false']);
   assert.equal(run.code, 1, run.err);
+  assert.match(run.err, /promotion incomplete: 1 edge denied by the policy/);
   await assertHasImage(m0, 'prod/app', img, 'v1');
   assert.equal((await fetchManifest(m0, 'prod/app', 'latest')).status, 404, 'the denied tag is not written');
   const doc = JSON.parse(await readFile(report, 'utf8'));
