@@ -13,6 +13,7 @@ import { addFlags, FlagReader, type FlagSpec } from './flags.js';
 import { DEFAULT_REQUESTS_PER_HOST } from '../plan/inventory.js';
 import type { ReportDetail } from '../report/report.js';
 import { NETWORK_FLAGS, readNetworkOptions, type NetworkSettings } from './network-options.js';
+import { POLICY_FLAGS, readPolicyFlags, type PolicyFlags } from './policy-options.js';
 
 /** Upstream's default signing and verification identity. */
 export const DEFAULT_SIGNER_ACCOUNT = 'krel-trust@k8s-releng-prod.iam.gserviceaccount.com';
@@ -41,7 +42,7 @@ const UPSTREAM_FLAGS: FlagSpec[] = [
   { name: 'certificate-identity-regexp', kind: 'string', arg: '<regexp>', description: 'regexp alternative to --certificate-identity' },
   { name: 'certificate-oidc-issuer-regexp', kind: 'string', arg: '<regexp>', description: 'regexp alternative to --certificate-oidc-issuer' },
   { name: 'max-signature-ops', kind: 'int', default: DEFAULT_MAX_SIGNATURE_OPS, description: 'how many images are signed and attested at once' },
-  { name: 'vuln-severity-threshold', kind: 'int', arg: '<0..5>', default: -1, description: '0..5: vulnerability scan-only mode (GCP Grafeas; not supported)' },
+  { name: 'vuln-severity-threshold', kind: 'int', arg: '<0..5>', default: -1, description: '1..5: with --vuln-report, deny images with findings at or above this severity; without it, the scan-only mode (GCP Grafeas; not supported)' },
   { name: 'max-image-size', kind: 'int', arg: '<n>', default: 0, hidden: true, description: 'no-op, kept for compatibility' },
 ];
 
@@ -105,7 +106,7 @@ const TRUST_FLAGS: FlagSpec[] = [
 ];
 
 /** All flags of `kpromo cip`. Other blocks (network, trust) are appended here. */
-export const CIP_FLAGS: readonly FlagSpec[] = [...UPSTREAM_FLAGS, ...PROVENANCE_FLAGS, ...KPROMO_FLAGS, ...TRUST_FLAGS, ...NETWORK_FLAGS, ...REMOVED_FLAGS];
+export const CIP_FLAGS: readonly FlagSpec[] = [...UPSTREAM_FLAGS, ...PROVENANCE_FLAGS, ...KPROMO_FLAGS, ...TRUST_FLAGS, ...POLICY_FLAGS, ...NETWORK_FLAGS, ...REMOVED_FLAGS];
 
 /** What `kpromo cip` does, chosen as upstream: snapshot, else scan, else promotion. */
 export type CipMode = 'promotion' | 'snapshot' | 'scan';
@@ -132,6 +133,8 @@ export interface CipOptions {
   network: NetworkSettings;
   /** Signing identity, signature format/placement and verification material (trust flags). */
   trust: TrustFlags;
+  /** The promotion policy, the principal and vulnerability reports (policy flags). */
+  policy: PolicyFlags;
   /** Warnings about the flags (ignored flags, precedence), for the CLI to log. */
   warnings: string[];
 }
@@ -176,12 +179,13 @@ export function toCipOptions(raw: Record<string, unknown>, explicit: (flag: stri
     scan: { vulnSeverityThreshold: f.int('vuln-severity-threshold', -(2 ** 31), 5) },
     network: readNetworkOptions(f),
     trust: readTrustFlags(f),
+    policy: readPolicyFlags(f),
     warnings: f.warnings,
   };
   f.int('max-image-size', 0, Number.MAX_SAFE_INTEGER); // hidden no-op upstream: only type-checked
   const detail = f.str('report-detail') ?? 'changes';
   if (detail !== 'changes' && detail !== 'all') f.fail(`invalid --report-detail "${detail}": use changes or all`);
-  o.mode = o.snapshot.registry || o.snapshot.manifestBasedOf ? 'snapshot' : o.scan.vulnSeverityThreshold >= 0 ? 'scan' : 'promotion';
+  o.mode = o.snapshot.registry || o.snapshot.manifestBasedOf ? 'snapshot' : o.scan.vulnSeverityThreshold >= 0 && !o.policy.vulnReport ? 'scan' : 'promotion';
   if (o.mode === 'snapshot' && output !== 'yaml' && output !== 'csv') {
     f.fail(`invalid snapshot output format: "${f.str('output')}" (use yaml or csv)`);
   }

@@ -1,10 +1,10 @@
 /**
  * The pipeline contract: a promotion is a fixed list of phases run in order
- * (setup → plan → provenance → validate → promote → sign → attest → publish).
+ * (setup → plan → provenance → validate → policy → promote → sign → attest → publish).
  */
 
 /** The names of the phases, in the order they run. */
-export type PhaseName = 'setup' | 'plan' | 'provenance' | 'validate' | 'referrers' | 'promote' | 'carry' | 'sign' | 'attest' | 'publish';
+export type PhaseName = 'setup' | 'plan' | 'provenance' | 'validate' | 'policy' | 'referrers' | 'promote' | 'carry' | 'sign' | 'attest' | 'publish';
 
 /** One step of the pipeline. `S` is the typed state the phases share. */
 export interface Phase<S> {

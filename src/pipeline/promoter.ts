@@ -21,6 +21,8 @@ import { attachmentFailure, attachmentReport } from '../referrers/outcome.js';
 import { signPhase } from './phases/sign.js';
 import { trustFailure, trustReport, type TrustConfig } from './phases/trust.js';
 import { validatePhase } from './phases/validate.js';
+import { policyPhase, type PolicyConfig } from './phases/policy.js';
+import { policyReport } from '../policy/report.js';
 import { runPipeline, type PipelineResult } from './pipeline.js';
 import { newPromotionState, type PromotionDeps, type PromotionOptions, type PromotionState } from './state.js';
 
@@ -30,10 +32,11 @@ import { newPromotionState, type PromotionDeps, type PromotionOptions, type Prom
  * after carry (its attachments, planned in referrers), sign and attest: a tag is never visible on
  * any mirror before its attachments and signature exist.
  */
-export function promotionPhases(trust?: TrustConfig): Phase<PromotionState>[] {
-  if (!trust) return [setupPhase, planPhase, promotePhase];
+export function promotionPhases(trust?: TrustConfig, policy?: PolicyConfig): Phase<PromotionState>[] {
+  const decide = policy ? [policyPhase(policy)] : [];
+  if (!trust) return [setupPhase, planPhase, ...decide, promotePhase];
   if (!trust.signer) {
-    return [setupPhase, planPhase, provenancePhase(trust), validatePhase(trust), referrersPhase(trust), promotePhase, carryPhase(trust), signPhase(trust), attestPhase(trust)];
+    return [setupPhase, planPhase, provenancePhase(trust), validatePhase(trust), ...decide, referrersPhase(trust), promotePhase, carryPhase(trust), signPhase(trust), attestPhase(trust)];
   }
   const holdTags = (plan: Plan): ReadonlySet<string> => signingDestinations(plan, 'replicate');
   return [
@@ -41,6 +44,7 @@ export function promotionPhases(trust?: TrustConfig): Phase<PromotionState>[] {
     planPhase,
     provenancePhase(trust),
     validatePhase(trust),
+    ...decide,
     referrersPhase(trust),
     promotePhaseWith({ holdTags }),
     carryPhase(trust),
@@ -68,10 +72,10 @@ export interface PromotionResult {
 export async function runPromotion(
   options: PromotionOptions,
   deps: PromotionDeps,
-  opts: { signal?: AbortSignal; phases?: Phase<PromotionState>[]; trust?: TrustConfig } = {},
+  opts: { signal?: AbortSignal; phases?: Phase<PromotionState>[]; trust?: TrustConfig; policy?: PolicyConfig } = {},
 ): Promise<PromotionResult> {
   const state = newPromotionState(options, deps);
-  const pipeline = await runPipeline(opts.phases ?? promotionPhases(opts.trust), state, { logger: deps.logger, signal: opts.signal });
+  const pipeline = await runPipeline(opts.phases ?? promotionPhases(opts.trust, opts.policy), state, { logger: deps.logger, signal: opts.signal });
   const mode: ReportMode = options.parseOnly ? 'parse-only' : options.confirm ? 'promote' : 'dry-run';
   const expected = state.plan?.edges.filter((p) => p.decision.kind === 'promote').length ?? 0;
   const interrupted = pipeline.interrupted;
@@ -97,6 +101,7 @@ export async function runPromotion(
   });
   if (state.trust) report.trust = trustReport(state.trust);
   if (state.attachmentPlan) report.attachments = attachmentReport(state.attachmentPlan, state.attachments);
+  if (state.policy) report.policy = policyReport(state.policy.file, state.policy.decisions, state.policy.imageReads);
   if (interrupted) report.interrupted = interrupted;
   const failure = why ? new RunFailedError('RUN_FAILED', interrupted ? why : dryRun ? `dry run: ${why}` : `promotion incomplete: ${why}`) : undefined;
   return { state, pipeline, mode, report, ...(failure ? { failure } : {}), ...(interrupted ? { interrupted } : {}) };

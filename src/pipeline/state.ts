@@ -18,6 +18,7 @@ import type { FetchedManifest, RegistryClient } from '../registry/types.js';
 import type { RepoRef } from '../image/ref.js';
 import type { ReportDetail } from '../report/report.js';
 import type { TrustRecord } from './phases/trust.js';
+import type { PolicyRecord } from './phases/policy.js';
 import type { TagIndex } from '../signing/tag-index.js';
 import type { AttachmentOutcome } from '../referrers/outcome.js';
 import type { PlannedSubject } from '../referrers/planned.js';
@@ -80,6 +81,8 @@ export interface PromotionState {
   attachments?: AttachmentOutcome[];
   /** provenance, validate, referrers, carry, sign, attest: which tags exist (listed once per repository per run). */
   trustTags?: TagIndex;
+  /** policy: every decision of the policy phase. */
+  policy?: PolicyRecord;
 }
 
 /** An image written by digest to a destination that carries signatures, its tags not yet written. */

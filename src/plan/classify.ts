@@ -20,7 +20,7 @@ export type Decision =
   /** A repository the edge needs could not be read. */
   | { kind: 'unreadable'; error: string }
   /** Refused by a later check before the copy (provenance or signature verification). */
-  | { kind: 'refused'; reason: string };
+  | { kind: 'refused'; reason: string; by?: 'policy' };
 
 /**
  * How a present edge is known present: a HEAD read its digest, the tag list carried its digest,

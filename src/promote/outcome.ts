@@ -24,6 +24,8 @@ export interface EdgeOutcome {
   currentDigest?: Digest;
   /** Written by digest, its tag held back until the image is signed and attested (then publish tags it). */
   held?: true;
+  /** A failed edge that the policy denied (never attempted). */
+  denied?: true;
 }
 
 /** Outcomes of every planned edge, in plan order. */
@@ -48,7 +50,7 @@ export function collectOutcomes(
       case 'unreadable':
         return { edge, outcome: 'failed', error: decision.error };
       case 'refused':
-        return { edge, outcome: 'failed', error: `refused: ${decision.reason}` };
+        return { edge, outcome: 'failed', error: `refused: ${decision.reason}`, ...(decision.by === 'policy' ? { denied: true as const } : {}) };
       case 'promote': {
         const k = edgeKey(edge);
         const c = copied.get(k) ?? { ok: false, error: 'not copied' };
@@ -75,7 +77,10 @@ export function outcomeCounts(outcomes: readonly EdgeOutcome[]): Record<OutcomeK
 export function runFailure(outcomes: readonly EdgeOutcome[], expected: number): string | undefined {
   const c = outcomeCounts(outcomes);
   const parts: string[] = [];
-  if (c.failed) parts.push(`${c.failed} edge${c.failed === 1 ? '' : 's'} failed`);
+  const denied = outcomes.filter((o) => o.denied).length;
+  const failed = c.failed - denied;
+  if (failed) parts.push(`${failed} edge${failed === 1 ? '' : 's'} failed`);
+  if (denied) parts.push(`${denied} edge${denied === 1 ? '' : 's'} denied by the policy`);
   if (c['refused-tag-move']) parts.push(`${c['refused-tag-move']} tag move${c['refused-tag-move'] === 1 ? '' : 's'} refused`);
   if (c.interrupted) parts.push(`${c.interrupted} edge${c.interrupted === 1 ? '' : 's'} interrupted`);
   if (c['not-attempted']) parts.push(`${c['not-attempted']} edge${c['not-attempted'] === 1 ? '' : 's'} not attempted`);
@@ -110,7 +115,10 @@ export function dryRunFailure(plan: Plan): string | undefined {
   const parts: string[] = [];
   if (c['tag-move']) parts.push(plural(c['tag-move'], 'tag move refused', 'tag moves refused'));
   if (c.unreadable) parts.push(plural(c.unreadable, 'edge needs a repository that could not be read', 'edges need a repository that could not be read'));
-  if (c.refused) parts.push(plural(c.refused, 'edge refused by signature or provenance checks', 'edges refused by signature or provenance checks'));
+  const denied = plan.edges.filter((p) => p.decision.kind === 'refused' && p.decision.by === 'policy').length;
+  const refused = c.refused - denied;
+  if (denied) parts.push(plural(denied, 'edge denied by the policy', 'edges denied by the policy'));
+  if (refused) parts.push(plural(refused, 'edge refused by signature or provenance checks', 'edges refused by signature or provenance checks'));
   return `a --confirm run would fail: ${parts.length ? parts.join(', ') : why}`;
 }
 

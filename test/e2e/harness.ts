@@ -13,6 +13,7 @@ import { createHttpTransport } from '../../src/net/http-transport.js';
 import { createNetwork } from '../../src/net/policy.js';
 import { runPromotion, type PromotionResult } from '../../src/pipeline/promoter.js';
 import type { TrustConfig } from '../../src/pipeline/phases/trust.js';
+import type { PolicyConfig } from '../../src/pipeline/phases/policy.js';
 import type { PromotionOptions } from '../../src/pipeline/state.js';
 import { createHttpRegistryClient } from '../../src/registry/http/client.js';
 import { startDistributions, stopAll, type Distribution } from '../support/distribution.js';
@@ -58,7 +59,7 @@ export async function writeManifest(dir: string, src: string, dsts: string[], im
 /** Runs a confirmed (or dry) promotion of `manifest` (with the trust phases when `trust` is given) with a fresh client; returns the result and the log. */
 export async function promote(
   manifest: string,
-  opts: { confirm?: boolean; trust?: TrustConfig; options?: Partial<PromotionOptions> } = {},
+  opts: { confirm?: boolean; trust?: TrustConfig; options?: Partial<PromotionOptions>; policy?: PolicyConfig } = {},
 ): Promise<PromotionResult & { logger: MemoryLogger }> {
   const logger = new MemoryLogger();
   // Few fast retries: a mirror that is down should fail the test's run in well under a second.
@@ -68,7 +69,7 @@ export async function promote(
     const r = await runPromotion(
       { manifests: { manifest }, confirm: opts.confirm ?? true, parseOnly: false, ...opts.options },
       { registry, logger, stats: () => net.stats() },
-      { trust: opts.trust },
+      { trust: opts.trust, policy: opts.policy },
     );
     return { ...r, logger };
   } finally {

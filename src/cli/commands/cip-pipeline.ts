@@ -22,6 +22,8 @@ import { stderrLines, type CipContext } from './cip-context.js';
 import { preflight } from './cip-preflight.js';
 import { loadScopedPlan } from './cip-scope.js';
 import { wantsDiffScope } from '../../manifest/diff-scope.js';
+import { formatDecisions } from '../../policy/report.js';
+import { buildPolicyConfig } from './policy-config.js';
 
 /** Extra wiring for tests and other phases: replace the registry client or the offline plan. */
 export type PipelineOverrides = Partial<Pick<PromotionDeps, 'registry' | 'loadPlan' | 'progress'>>;
@@ -49,6 +51,9 @@ async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrid
   // Signing identity, verification material and policy; a --confirm run without any signing
   // identity (and without --sign=false) fails here with exit 2, before any registry is touched.
   const trust = opts.run.parseOnly ? undefined : await buildTrustConfig(opts, io.env, logger);
+  // The policy file and vulnerability reports, validated before any request (exit 2). A run
+  // that signs decides `sign` too, in its dry run as well (whether or not it has a signer yet).
+  const policy = await buildPolicyConfig(opts, io.env);
   // Per-host budgets, AIMD and retries from the network flags (--registry-qps etc.).
   const { client, network: net, credentialSources } = createNetworkedClient(opts.network, { logger, env: io.env });
   const registry = overrides.registry ?? client;
@@ -66,7 +71,7 @@ async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrid
         verifyExisting: opts.run.verifyExisting === true || wantsDiffScope(opts.manifests),
       },
       { loadPlan: async () => planned!, progress, ...overrides, registry, logger, stats: () => net.stats(), retry: net.retry },
-      { signal: stop.signal, trust },
+      { signal: stop.signal, trust, policy },
     );
     const phases = progress.finish();
     if (io.isTTY) io.stderr(`done: ${formatSummary(phases)}\n`);
@@ -79,6 +84,7 @@ async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrid
     }
     if (state.trust) io.stdout(formatTrust(state.trust));
     io.stdout(formatAttachments(state.attachments, state.attachmentPlan));
+    if (state.policy) io.stdout(formatDecisions(state.policy.decisions, { deniedOnly: true }));
     if (opts.run.reportFile) {
       // which source authenticated each registry host (never the secret)
       const credentials = credentialSources();

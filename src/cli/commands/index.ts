@@ -7,6 +7,7 @@ import type { CliIO } from '../main.js';
 import * as cip from './cip.js';
 import * as demo from './demo.js';
 import * as manifest from './manifest.js';
+import * as policy from './policy.js';
 import * as pr from './pr.js';
 import * as registry from './registry.js';
 import * as sigcheck from './sigcheck.js';
@@ -20,6 +21,7 @@ export function registerCommands(program: Command, io: CliIO, setExit: SetExit):
   cip.register(program, io, setExit);
   demo.register(program, io, setExit);
   manifest.register(program, io, setExit);
+  policy.register(program, io, setExit);
   pr.register(program, io, setExit);
   registry.register(program, io, setExit);
   sigcheck.register(program, io, setExit);

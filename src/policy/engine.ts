@@ -1,0 +1,84 @@
+/**
+ * Decides a list of edges against a policy: builds each edge's attributes (its origin, the
+ * trust phases' verdicts, vulnerability counts, image facts when read, the request's principal)
+ * and records one decision per (edge, action), with the principal used and where it came from.
+ */
+import { repoOf } from '../image/ref.js';
+import type { Edge } from '../plan/edge.js';
+import { emptyInput, type PolicyInput } from './attributes.js';
+import { decide, type PolicyDecision } from './evaluate.js';
+import type { ImageFactsReader } from './image-facts.js';
+import type { OriginIndex } from './origin.js';
+import type { Policy, PolicyAction } from './policy.js';
+import type { Principals } from './principal.js';
+import type { VulnIndex } from './vulns.js';
+
+/** What the trust phases found for an edge's source image. */
+export interface TrustFacts {
+  provenance: PolicyInput['provenance'];
+  signature: PolicyInput['signature'];
+}
+
+/** Everything a run decides with. */
+export interface PolicyContext {
+  policy: Policy;
+  origins: OriginIndex;
+  principals: Principals;
+  vulns?: VulnIndex;
+  /** The trust phases' verdicts for an edge's source image, when they ran. */
+  trust?: (edge: Edge) => TrustFacts | undefined;
+  /** Reads image facts; only used when a condition reads `image`. */
+  images?: ImageFactsReader;
+}
+
+/** One decision of the run, for the report and the printed table. */
+export interface EdgeDecision {
+  edge: Edge;
+  action: PolicyAction;
+  decision: PolicyDecision;
+  principal: string;
+  /** Where the principal came from (`--principal`, `git blame file:line`, …). */
+  principalFrom: string;
+}
+
+/** The attributes a run does not know, shared by every input (inputs are never mutated). */
+const EMPTY = emptyInput();
+
+/** The input of one (edge, action). */
+export async function edgeInput(ctx: PolicyContext, edge: Edge, action: PolicyAction, signal?: AbortSignal): Promise<{ input: PolicyInput; from: string }> {
+  const base = EMPTY;
+  const origin = ctx.origins.of(edge);
+  const { request, from } = await ctx.principals.of(edge, signal, origin);
+  const trust = ctx.trust?.(edge);
+  const image = ctx.images && ctx.policy.reads.has('image') ? await ctx.images.of(repoOf(edge.srcRegistry, edge.srcImage), edge.digest, signal) : base.image;
+  const input: PolicyInput = {
+    action,
+    edge: {
+      srcRegistry: edge.srcRegistry,
+      srcImage: edge.srcImage,
+      dstRegistry: edge.dstRegistry,
+      dstImage: edge.dstImage,
+      digest: edge.digest,
+      tag: edge.tag ?? '',
+      project: origin?.project ?? '',
+    },
+    image,
+    provenance: trust?.provenance ?? base.provenance,
+    signature: trust?.signature ?? base.signature,
+    vulnerabilities: ctx.vulns?.get(edge.digest) ?? base.vulnerabilities,
+    request,
+  };
+  return { input, from };
+}
+
+/** Decides every (edge, action); an edge is allowed when every one of its actions is. */
+export async function decideEdges(ctx: PolicyContext, edges: readonly Edge[], actions: readonly PolicyAction[], signal?: AbortSignal): Promise<EdgeDecision[]> {
+  const out: EdgeDecision[] = [];
+  for (const edge of edges) {
+    for (const action of actions) {
+      const { input, from } = await edgeInput(ctx, edge, action, signal);
+      out.push({ edge, action, decision: decide(ctx.policy, input), principal: input.request.principal, principalFrom: from });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,46 @@
+/**
+ * OWNERS and OWNERS_ALIASES files (the Kubernetes convention, as kubernetes/k8s.io uses them
+ * beside each project's manifests): approvers and reviewers, aliases expanded. Lower-cased.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { parse } from 'yaml';
+
+/** The approvers and reviewers of one directory. */
+export interface OwnersOf {
+  approvers: ReadonlySet<string>;
+  reviewers: ReadonlySet<string>;
+}
+
+async function readYaml(file: string): Promise<unknown> {
+  try {
+    return parse(await readFile(file, 'utf8')) as unknown;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').map((x) => x.toLowerCase()) : []);
+
+/** The aliases of the nearest OWNERS_ALIASES at or above `dir` (up to `root`). */
+async function aliasesFor(dir: string, root: string): Promise<Map<string, string[]>> {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    const doc = (await readYaml(join(d, 'OWNERS_ALIASES'))) as { aliases?: Record<string, unknown> } | undefined;
+    if (doc?.aliases) return new Map(Object.entries(doc.aliases).map(([k, v]) => [k.toLowerCase(), list(v)]));
+    if (d === resolve(root) || d === dirname(d)) return new Map();
+  }
+}
+
+/**
+ * The owners of `dir` from its OWNERS file (aliases from the nearest OWNERS_ALIASES up to
+ * `root`), or undefined when `dir` has no OWNERS file.
+ */
+export async function readOwners(dir: string, root: string): Promise<OwnersOf | undefined> {
+  const doc = (await readYaml(join(dir, 'OWNERS'))) as { approvers?: unknown; reviewers?: unknown } | undefined;
+  if (!doc) return undefined;
+  const aliases = await aliasesFor(dir, root);
+  const expand = (names: string[]): Set<string> => new Set(names.flatMap((n) => aliases.get(n) ?? [n]));
+  const approvers = expand(list(doc.approvers));
+  return { approvers, reviewers: new Set([...expand(list(doc.reviewers)), ...approvers]) };
+}

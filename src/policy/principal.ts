@@ -1,0 +1,101 @@
+/**
+ * Who asked for each edge (GitOps style): `--principal` when a CI system knows the approver,
+ * else the author of the commit that added the edge's digest line (git blame). Groups come from
+ * `--group`, the policy's `groups:` and the OWNERS files beside the project's manifest. The
+ * runner's workload identity (the signing token's issuer and subject) is the same for every edge.
+ */
+import { dirname, parse as parsePath } from 'node:path';
+import type { Edge } from '../plan/edge.js';
+import { blameFile, type LineAuthors } from './blame.js';
+import { groupsOf } from './groups.js';
+import type { EdgeOrigin, OriginIndex } from './origin.js';
+import { readOwners, type OwnersOf } from './owners.js';
+import type { Policy } from './policy.js';
+import type { PolicyInput } from './attributes.js';
+
+/** What the request part of the attributes is built from. */
+export interface RequestOptions {
+  /** `--principal`: every edge's principal. */
+  principal?: string;
+  /** `--group` values, added to every principal's groups. */
+  groups?: readonly string[];
+  /** The runner's workload identity (from the OIDC token used for signing). */
+  runner?: { issuer: string; subject: string };
+}
+
+/** An edge's request attributes and, for the report, where its principal came from. */
+export interface Attribution {
+  request: PolicyInput['request'];
+  /** `--principal`, `git blame <file>:<line>`, or why there is none. */
+  from: string;
+}
+
+/** Resolves principals for edges, reading each manifest file's blame and each OWNERS file once. */
+export class Principals {
+  private readonly blames = new Map<string, Promise<LineAuthors>>();
+  private readonly owners = new Map<string, Promise<OwnersOf | undefined>>();
+  /** The OWNERS of a manifest file once read (the per-edge path stays synchronous). */
+  private readonly ownersByManifest = new Map<string, OwnersOf | undefined>();
+  /** Groups per OWNERS (null: none) and principal: the same for every edge of a project. */
+  private readonly groupsMemo = new Map<OwnersOf | null, Map<string, string[]>>();
+
+  constructor(
+    private readonly policy: Pick<Policy, 'groups' | 'handles'>,
+    private readonly origins: OriginIndex,
+    private readonly opts: RequestOptions,
+  ) {}
+
+  /** The request attributes of `edge`. */
+  async of(edge: Edge, signal?: AbortSignal, origin: EdgeOrigin | undefined = this.origins.of(edge)): Promise<Attribution> {
+    let principal = this.opts.principal?.toLowerCase() ?? '';
+    let from = '--principal';
+    let source = 'flag';
+    if (!this.opts.principal) {
+      source = 'none';
+      from = 'no principal: the digest line is not committed in git';
+      if (origin?.pos.line !== undefined) {
+        const file = origin.pos.file;
+        let blame = this.blames.get(file);
+        if (!blame) this.blames.set(file, (blame = blameFile(file, { signal })));
+        const author = (await blame).get(origin.pos.line);
+        if (author) {
+          principal = author;
+          source = 'git-blame';
+          from = `git blame ${file}:${origin.pos.line}`;
+        }
+      } else if (!origin) {
+        from = 'no principal: the edge is not in the manifests';
+      }
+    }
+    let owners: OwnersOf | undefined;
+    if (origin && origin.project !== '') {
+      if (this.ownersByManifest.has(origin.manifestFile)) owners = this.ownersByManifest.get(origin.manifestFile);
+      else this.ownersByManifest.set(origin.manifestFile, (owners = await this.ownersOf(origin.manifestFile, origin.pos.file)));
+    }
+    const memo = child(this.groupsMemo, owners ?? null);
+    let groups = memo.get(principal);
+    if (!groups) memo.set(principal, (groups = groupsOf(this.policy, principal, this.opts.groups ?? [], owners)));
+    const runner = this.opts.runner;
+    return {
+      request: { principal, principalSource: source, groups, runnerIssuer: runner?.issuer ?? '', runnerSubject: runner?.subject ?? '' },
+      from,
+    };
+  }
+
+  /** OWNERS beside the project's manifest, else beside its images.yaml. */
+  private async ownersOf(manifestFile: string, imagesFile: string): Promise<OwnersOf | undefined> {
+    for (const dir of [dirname(manifestFile), dirname(imagesFile)]) {
+      let o = this.owners.get(dir);
+      if (!o) this.owners.set(dir, (o = readOwners(dir, parsePath(dir).root)));
+      const found = await o;
+      if (found) return found;
+    }
+    return undefined;
+  }
+}
+
+function child<K, V>(m: Map<K, Map<string, V>>, k: K): Map<string, V> {
+  let v = m.get(k);
+  if (!v) m.set(k, (v = new Map()));
+  return v;
+}

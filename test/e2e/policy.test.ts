@@ -1,0 +1,119 @@
+/**
+ * The policy phase end to end through main() against real Distribution registries: a denied
+ * edge is not written while the allowed ones are, the dry run and `kpromo policy check` fail for
+ * it, the report names the rule, and an edge-only policy adds no registry request.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { main, type CliIO } from '../../src/cli/main.js';
+import { buildImage, fetchManifest, pushImage, type ImageData } from '../support/seed.js';
+import { assertHasImage, startEnv, writeManifest, type E2eEnv } from './harness.js';
+
+let env: E2eEnv;
+let img: ImageData;
+
+before(async () => {
+  env = await startEnv(1);
+  img = buildImage({ seed: 'policy-app', layers: 1 });
+  await pushImage(env.staging, 'staging/app', img, 'v1');
+});
+after(() => env.stop());
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIO = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env: { HOME: env.dir, DOCKER_CONFIG: env.dir } };
+  const code = await main(args, io);
+  return { code, out, err };
+}
+
+const POLICY = (condition?: string) => `apiVersion: kpromo.sigs.k8s.io/v1alpha1
+kind: PromotionPolicy
+roles:
+- name: releaser
+  rules:
+  - name: everything${condition ? `\n    condition: '${condition}'` : ''}
+bindings:
+- name: ci
+  role: releaser
+  subjects: [{kind: User, name: ci@example.com}]
+deny:
+- name: no-latest
+  reason: latest moves
+  tags: [latest]
+`;
+
+const total = (doc: { requests?: { requests: number }[] }): number => (doc.requests ?? []).reduce((a, h) => a + h.requests, 0);
+
+test('policy: a denied edge is refused (dry run and --confirm exit 1), the allowed one is written, the report names the rule', async () => {
+  const [m0] = env.mirrors as [E2eEnv['mirrors'][0]];
+  const manifest = await writeManifest(env.dir, `${env.staging.host}/staging`, [`${m0.host}/prod`], [{ name: 'app', dmap: { [img.digest]: ['v1', 'latest'] } }]);
+  const policy = join(env.dir, 'policy.yaml');
+  await writeFile(policy, POLICY());
+  const report = join(env.dir, 'policy-report.json');
+  const args = ['cip', '--manifest', manifest, '--policy', policy, '--principal', 'ci@example.com', '--report-file', report];
+
+  const dry = await cli(args);
+  assert.equal(dry.code, 1, dry.err);
+  assert.match(dry.err, /1 edge denied by the policy/);
+  assert.match(dry.out, /DENY  promote .*:latest\n\s+rule deny\/no-latest: latest moves\n\s+principal ci@example.com \(--principal\)/);
+  assert.equal((await fetchManifest(m0, 'prod/app', 'v1')).status, 404, 'a dry run writes nothing');
+
+  const run = await cli([...args, '--confirm', '--sign=false']);
+  assert.equal(run.code, 1, run.err);
+  assert.match(run.err, /promotion incomplete: 1 edge denied by the policy/);
+  await assertHasImage(m0, 'prod/app', img, 'v1');
+  assert.equal((await fetchManifest(m0, 'prod/app', 'latest')).status, 404, 'the denied tag is not written');
+  const doc = JSON.parse(await readFile(report, 'utf8'));
+  const outcomes = doc.outcomes.map((o: { tag: string; outcome: string; error?: string }) => [o.tag, o.outcome, /policy deny\/no-latest/.test(o.error ?? '')]);
+  assert.deepEqual(outcomes.sort(), [['latest', 'failed', true], ['v1', 'promoted', false]]);
+  const decisions = doc.policy.decisions.map((d: { edge: string; result: string; rule: string; principalFrom: string }) => [d.edge.split(':').at(-1), d.result, d.rule, d.principalFrom]);
+  assert.deepEqual(decisions.sort(), [['latest', 'deny', 'deny/no-latest', '--principal'], ['v1', 'allow', 'releaser/everything', '--principal']]);
+});
+
+test('policy: an edge-only policy adds no registry request; a condition on image reads each source digest once', async () => {
+  const [m0] = env.mirrors as [E2eEnv['mirrors'][0]];
+  const manifest = await writeManifest(env.dir, `${env.staging.host}/staging`, [`${m0.host}/other`], [{ name: 'app', dmap: { [img.digest]: ['v1'] } }]);
+  const report = join(env.dir, 'requests.json');
+  const requestsWith = async (extra: string[]): Promise<{ code: number; n: number; doc: Record<string, any> }> => {
+    const r = await cli(['cip', '--manifest', manifest, '--report-file', report, ...extra]);
+    const doc = JSON.parse(await readFile(report, 'utf8'));
+    return { code: r.code, n: total(doc), doc };
+  };
+  const none = await requestsWith([]);
+  const edgeOnly = join(env.dir, 'edge-only.yaml');
+  await writeFile(edgeOnly, POLICY('edge.tag.startsWith("v")'));
+  const withEdge = await requestsWith(['--policy', edgeOnly, '--principal', 'ci@example.com']);
+  assert.equal(withEdge.code, 0);
+  assert.equal(withEdge.n, none.n, 'same requests with and without an edge-only policy');
+  assert.equal(withEdge.doc.policy.imageReads, 0);
+  const imagePolicy = join(env.dir, 'image.yaml');
+  await writeFile(imagePolicy, POLICY('image.size > 0 && image.platforms.size() == 0'));
+  const withImage = await requestsWith(['--policy', imagePolicy, '--principal', 'ci@example.com']);
+  assert.equal(withImage.code, 0, JSON.stringify(withImage.doc.policy));
+  assert.equal(withImage.doc.policy.imageReads, 1);
+  assert.equal(withImage.n, none.n + 1, 'one manifest read for the image attributes');
+});
+
+test('policy check: the edges a commit adds are decided offline; a denied one exits 1 with its rule', async () => {
+  const repo = join(env.dir, 'repo');
+  const git = (...a: string[]) => execFileSync('git', ['-c', 'user.name=r', '-c', 'user.email=rel@example.com', ...a], { cwd: repo, env: { ...process.env, HOME: repo, GIT_CONFIG_NOSYSTEM: '1' }, encoding: 'utf8' });
+  execFileSync('mkdir', ['-p', repo]);
+  git('init', '-q');
+  git('commit', '-q', '--allow-empty', '-m', 'base');
+  const base = git('rev-parse', 'HEAD').trim();
+  const manifest = join(repo, 'promoter-manifest.yaml');
+  await writeFile(manifest, JSON.stringify({ registries: [{ name: `${env.staging.host}/staging`, src: true }, { name: 'prod.example/p' }], images: [{ name: 'app', dmap: { [img.digest]: ['v1', 'latest'] } }] }, null, 2));
+  git('add', '-A');
+  git('commit', '-q', '-m', 'promote app');
+  const policy = join(env.dir, 'check-policy.yaml');
+  await writeFile(policy, POLICY().replace('ci@example.com', 'rel@example.com'));
+  const r = await cli(['policy', 'check', '--policy', policy, '--manifest', manifest, '--base', base, '--sign=false']);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /DENY  promote .*:latest\n\s+rule deny\/no-latest: latest moves\n\s+principal rel@example.com \(git blame .*promoter-manifest.yaml:\d+\)/);
+  assert.match(r.out, /ALLOW promote .*:v1/);
+  assert.match(r.out, /policy: 1 allowed, 1 denied/);
+});

@@ -1,0 +1,70 @@
+/**
+ * The policy phase after the trust phases, on Distribution: `provenance.*` and `signature.*`
+ * come from what the provenance and validate phases verified; an image without provenance from
+ * the expected builder is denied and not written, the one with it is promoted.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createKeySigner } from '../../src/signing/key-signer.js';
+import { parsePolicy } from '../../src/policy/load.js';
+import { buildImage, fetchManifest, pushImage, type ImageData } from '../support/seed.js';
+import { promote, writeManifest } from '../e2e/harness.js';
+import { keyTrust, newKey, startTrustEnv, type TrustEnv } from './harness.js';
+import { slsaV1, stageProvenance, stageSignature } from './seed-trust.js';
+
+const GOOD = 'https://builder.example/good';
+let env: TrustEnv;
+let withProv: ImageData, without: ImageData;
+const staging = newKey();
+
+before(async () => {
+  env = await startTrustEnv('distribution');
+  withProv = buildImage({ seed: 'policy-prov' });
+  without = buildImage({ seed: 'policy-noprov' });
+  await pushImage(env.staging, 'staging/a', withProv, 'v1');
+  await pushImage(env.staging, 'staging/b', without, 'v1');
+  const signer = createKeySigner(staging.privateKey);
+  await stageProvenance(env.client, env.staging.host, 'staging/a', withProv.digest, slsaV1(withProv.digest, GOOD, 'https://github.com/o/r'), signer);
+  await stageSignature(env.client, env.staging.host, 'staging/a', withProv.digest, signer);
+});
+after(() => env.stop());
+
+const policy = parsePolicy(
+  'policy.yaml',
+  `apiVersion: kpromo.sigs.k8s.io/v1alpha1
+kind: PromotionPolicy
+roles:
+- name: releaser
+  rules:
+  - name: signed
+    condition: signature.verified
+bindings:
+- name: ci
+  role: releaser
+  subjects: [{kind: User, name: ci@example.com}]
+deny:
+- name: needs-provenance
+  reason: production needs provenance from the good builder
+  condition: '!(provenance.verified && provenance.builderId == "${GOOD}")'
+`,
+);
+
+test('policy after trust: verified provenance and signature allow one image; the other is denied by the rule and not written', async () => {
+  const mirror = env.mirrors[0]!;
+  const manifest = await writeManifest(env.dir, `${env.staging.host}/staging`, [`${mirror.host}/prod`], [
+    { name: 'a', dmap: { [withProv.digest]: ['v1'] } },
+    { name: 'b', dmap: { [without.digest]: ['v1'] } },
+  ]);
+  const r = await promote(manifest, { trust: keyTrust(staging, undefined), policy: { policy, request: { principal: 'ci@example.com' }, signs: false } });
+  const decisions = (r.report.policy as { decisions: { edge: string; result: string; rule: string }[] }).decisions.map((d) => [d.edge.split('/').at(-1), d.result, d.rule]);
+  assert.deepEqual(decisions, [
+    ['a:v1', 'allow', 'releaser/signed'],
+    ['b:v1', 'deny', 'deny/needs-provenance'],
+  ]);
+  assert.ok(r.failure, 'a denied edge fails the run');
+  assert.equal((await fetchManifest(mirror, 'prod/a', 'v1')).status, 200);
+  assert.equal((await fetchManifest(mirror, 'prod/b', 'v1')).status, 404);
+  const b = r.state.outcomes!.find((o) => o.edge.srcImage === 'b')!;
+  assert.equal(b.outcome, 'failed');
+  assert.match(b.error!, /policy deny\/needs-provenance: production needs provenance from the good builder/);
+});
