@@ -12,5 +12,16 @@ export class AuditMetrics {
   readonly reconcileFindings = new Gauge({ name: 'kpromo_audit_last_reconcile_findings', help: 'Findings of the last reconcile', registers: [this.registry] });
   readonly generation = new Gauge({ name: 'kpromo_audit_manifest_generation', help: 'Generation of the manifests in use (1 at start, +1 per change loaded)', registers: [this.registry] });
   readonly reloadErrors = new Counter({ name: 'kpromo_audit_manifest_reload_errors_total', help: 'Manifest changes that failed to load (the previous generation stays in use)', registers: [this.registry] });
-  readonly queueDepth = new Gauge({ name: 'kpromo_audit_queue_depth', help: 'Events waiting or being classified', registers: [this.registry] });
+  private depth: () => number = () => 0;
+  readonly queueDepth: Gauge = new Gauge({
+    name: 'kpromo_audit_queue_depth',
+    help: 'Events waiting or being classified',
+    registers: [this.registry],
+    collect: (): void => this.queueDepth.set(this.depth()),
+  });
+
+  /** Reads the queue depth from `depth` at each scrape. */
+  watchQueue(depth: () => number): void {
+    this.depth = depth;
+  }
 }

@@ -62,6 +62,8 @@ export class AuditService {
   private lastFindings = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> | undefined;
+  /** A reconcile was asked for while one ran (e.g. the manifests changed): run once more after it. */
+  private again = false;
   private stopping = false;
 
   constructor(
@@ -72,6 +74,7 @@ export class AuditService {
     this.queue = new WorkQueue(opts.queueCapacity ?? DEFAULT_QUEUE_CAPACITY, opts.workers ?? DEFAULT_WORKERS, (q) => this.process(q), (err) =>
       deps.logger.error(`classifying an event failed: ${errorMessage(err)}`),
     );
+    deps.metrics.watchQueue(() => this.queue.depth);
   }
 
   /** Whether the service takes events (manifests loaded, not shutting down). */
@@ -84,7 +87,6 @@ export class AuditService {
     const receivedAt = process.hrtime.bigint();
     const ok = this.queue.offer(events.map((event) => ({ event, receivedAt })));
     if (ok) for (const e of events) this.deps.metrics.events.inc({ registry: e.registry, action: e.action });
-    this.deps.metrics.queueDepth.set(this.queue.depth);
     return ok;
   }
 
@@ -106,9 +108,22 @@ export class AuditService {
     await this.deps.alerts.flush();
   }
 
-  /** Runs the one-shot audit against the manifests in use; alerts findings not seen by the previous one. */
+  /**
+   * Runs the one-shot audit against the manifests in use; alerts findings not seen by the
+   * previous one. Asked while one runs, it runs once more after it (with the manifests then in
+   * use); the promise resolves when the last of those is done.
+   */
   reconcile(): Promise<void> {
-    this.reconciling ??= this.reconcileOnce().finally(() => (this.reconciling = undefined));
+    if (this.reconciling) {
+      this.again = true;
+      return this.reconciling;
+    }
+    this.reconciling = (async () => {
+      do {
+        this.again = false;
+        await this.reconcileOnce();
+      } while (this.again && !this.stopping);
+    })().finally(() => (this.reconciling = undefined));
     return this.reconciling;
   }
 
@@ -142,7 +157,6 @@ export class AuditService {
       c = classifyEvent(event, snap.declared, await this.resolve(repo, c.digest));
     }
     this.opts.onClassified?.(event, c, receivedAt);
-    this.deps.metrics.queueDepth.set(this.queue.depth - 1);
     if (c.verdict !== 'alert') return;
     this.emit({
       time: this.now().toISOString(),
@@ -197,7 +211,12 @@ const findingKey = (f: Finding): string => `${f.kind} ${f.repo} ${f.tag ?? ''} $
 
 function reconcileAlert(f: Finding, generation: number, now: Date): Alert {
   const what = f.tag ? `${f.repo}:${f.tag}` : `${f.repo}${f.digest ? `@${f.digest}` : ''}`;
-  const message = f.kind === 'tag-moved' ? `${what} names ${f.digest}, the manifests declare ${f.expected}` : `${f.kind}: ${what}${f.detail ? ` (${f.detail})` : ''}`;
+  const message =
+    f.kind === 'tag-moved'
+      ? `${what} names ${f.digest}, the manifests declare ${f.expected}`
+      : f.kind === 'unreadable'
+        ? (f.detail ?? `${what} unreadable`)
+        : `${f.kind}: ${what}${f.detail ? ` (${f.detail})` : ''}`;
   return {
     time: now.toISOString(),
     kind: f.kind,
