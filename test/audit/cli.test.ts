@@ -76,6 +76,11 @@ test('kpromo audit: bad input exits 2', async () => {
   assert.equal((await cli(['audit', '--manifest', manifest, '--listen', '127.0.0.1:0'])).code, 2, '--listen belongs to audit serve');
   assert.equal((await cli(['audit', 'serv', '--manifest', manifest])).code, 2);
   assert.equal((await cli(['audit', 'serve', '--manifest', manifest])).code, 2, 'no --token-file');
+  const token = join(env.dir, 'token-bad-input');
+  await writeFile(token, 'x');
+  const unset = await cli(['audit', 'serve', '--manifest', manifest, '--token-file', token, '--alert-webhook', '$(ALERT_WEBHOOK)']);
+  assert.equal(unset.code, 2, 'an unexpanded variable is not a webhook');
+  assert.match(unset.err, /--alert-webhook must be an http\(s\) URL/);
 });
 
 test('kpromo audit serve: SIGTERM to the child finishes the events in hand and exits 0', async () => {

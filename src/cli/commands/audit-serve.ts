@@ -42,6 +42,8 @@ export async function runServeCommand(f: FlagReader, io: CliIO, logger: Logger, 
   const listen = f.str('listen') ?? '127.0.0.1:8080';
   const m = /^(\[[^\]]+\]|[^:]*):(\d+)$/.exec(listen);
   if (!m) f.fail(`--listen must be host:port, got ${JSON.stringify(listen)}`);
+  const webhook = f.str('alert-webhook');
+  if (webhook !== undefined && !/^https?:\/\/[^/\s$]+/.test(webhook)) f.fail(`--alert-webhook must be an http(s) URL, got ${JSON.stringify(webhook)}`);
   const trust = readTrustExpectations(f);
   const network = readNetworkOptions(f);
   const perHost = f.int('requests-per-host', 1, 1000);
@@ -66,7 +68,7 @@ export async function runServeCommand(f: FlagReader, io: CliIO, logger: Logger, 
         secret,
         reconcileIntervalMs,
         manifestCheckIntervalMs,
-        webhook: f.str('alert-webhook'),
+        webhook,
         queueCapacity,
         workers,
         read: { perHost, trust },
