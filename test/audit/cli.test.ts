@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer as createNetServer } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -81,6 +82,18 @@ test('kpromo audit: bad input exits 2', async () => {
   const unset = await cli(['audit', 'serve', '--manifest', manifest, '--token-file', token, '--alert-webhook', '$(ALERT_WEBHOOK)']);
   assert.equal(unset.code, 2, 'an unexpanded variable is not a webhook');
   assert.match(unset.err, /--alert-webhook must be an http\(s\) URL/);
+  const busy = await new Promise<import('node:net').Server>((resolve) => {
+    const s = createNetServer();
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  try {
+    const port = (busy.address() as import('node:net').AddressInfo).port;
+    const taken = await cli(['audit', 'serve', '--manifest', manifest, '--token-file', token, '--listen', `127.0.0.1:${port}`, '--reconcile-interval', '0']);
+    assert.equal(taken.code, 2, taken.err);
+    assert.match(taken.err, /cannot listen \(EADDRINUSE\)/);
+  } finally {
+    busy.close();
+  }
 });
 
 test('kpromo audit serve: SIGTERM to the child finishes the events in hand and exits 0', async () => {

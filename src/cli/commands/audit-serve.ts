@@ -17,7 +17,7 @@ import type { SetExit } from './index.js';
 /** Flags of `audit serve` only (marked [serve] in the help). */
 export const SERVE_FLAGS: FlagSpec[] = ([
   { name: 'listen', kind: 'string', arg: '<host:port>', default: '127.0.0.1:8080', description: 'address to serve events, /metrics, /healthz and /readyz on (0.0.0.0:8080 in a pod)' },
-  { name: 'token-file', kind: 'string', arg: '<file>', description: 'file holding the shared secret senders must present (Bearer header, HMAC header, or ?token= for Pub/Sub)' },
+  { name: 'token-file', kind: 'string', arg: '<file>', description: 'file holding the shared secret senders must present (as an Authorization bearer value, an X-Kpromo-Signature HMAC of the body, or ?token= for Pub/Sub)' },
   { name: 'alert-webhook', kind: 'string', arg: '<url>', description: 'also POST each alert here as Slack-compatible JSON {"text": …}' },
   { name: 'reconcile-interval', kind: 'string', arg: '<duration>', default: '10m', description: 'run the full audit this often (and at start); 0 for only at start' },
   { name: 'manifest-check-interval', kind: 'string', arg: '<duration>', default: '30s', description: 'check the manifests for changes this often, beside file watching' },
@@ -74,7 +74,12 @@ export async function runServeCommand(f: FlagReader, io: CliIO, logger: Logger, 
         read: { perHost, trust },
       },
       { client, logger, writeAlert: io.stdout },
-    );
+    ).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
+        throw new InputError([{ message: `--listen ${listen}: cannot listen (${err.code})` }]);
+      }
+      throw err;
+    });
     logger.info(`audit serve listening on ${running.address}`);
     const sig = await until.promise;
     logger.info(`${sig}: finishing the events in hand`);
