@@ -7,7 +7,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { startDistribution, type Distribution } from '../support/distribution.js';
@@ -39,7 +39,7 @@ before(async () => {
     { name: 'app', dmap: { [app.digest]: ['v1'] } },
     { name: 'multi', dmap: { [multi.digest]: ['1.0'] } },
   ]);
-  await writeFile(manifest, await import('node:fs/promises').then((fs) => fs.readFile(real, 'utf8')));
+  await writeFile(manifest, await readFile(real, 'utf8'));
   assert.equal(await auditor.manifests.check(), true);
   assert.equal(auditor.manifests.current().generation, 2);
   await auditor.service.reconcile(); // the change's reconcile: everything missing before the promotion
