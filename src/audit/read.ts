@@ -83,7 +83,8 @@ export async function readObserved(
         digests.set(d, (await on(repo, () => client.headManifest(repo, d, call))) !== undefined);
       }),
     ]);
-    const present = (d: Digest): boolean => digests.get(d) === true || [...tags.values()].includes(d);
+    const tagged = new Set(tags.values());
+    const present = (d: Digest): boolean => digests.get(d) === true || tagged.has(d);
     const listed = new Set(list.tags);
     const signed = new Map<Digest, boolean>();
     const attested = new Map<Digest, boolean>();

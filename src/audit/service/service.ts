@@ -5,6 +5,7 @@
  * the one-shot audit, so what happened while no event arrived (or the service was down) is seen.
  * Stateless: everything it knows comes from the manifests and the registries.
  */
+import pLimit from 'p-limit';
 import { errorMessage } from '../../errors.js';
 import type { Digest, RepoRef } from '../../image/ref.js';
 import { repoKey } from '../../image/ref.js';
@@ -21,6 +22,9 @@ import type { Alert, AlertSink } from './alerts.js';
 import type { ManifestWatcher } from './manifests.js';
 import type { AuditMetrics } from './metrics.js';
 import { WorkQueue } from './queue.js';
+
+/** Source manifest reads in flight at once for lookups (the network policy limits per host beneath). */
+const LOOKUP_READS = 16;
 
 /** Defaults of the service. */
 export const DEFAULT_QUEUE_CAPACITY = 10_000;
@@ -59,6 +63,8 @@ export class AuditService {
   private readonly now: () => Date;
   /** Children of declared index digests, by digest (content-addressed: kept for the process's life). */
   private readonly children = new Map<Digest, Promise<ReadonlySet<Digest>>>();
+  /** Bounds the lookups' reads of source manifests (the first lookup in a repository reads all its declared digests). */
+  private readonly reads = pLimit(LOOKUP_READS);
   private lastFindings = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> | undefined;
@@ -182,14 +188,14 @@ export class AuditService {
    * What an untagged, undeclared manifest in a declared repository is: a referrer (it names a
    * `subject`), or a child of a declared index (read from the index's source, since a promotion
    * copies children before their index). One GET of the pushed manifest, plus one per declared
-   * digest of the repository not read before.
+   * digest of the repository not read before (in parallel; content-addressed, so kept).
    */
   private async resolve(repo: DeclaredRepo, digest: Digest): Promise<Resolved> {
     try {
       const m = await this.deps.client.getManifest(repo.repo, digest).catch(() => undefined);
       if (m && (JSON.parse(Buffer.from(m.bytes).toString('utf8')) as { subject?: unknown }).subject !== undefined) return { attachment: true };
-      for (const [d, src] of repo.digests) if ((await this.childrenOf(src, d)).has(digest)) return { childOfDeclared: true };
-      return {};
+      const sets = await Promise.all([...repo.digests].map(([d, src]) => this.reads(() => this.childrenOf(src, d))));
+      return sets.some((c) => c.has(digest)) ? { childOfDeclared: true } : {};
     } catch (err) {
       this.deps.logger.warn(`cannot tell what ${repoKey(repo.repo)}@${digest} is: ${errorMessage(err)}`);
       return {};
