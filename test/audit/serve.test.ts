@@ -13,6 +13,7 @@ import { request } from 'undici';
 import { startDistribution, type Distribution } from '../support/distribution.js';
 import { buildImage, buildMultiPlatform, pushImage, pushIndex, type ImageData, type IndexData } from '../support/seed.js';
 import { promote, startEnv, writeManifest, type E2eEnv } from '../e2e/harness.js';
+import { keyTrust, newKey } from '../trust/harness.js';
 import { startTestAuditor, TOKEN, type TestAuditor } from './auditor.js';
 
 let env: E2eEnv;
@@ -33,7 +34,7 @@ before(async () => {
   // production registry once that has a port: the change is loaded as generation 2.
   manifest = join(env.dir, 'audit-manifest.yaml');
   await writeFile(manifest, JSON.stringify({ registries: [{ name: '127.0.0.1:1/none', src: true }, { name: '127.0.0.1:2/none' }], images: [] }));
-  auditor = await startTestAuditor({ manifests: { manifest }, workers: 1 });
+  auditor = await startTestAuditor({ manifests: { manifest }, workers: 1, read: { trust: { signatures: 'canonical', attestations: true } } });
   prod = await startDistribution({ delete: true, notifications: { url: `${auditor.url}/events/distribution`, token: TOKEN } });
   const real = await writeManifest(env.dir, `${env.staging.host}/staging`, [`${prod.host}/prod`], [
     { name: 'app', dmap: { [app.digest]: ['v1'] } },
@@ -56,8 +57,11 @@ test('audit serve: a promotion is expected; rogue push, moved tag and delete ale
   const before = auditor.alerts.filter((a) => a.source === 'reconcile').map((a) => a.kind);
   assert.deepEqual(before, ['missing', 'missing'], 'the reconcile of generation 2 saw both images missing');
 
-  const r = await promote(manifest);
+  // signed and attested: `.sig` tags, attestation referrers pushed by digest and their fallback index tags
+  const key = newKey();
+  const r = await promote(manifest, { trust: keyTrust(key, key) });
   assert.equal(r.failure, undefined, r.failure?.message);
+  assert.ok(r.state.trust!.signed.length > 0 && r.state.trust!.attested.length > 0);
   // the index's tag is pushed last: once it is classified, every push of the promotion is (one worker, in order)
   await auditor.waitForEvent((c) => c.event.repository === 'prod/multi' && c.event.tag === '1.0');
   const pushes = auditor.classified.filter((c) => c.event.action === 'push' && c.event.mediaType !== undefined);
@@ -66,6 +70,10 @@ test('audit serve: a promotion is expected; rogue push, moved tag and delete ale
   const children = new Set(multi.manifests.map((c) => c.digest));
   assert.ok(pushes.some((c) => c.event.tag === undefined && children.has(c.event.digest!) && c.verdict.verdict === 'expected'), 'index children pushed by digest are expected');
   assert.deepEqual(eventAlerts(), [], 'a kpromo promotion raises no alert');
+  const reconciled = auditor.alerts.length;
+  await auditor.service.reconcile();
+  assert.deepEqual(auditor.alerts.slice(reconciled), [], 'after the promotion, nothing is missing, unsigned or unattested');
+  assert.match(await auditor.metricsText(), /kpromo_audit_last_reconcile_findings 0/);
 
   const rogue = await pushImage(prod, 'prod/app', buildImage({ seed: 'audit-rogue' }), 'rogue');
   const a1 = await auditor.waitForAlert((a) => a.source === 'event' && a.kind === 'unexpected-digest', WITHIN);
@@ -83,7 +91,10 @@ test('audit serve: a promotion is expected; rogue push, moved tag and delete ale
   const a3 = await auditor.waitForAlert((a) => a.kind === 'declared-deleted', WITHIN);
   assert.equal(a3.digest, app.digest);
 
-  assert.deepEqual(eventAlerts().map((a) => a.kind).sort(), ['declared-deleted', 'tag-moved', 'unexpected-digest']);
+  // Distribution sends one endpoint's events in order: every event of the promotion is classified by now
+  assert.deepEqual(eventAlerts().map((a) => a.kind).sort(), ['declared-deleted', 'tag-moved', 'unexpected-digest'], 'the promotion raised none');
+  assert.ok(auditor.classified.some((c) => c.verdict.verdict === 'ignored' && c.verdict.reason === 'attachment'), 'attestation referrers pushed by digest are looked up and ignored');
+  assert.ok(auditor.classified.some((c) => c.verdict.verdict === 'ignored' && c.verdict.reason === 'attachment tag'), '.sig and fallback index tags are ignored');
   const metrics = await auditor.metricsText();
   assert.match(metrics, /kpromo_audit_alerts_total\{kind="unexpected-digest"\} 1/);
   assert.match(metrics, /kpromo_audit_alerts_total\{kind="tag-moved"\} 1/);
