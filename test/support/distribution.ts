@@ -32,6 +32,8 @@ export interface DistributionOptions {
   tls?: boolean;
   /** Allow DELETE of manifests and blobs. */
   delete?: boolean;
+  /** Send notifications (Distribution's `notifications.endpoints`) to `url` with `Authorization: Bearer <token>`. */
+  notifications?: { url: string; token: string };
 }
 
 /** A running registry. */
@@ -108,6 +110,22 @@ function configFor(dir: string, opts: DistributionOptions, extra: { tls?: { cert
     },
     http,
   };
+  if (opts.notifications) {
+    // short timeout and backoff: a test's auditor is local, and a refused batch is sent again soon
+    cfg.notifications = {
+      endpoints: [
+        {
+          name: 'kpromo-audit',
+          url: opts.notifications.url,
+          headers: { Authorization: [`Bearer ${opts.notifications.token}`] },
+          timeout: '2s',
+          threshold: 3,
+          backoff: '200ms',
+          ignoredmediatypes: ['application/octet-stream'],
+        },
+      ],
+    };
+  }
   if (extra.htpasswd) cfg.auth = { htpasswd: { realm: 'kpromo-test', path: extra.htpasswd } };
   if (extra.token) {
     const t = extra.token;

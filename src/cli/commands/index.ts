@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { CliIO } from '../main.js';
+import * as audit from './audit.js';
 import * as cip from './cip.js';
 import * as demo from './demo.js';
 import * as manifest from './manifest.js';
@@ -18,6 +19,7 @@ export type SetExit = (code: number) => void;
 
 /** Registers every subcommand on `program`. */
 export function registerCommands(program: Command, io: CliIO, setExit: SetExit): void {
+  audit.register(program, io, setExit);
   cip.register(program, io, setExit);
   demo.register(program, io, setExit);
   manifest.register(program, io, setExit);

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { MemoryLogger } from '../../log.js';
+import type { RegistryEvent } from '../events.js';
+import { alertSink, type Alert } from './alerts.js';
+import { AuditMetrics } from './metrics.js';
+import { MAX_EVENT_BODY_BYTES, RETRY_AFTER_SECONDS, startAuditServer } from './server.js';
+
+const envelope = JSON.stringify({ events: [{ action: 'push', target: { repository: 'r', tag: 't', digest: `sha256:${'a'.repeat(64)}` } }] });
+const auth = { authorization: 'Bearer k' };
+
+async function withServer(intake: { ready: boolean; offer(e: readonly RegistryEvent[]): boolean }, fn: (url: string, metrics: AuditMetrics) => Promise<void>): Promise<void> {
+  const metrics = new AuditMetrics();
+  const s = await startAuditServer('127.0.0.1', 0, { secret: 'k', intake, metrics, logger: new MemoryLogger() });
+  try {
+    await fn(`http://${s.address}`, metrics);
+  } finally {
+    await s.close();
+  }
+}
+
+async function call(url: string, opts: { method?: 'GET' | 'POST' | 'PUT'; body?: string | Buffer; headers?: Record<string, string> } = {}) {
+  const res = await request(url, { method: opts.method ?? 'GET', body: opts.body, headers: opts.headers });
+  return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+}
+
+test('audit server: health, readiness, metrics, unknown paths and methods', async () => {
+  const intake = { ready: true, offer: () => true };
+  await withServer(intake, async (url) => {
+    assert.equal((await call(`${url}/healthz`)).status, 200);
+    assert.equal((await call(`${url}/readyz`)).status, 200);
+    const m = await call(`${url}/metrics`);
+    assert.equal(m.status, 200);
+    assert.match(m.text, /# TYPE kpromo_audit_events_total counter/);
+    assert.equal((await call(`${url}/nope`)).status, 404);
+    assert.equal((await call(`${url}/events/distribution`)).status, 405);
+    intake.ready = false;
+    assert.equal((await call(`${url}/readyz`)).status, 503);
+    assert.equal((await call(`${url}/healthz`)).status, 200, 'alive while shutting down');
+  });
+});
+
+test('audit server: a full queue answers 503 with Retry-After, the batch is not taken', async () => {
+  const taken: RegistryEvent[][] = [];
+  let room = true;
+  await withServer({ ready: true, offer: (e) => (room ? (taken.push([...e]), true) : false) }, async (url, metrics) => {
+    assert.equal((await call(`${url}/events/distribution`, { method: 'POST', body: envelope, headers: auth })).status, 202);
+    room = false;
+    const full = await call(`${url}/events/distribution`, { method: 'POST', body: envelope, headers: auth });
+    assert.equal(full.status, 503);
+    assert.equal(full.headers['retry-after'], String(RETRY_AFTER_SECONDS));
+    assert.equal(taken.length, 1);
+    assert.match(await metrics.registry.metrics(), /kpromo_audit_requests_rejected_total\{reason="queue-full"\} 1/);
+  });
+});
+
+test('audit server: a body over the cap is refused (413) before authentication or parsing', async () => {
+  await withServer({ ready: true, offer: () => assert.fail('nothing is taken') }, async (url) => {
+    const big = Buffer.alloc(MAX_EVENT_BODY_BYTES + 1, 0x20);
+    assert.equal((await call(`${url}/events/distribution`, { method: 'POST', body: big, headers: auth })).status, 413);
+  });
+});
+
+test('alertSink: JSON lines, and a Slack-compatible webhook POST', async () => {
+  const got: unknown[] = [];
+  const hook = createServer((req, res) => {
+    let b = '';
+    req.on('data', (c) => (b += c));
+    req.on('end', () => {
+      got.push(JSON.parse(b));
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  try {
+    const lines: string[] = [];
+    const sink = alertSink((l) => lines.push(l), { webhook: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`, logger: new MemoryLogger() });
+    const a: Alert = { time: '2026-01-01T00:00:00Z', kind: 'tag-moved', source: 'event', message: 'tag r:t moved', generation: 1 };
+    sink.send(a);
+    await sink.flush();
+    assert.deepEqual(lines.map((l) => JSON.parse(l)), [a]);
+    assert.deepEqual(got, [{ text: 'kpromo audit: tag-moved: tag r:t moved', alert: a }]);
+  } finally {
+    hook.close();
+  }
+});
