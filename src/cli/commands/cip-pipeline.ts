@@ -18,7 +18,7 @@ import { logFailureCauses } from '../diagnose.js';
 import { stopOnSignals, type SignalStop } from '../signals.js';
 import type { CipContext } from './cip-context.js';
 import { preflight } from './cip-preflight.js';
-import { loadScopedPlan } from './cip-scope.js';
+import { loadScopedPlan, shardReportField } from './cip-scope.js';
 import { wantsDiffScope } from '../../manifest/diff-scope.js';
 
 /** Extra wiring for tests and other phases: replace the registry client or the offline plan. */
@@ -80,6 +80,8 @@ async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrid
       // which source authenticated each registry host (never the secret)
       const credentials = credentialSources();
       if (credentials.length) result.report.credentials = credentials;
+      const shard = shardReportField(opts, planned);
+      if (shard) result.report.shard = shard;
       await writeReport(opts.run.reportFile, result.report);
       logger.info('report written', { file: opts.run.reportFile });
     }
