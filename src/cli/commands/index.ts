@@ -7,6 +7,7 @@ import type { CliIO } from '../main.js';
 import * as cip from './cip.js';
 import * as demo from './demo.js';
 import * as registry from './registry.js';
+import * as report from './report.js';
 import * as sigcheck from './sigcheck.js';
 import * as version from './version.js';
 
@@ -18,6 +19,7 @@ export function registerCommands(program: Command, io: CliIO, setExit: SetExit):
   cip.register(program, io, setExit);
   demo.register(program, io, setExit);
   registry.register(program, io, setExit);
+  report.register(program, io, setExit);
   sigcheck.register(program, io, setExit);
   version.register(program, io, setExit);
 }
