@@ -158,3 +158,22 @@ test('reads go per host: every host gets its own budget', async () => {
   assert.deepEqual([...peak.values()], Array(hosts.length).fill(2));
   inFlight = new Map();
 });
+
+test("a source's auth is warmed once, when a destination list shows a tag missing; a run with nothing to copy warms nothing", async () => {
+  const c = await client();
+  const order: string[] = [];
+  const warmed = Object.assign(Object.create(c) as MemoryRegistryClient, {
+    warm: async (host: string) => void order.push(`warm ${host}`),
+    listTags: (...a: Parameters<MemoryRegistryClient['listTags']>) => (order.push('list'), c.listTags(...a)),
+    getManifest: (...a: Parameters<MemoryRegistryClient['getManifest']>) => (order.push('source read'), c.getManifest(...a)),
+    ...(c.tagList ? { tagList: (...a: Parameters<NonNullable<MemoryRegistryClient['tagList']>>) => (order.push('list'), c.tagList!(...a)) } : {}),
+  });
+  await readInventory(warmed, [edge('a.local/p', 'v1'), edge('b.local/p', 'v1')], { logger: nullLogger });
+  // once, as the first list comes back, before the plan's source read
+  assert.deepEqual(order, ['list', 'list', 'warm src.local', 'source read']);
+  await putImage(c.store('a.local'), 'p/app', img, 'v1');
+  await putImage(c.store('b.local'), 'p/app', img, 'v1');
+  order.length = 0;
+  await readInventory(warmed, [edge('a.local/p', 'v1'), edge('b.local/p', 'v1')], { logger: nullLogger });
+  assert.deepEqual(order, ['list', 'list']);
+});

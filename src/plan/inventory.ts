@@ -152,6 +152,23 @@ export async function readInventory(
     }
   };
 
+  // A source host's auth challenge is learned as soon as a destination list shows a tag missing
+  // (its first read would wait for that GET /v2/ after the plan otherwise); a run with nothing to
+  // copy contacts no source.
+  const sourceHosts = new Map<string, Set<string>>();
+  for (const e of edges) {
+    const k = repoKey(dstRepo(e));
+    sourceHosts.set(k, (sourceHosts.get(k) ?? new Set()).add(srcRepo(e).host));
+  }
+  const warmed = new Set<string>();
+  const warmSources = (r: MutableRepo, want: RepoWants): void => {
+    if ([...want.tags].every((t) => r.tags.has(t))) return;
+    for (const host of sourceHosts.get(repoKey(r.ref)) ?? []) {
+      if (warmed.has(host)) continue;
+      warmed.add(host);
+      void client.warm?.(host, { signal: opts.signal, side: 'source' }).catch(() => undefined);
+    }
+  };
   // Destinations: every repository's list (and its tagless digests, which a list without digests
   // cannot answer) first, since a digest written to one destination has its tags verified on all.
   const wants = wantedByRepo(edges, (e) => repo(dstRepo(e)));
@@ -159,6 +176,7 @@ export async function readInventory(
     [...wants].map(async ([r, want]) => {
       try {
         keepList(r, want, await on(r, () => readTagList(client, r.ref, call)));
+        warmSources(r, want);
       } catch (err) {
         return fail(r, 'listing tags', err);
       } finally {
