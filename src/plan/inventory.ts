@@ -152,23 +152,35 @@ export async function readInventory(
     }
   };
 
-  // A source host's auth challenge is learned as soon as a destination list shows a tag missing
-  // (its first read would wait for that GET /v2/ after the plan otherwise); a run with nothing to
-  // copy contacts no source.
-  const sourceHosts = new Map<string, Set<string>>();
-  for (const e of edges) {
-    const k = repoKey(dstRepo(e));
-    sourceHosts.set(k, (sourceHosts.get(k) ?? new Set()).add(srcRepo(e).host));
-  }
-  const warmed = new Set<string>();
-  const warmSources = (r: MutableRepo, want: RepoWants): void => {
-    if ([...want.tags].every((t) => r.tags.has(t))) return;
-    for (const host of sourceHosts.get(repoKey(r.ref)) ?? []) {
-      if (warmed.has(host)) continue;
-      warmed.add(host);
-      void client.warm?.(host, { signal: opts.signal, side: 'source' }).catch(() => undefined);
-    }
+  // Sources, only for edges still to promote: one GET per digest, kept for the copy. A tag missing
+  // from a destination's list is to promote whatever else the plan finds, so its source is read as
+  // soon as that list is back, overlapping the remaining lists and HEADs; a run with nothing to
+  // copy reads no source.
+  const sourceManifests = new Map<string, FetchedManifest>();
+  const sourceReads = new Map<string, Promise<void>>();
+  const readSource = (e: Edge): void => {
+    const r = repo(srcRepo(e));
+    const k = sourceKey(r.ref, e.digest);
+    if (sourceReads.has(k)) return;
+    sourceReads.set(
+      k,
+      (async () => {
+        try {
+          const m = await on(r, () => client.getManifest(r.ref, e.digest, { signal: opts.signal, side: 'source' }));
+          sourceManifests.set(k, m);
+          r.manifests.set(e.digest, true);
+        } catch (err) {
+          if (isNotFound(err)) r.manifests.set(e.digest, false);
+          else fail(r, `reading ${e.digest}`, err);
+        }
+      })(),
+    );
   };
+  const edgesTo = new Map<MutableRepo, Edge[]>();
+  for (const e of edges) {
+    const d = repo(dstRepo(e));
+    edgesTo.set(d, [...(edgesTo.get(d) ?? []), e]);
+  }
   // Destinations: every repository's list (and its tagless digests, which a list without digests
   // cannot answer) first, since a digest written to one destination has its tags verified on all.
   const wants = wantedByRepo(edges, (e) => repo(dstRepo(e)));
@@ -176,7 +188,7 @@ export async function readInventory(
     [...wants].map(async ([r, want]) => {
       try {
         keepList(r, want, await on(r, () => readTagList(client, r.ref, call)));
-        warmSources(r, want);
+        for (const e of edgesTo.get(r) ?? []) if (e.tag !== null && !r.tags.has(e.tag)) readSource(e);
       } catch (err) {
         return fail(r, 'listing tags', err);
       } finally {
@@ -212,28 +224,14 @@ export async function readInventory(
     await Promise.all(readable.map(([r, want]) => (r.error ? undefined : headAll(r, needsTagHeads(want, r, false, moved)))));
   }
 
-  // Sources, only for edges still to promote: one GET per digest, kept for the copy.
-  const srcGets = new Map<string, { r: MutableRepo; d: Digest }>();
+  // The rest of the sources (tagless digests, tags the HEADs found gone), then every read done.
   for (const e of edges) {
     const d = repo(dstRepo(e));
     if (d.error) continue;
     if (e.tag !== null ? d.tags.has(e.tag) : d.manifests.get(e.digest) === true) continue; // present or a tag move
-    const s = repo(srcRepo(e));
-    srcGets.set(sourceKey(s.ref, e.digest), { r: s, d: e.digest });
+    readSource(e);
   }
-  const sourceManifests = new Map<string, FetchedManifest>();
-  await Promise.all(
-    [...srcGets.entries()].map(async ([k, { r, d }]) => {
-      try {
-        const m = await on(r, () => client.getManifest(r.ref, d, { signal: opts.signal, side: 'source' }));
-        sourceManifests.set(k, m);
-        r.manifests.set(d, true);
-      } catch (err) {
-        if (isNotFound(err)) r.manifests.set(d, false);
-        else fail(r, `reading ${d}`, err);
-      }
-    }),
-  );
+  await Promise.all(sourceReads.values());
   opts.signal?.throwIfAborted();
   return { repos: new Map([...repos].map(([k, r]) => [k, freeze(r)])), sourceManifests };
 }

@@ -94,11 +94,6 @@ export type MountResult = { mounted: true } | { mounted: false; session: UploadS
 export interface RegistryClient {
   /** GET /v2/ (and whatever auth challenge it answers with). */
   ping(host: string, opts?: CallOptions): Promise<void>;
-  /**
-   * Learns the host's auth challenge ahead of its first call (the GET /v2/ every first call waits
-   * for, sent once), so a later first request does not pay that round trip. Optional.
-   */
-  warm?(host: string, opts?: CallOptions): Promise<void>;
   /** Repository names on a host (`/v2/_catalog`, following `Link` pagination), for snapshots. */
   catalog(host: string, opts?: CallOptions): Promise<string[]>;
   /** All tags of a repository, following `Link` pagination. Empty when the repository does not exist. */

@@ -91,10 +91,6 @@ export class HttpRegistryClient implements RegistryClient {
     discard(res.body);
   }
 
-  async warm(host: string, opts: CallOptions = {}): Promise<void> {
-    await this.session.ping(host, opts);
-  }
-
   async catalog(host: string, opts: CallOptions = {}): Promise<string[]> {
     const url = new URL('_catalog', this.session.base(host));
     url.searchParams.set('n', '1000');
