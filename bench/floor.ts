@@ -116,3 +116,64 @@ export function requestFloor(w: Workload, states: readonly DestinationState[], a
 export function upstreamModel(images: number, blobsPerImage: number, mirrors: number): number {
   return images * mirrors * (7 + 5 * blobsPerImage);
 }
+
+/**
+ * The longest chain of dependent round trips a destination in `state` needs (performance.md §4's
+ * time floor adds it × the round-trip time): auth (`authTrips`: GET /v2/, then a token when the
+ * registry asks for one); the plan's tag list, with the top-level manifest read from the source
+ * in parallel; for an empty or mountable destination, the child manifests (an index's), then
+ * each blob (source GET and upload POST in parallel, then the upload PUT streaming the GET's
+ * body, or one mount), then the child manifests' PUTs, then the top-level PUT.
+ */
+export function dependencyDepth(w: Workload, state: DestinationState, authTrips = 1): number {
+  const plan = 1;
+  if (state === 'present') return authTrips + plan;
+  const children = w.childManifests > 0 ? 1 : 0;
+  const blobs = state === 'empty' ? 2 : 1;
+  return authTrips + plan + children + blobs + children + 1;
+}
+
+/** Inputs of the time floor. */
+export interface TimeFloorInput {
+  /** Requests per second each host allows (the run's per-host budget). */
+  qps: number;
+  /** Round-trip time to every registry, ms. */
+  rttMs: number;
+  /** Bytes per second each host can carry; undefined: not limited (loopback). */
+  bandwidth?: number;
+  /** Bytes of the unique blobs (what the source sends, and an empty destination receives). */
+  uniqueBytes: number;
+  /** Dependent auth round trips per host (1: GET /v2/ only, as on an open registry; 2 with a token). */
+  authTrips?: number;
+}
+
+/** The time floor, split as in the formula. */
+export interface TimeFloor {
+  /** max over hosts of requests ÷ req/s, ms. */
+  requestsMs: number;
+  /** max over hosts of bytes ÷ bandwidth, ms. */
+  bytesMs: number;
+  depth: number;
+  /** depth × round trip, ms. */
+  depthMs: number;
+  /** max(requestsMs, bytesMs) + depthMs. */
+  totalMs: number;
+}
+
+/**
+ * performance.md §4's time floor: `max over hosts of (requests_host ÷ rps_host, bytes_host ÷
+ * bandwidth)` plus the dependency depth × the round trip. Hosts are the source (auth + source
+ * reads, the unique bytes when a blob must be sent) and each destination (auth + its writes, the
+ * unique bytes when it is empty).
+ */
+export function timeFloor(w: Workload, states: readonly DestinationState[], t: TimeFloorInput): TimeFloor {
+  const f = requestFloor(w, states, t.authTrips ?? AUTH_PER_HOST);
+  const perHost = [f.auth / (states.length + 1) + f.source, ...f.destinations.map((d) => f.auth / (states.length + 1) + d)];
+  const requestsMs = (Math.max(...perHost) / t.qps) * 1000;
+  const sends = states.some((s) => s === 'empty');
+  const bytes = [sends ? t.uniqueBytes : 0, ...states.map((s) => (s === 'empty' ? t.uniqueBytes : 0))];
+  const bytesMs = t.bandwidth ? (Math.max(...bytes) / t.bandwidth) * 1000 : 0;
+  const depth = Math.max(0, ...states.map((s) => dependencyDepth(w, s, t.authTrips ?? 1)));
+  const depthMs = depth * t.rttMs;
+  return { requestsMs, bytesMs, depth, depthMs, totalMs: Math.max(requestsMs, bytesMs) + depthMs };
+}

@@ -22,6 +22,17 @@ const k = kArg ? Number(kArg.slice(4)) : quick ? 4 : 20;
 const qps = args.find((a) => a.startsWith('--qps='))?.slice(6);
 const only = args.find((a) => a.startsWith('--scenario='))?.slice(11);
 const fromSource = args.includes('--from-source');
+/** `--latency 30ms` / `--latency=30ms`: also time cold and rerun with this round trip to every registry. */
+const latencyArg = args.find((a) => a.startsWith('--latency='))?.slice(10) ?? (args.includes('--latency') ? args[args.indexOf('--latency') + 1] : undefined);
+const latencyMs = latencyArg === undefined ? undefined : parseDuration(latencyArg);
+/** The scenarios re-timed under --latency. */
+const LATENCY_SCENARIOS = ['cold', 'rerun'];
+
+function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(s.trim());
+  if (!m) throw new Error(`--latency ${s}: use e.g. 30ms or 0.03s`);
+  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+}
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 function hasSkopeo(): boolean {
@@ -37,14 +48,18 @@ async function run(): Promise<void> {
   try {
     await pushWorkload(staging.registry, 'staging', workload);
     const kpromo = kpromoCommand(root, fromSource);
-    const ctx: RunContext = { dir, staging, workload, k, skopeoDeadlineMs: quick ? 12_000 : 600_000, kpromoArgs: qps ? ['--registry-qps', qps] : [], kpromo };
+    const ctx: RunContext = { dir, staging, workload, k, skopeoDeadlineMs: quick ? 12_000 : 600_000, kpromoArgs: qps ? ['--registry-qps', qps] : [], kpromo, ...(qps ? { qps: Number(qps) } : {}) };
     const tools: Tool[] = hasSkopeo() ? ['kpromo', 'skopeo'] : ['kpromo'];
     if (tools.length === 1) log('skopeo not found: measuring kpromo only');
     const results: Measurement[] = [];
-    for (const sc of SCENARIOS.filter((s) => !only || s.name.startsWith(only))) {
+    const runs = SCENARIOS.filter((s) => !only || s.name.startsWith(only)).map((sc) => ({ sc, latency: undefined as number | undefined }));
+    if (latencyMs) runs.push(...SCENARIOS.filter((s) => LATENCY_SCENARIOS.includes(s.name)).map((sc) => ({ sc, latency: latencyMs })));
+    // under latency skopeo's copies take longer: give them room before calling them failed
+    const deadline = (lat: number | undefined) => (lat ? { ...ctx, skopeoDeadlineMs: ctx.skopeoDeadlineMs * 10 } : ctx);
+    for (const { sc, latency } of runs) {
       for (const tool of tools) {
-        log(`${sc.name} / ${tool} …`);
-        const m = await measure(sc, tool, ctx);
+        log(`${sc.name}${latency ? ` @ ${latency} ms RTT` : ''} / ${tool} …`);
+        const m = await measure(sc, tool, deadline(latency), { latencyMs: latency });
         log(`  ${m.wallMs} ms, ${m.requests} requests (floor ${m.floor.total}), ok=${m.ok}, verified=${m.verified}${m.error ? `, error: ${m.error}` : ''}`);
         if (m.cpu) log(`  CPU: bench (proxies) ${m.cpu.benchMs} ms, registries ${m.cpu.registriesMs} ms${m.cpuMs ? `, kpromo ${m.cpuMs} ms` : ''}, machine busy ${m.cpu.machineBusyMs} ms (${Math.round(m.cpu.machineBusyShare * 100)} % of all CPUs)`);
         results.push(m);
@@ -55,6 +70,7 @@ async function run(): Promise<void> {
       mode: quick ? 'quick' : 'full',
       mirrors: k,
       kpromoQps: qps ?? 'default',
+      ...(latencyMs ? { latencyMs } : {}),
       kpromoProcess: fromSource ? 'child process, src through tsx' : 'child process, built bin/kpromo.js',
       workload: { ...spec, ...workload.counts, uniqueBytes: workload.uniqueBytes },
       node: process.version,

@@ -4,7 +4,8 @@
  * mirrors for each tool, with the faults active during the timed run only.
  */
 import { createHash } from 'node:crypto';
-import { requestFloor, type DestinationState, type Floor } from './floor.js';
+import { requestFloor, timeFloor, type DestinationState, type Floor, type TimeFloor } from './floor.js';
+import { LOOPBACK_QPS } from '../src/net/policy.js';
 import { setFaults, startMirrors, stopAll, type FaultPlan, type Fronted } from './env.js';
 import { runKpromo, runSkopeo, type KpromoCommand, type ToolRun } from './tools.js';
 import { pushWorkload, writeBenchManifest, type BuiltWorkload } from './workload.js';
@@ -39,6 +40,14 @@ export interface RunContext {
   kpromoArgs: string[];
   /** How to start kpromo (a child process, like skopeo). */
   kpromo: KpromoCommand;
+  /** kpromo's per-host req/s (--qps, else its loopback default), for the time floor. */
+  qps?: number;
+}
+
+/** Options of one measurement. */
+export interface MeasureOptions {
+  /** Round-trip time added by every proxy during the timed run (ms). */
+  latencyMs?: number;
 }
 
 /** The measurements of one (scenario, tool). */
@@ -71,6 +80,10 @@ export interface Measurement {
   peakInFlight?: Record<string, number>;
   /** CPU of the timed run outside the tool: benchmark process (proxies), registries, whole machine. */
   cpu?: CpuSplit;
+  /** Round-trip time every registry had during the timed run (ms; absent on plain loopback). */
+  latencyMs?: number;
+  /** performance.md §4's time floor of the run. */
+  timeFloor: TimeFloor;
 }
 
 /** Runs `tool` promoting the workload to each of `repos` on `mirrors`. */
@@ -142,13 +155,13 @@ async function verify(ctx: RunContext, mirrors: Fronted[], repos: string[]): Pro
 }
 
 /** Runs one scenario for one tool on fresh mirrors and measures it. */
-export async function measure(sc: Scenario, tool: Tool, ctx: RunContext): Promise<Measurement> {
+export async function measure(sc: Scenario, tool: Tool, ctx: RunContext, opts: MeasureOptions = {}): Promise<Measurement> {
   const mirrors = await startMirrors(ctx.k);
   const all = [ctx.staging, ...mirrors];
   try {
     await sc.prepare?.(ctx, mirrors, tool);
     for (const f of all) f.proxy.reset();
-    setFaults(all, sc.faults);
+    setFaults(all, opts.latencyMs ? { ...sc.faults, latency: { ms: opts.latencyMs } } : sc.faults);
     const cpuSplit = startCpuProbe();
     const run = await promoteWith(tool, ctx, mirrors, sc.repos);
     const cpu = cpuSplit();
@@ -190,6 +203,8 @@ export async function measure(sc: Scenario, tool: Tool, ctx: RunContext): Promis
       phases: run.phases,
       peakInFlight: run.hosts ? Object.fromEntries(hosts.map((h) => [h.host, h.peakInFlight])) : undefined,
       cpu,
+      ...(opts.latencyMs ? { latencyMs: opts.latencyMs } : {}),
+      timeFloor: timeFloor(ctx.workload.counts, sc.states(ctx.k), { qps: ctx.qps ?? LOOPBACK_QPS, rttMs: opts.latencyMs ?? 0, uniqueBytes: ctx.workload.uniqueBytes, authTrips: 1 }),
       verified: await verify(ctx, mirrors, sc.repos),
     };
   } finally {

@@ -14,10 +14,11 @@ export function formatTable(meta: { mode: string; mirrors: number; kpromoQps: st
     '| Scenario | kpromo wall (s) | skopeo wall (s) | kpromo / skopeo | kpromo requests | floor (old per-host floor) | requests / floor | … without verification HEADs | skopeo requests | source bytes / unique | 429s (after 1st window) | retries | waited (s, Σ over requests) | peak RSS (MiB) | verified |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  const scenarios = [...new Set(results.map((r) => r.scenario))];
+  const loopback = results.filter((r) => !r.latencyMs);
+  const scenarios = [...new Set(loopback.map((r) => r.scenario))];
   for (const s of scenarios) {
-    const kp = results.find((r) => r.scenario === s && r.tool === 'kpromo');
-    const sk = results.find((r) => r.scenario === s && r.tool === 'skopeo');
+    const kp = loopback.find((r) => r.scenario === s && r.tool === 'kpromo');
+    const sk = loopback.find((r) => r.scenario === s && r.tool === 'skopeo');
     if (!kp) continue;
     const cells = [
       s,
@@ -38,5 +39,40 @@ export function formatTable(meta: { mode: string; mirrors: number; kpromoQps: st
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
+  const far = results.filter((r) => r.latencyMs);
+  if (far.length) lines.push('', ...formatLatencyTable(far));
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The runs under latency: walls of both tools, and performance.md §4's time floor (busiest host's
+ * requests ÷ its req/s, plus the dependency depth × the round trip) with the targets
+ * (kpromo cold ≤ 0.25 × skopeo, ≤ 1.5 × the time floor).
+ */
+function formatLatencyTable(results: Measurement[]): string[] {
+  const lines = [
+    '| Scenario | RTT (ms) | kpromo wall (s) | skopeo wall (s) | kpromo / skopeo (target ≤ 0.25) | time floor (s): requests ÷ rate + depth × RTT | kpromo / time floor (target ≤ 1.5) | kpromo requests | kpromo phases (s) |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  const keys = [...new Set(results.map((r) => `${r.scenario}\u0000${r.latencyMs}`))];
+  for (const key of keys) {
+    const [s, lat] = key.split('\u0000') as [string, string];
+    const kp = results.find((r) => r.scenario === s && String(r.latencyMs) === lat && r.tool === 'kpromo');
+    const sk = results.find((r) => r.scenario === s && String(r.latencyMs) === lat && r.tool === 'skopeo');
+    if (!kp) continue;
+    const f = kp.timeFloor;
+    const cells = [
+      s,
+      lat,
+      sec(kp.wallMs) + (kp.ok ? '' : ' (failed)'),
+      sk ? sec(sk.wallMs) + (sk.ok ? '' : ' (failed)') : '–',
+      sk ? (kp.wallMs / sk.wallMs).toFixed(2) : '–',
+      `${sec(f.totalMs)} = ${sec(Math.max(f.requestsMs, f.bytesMs))} + ${f.depth} × ${lat} ms`,
+      (kp.wallMs / f.totalMs).toFixed(2),
+      String(kp.requests),
+      (kp.phases ?? []).map((p) => `${p.name} ${sec(p.durationMs)}`).join(', '),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return lines;
 }

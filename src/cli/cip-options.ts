@@ -14,6 +14,8 @@ import { DEFAULT_REQUESTS_PER_HOST } from '../plan/inventory.js';
 import type { ReportDetail } from '../report/report.js';
 import { NETWORK_FLAGS, readNetworkOptions, type NetworkSettings } from './network-options.js';
 import { POLICY_FLAGS, readPolicyFlags, type PolicyFlags } from './policy-options.js';
+import { readShard, SHARD_FLAGS, shardBudget } from './shard-options.js';
+import type { Shard } from '../plan/shard.js';
 
 /** Upstream's default signing and verification identity. */
 export const DEFAULT_SIGNER_ACCOUNT = 'krel-trust@k8s-releng-prod.iam.gserviceaccount.com';
@@ -106,7 +108,7 @@ const TRUST_FLAGS: FlagSpec[] = [
 ];
 
 /** All flags of `kpromo cip`. Other blocks (network, trust) are appended here. */
-export const CIP_FLAGS: readonly FlagSpec[] = [...UPSTREAM_FLAGS, ...PROVENANCE_FLAGS, ...KPROMO_FLAGS, ...TRUST_FLAGS, ...POLICY_FLAGS, ...NETWORK_FLAGS, ...REMOVED_FLAGS];
+export const CIP_FLAGS: readonly FlagSpec[] = [...UPSTREAM_FLAGS, ...PROVENANCE_FLAGS, ...KPROMO_FLAGS, ...TRUST_FLAGS, ...POLICY_FLAGS, ...NETWORK_FLAGS, ...SHARD_FLAGS, ...REMOVED_FLAGS];
 
 /** What `kpromo cip` does, chosen as upstream: snapshot, else scan, else promotion. */
 export type CipMode = 'promotion' | 'snapshot' | 'scan';
@@ -122,6 +124,8 @@ export interface CipOptions {
     reportDetail?: ReportDetail;
     verifyExisting?: boolean;
     requestsPerHost?: number;
+    /** This process promotes only this shard of the run (`--shard`, `--shard-count`). */
+    shard?: Shard;
   };
   snapshot: { registry?: string; tag?: string; minimal: boolean; manifestBasedOf?: string; output: 'yaml' | 'csv' };
   signing: { sign: boolean; signerAccount: string; maxSignatureOps: number };
@@ -144,8 +148,8 @@ export function addCipFlags(cmd: Command): void {
   addFlags(cmd, CIP_FLAGS);
 }
 
-/** Converts commander's values into CipOptions; throws InputError listing every problem. */
-export function toCipOptions(raw: Record<string, unknown>, explicit: (flag: string) => boolean): CipOptions {
+/** Converts commander's values into CipOptions; throws InputError listing every problem. `env` gives $JOB_COMPLETION_INDEX. */
+export function toCipOptions(raw: Record<string, unknown>, explicit: (flag: string) => boolean, env: NodeJS.ProcessEnv = {}): CipOptions {
   const f = new FlagReader(raw, explicit);
   f.warnIgnored(CIP_FLAGS);
   // upstream lowercases --output and checks it only in snapshot mode
@@ -182,6 +186,9 @@ export function toCipOptions(raw: Record<string, unknown>, explicit: (flag: stri
     policy: readPolicyFlags(f),
     warnings: f.warnings,
   };
+  const shard = readShard(f, env);
+  if (shard) o.run.shard = shard;
+  ({ network: o.network, requestsPerHost: o.run.requestsPerHost } = shardBudget(o.network, o.run.requestsPerHost, o.run.shard));
   f.int('max-image-size', 0, Number.MAX_SAFE_INTEGER); // hidden no-op upstream: only type-checked
   const detail = f.str('report-detail') ?? 'changes';
   if (detail !== 'changes' && detail !== 'all') f.fail(`invalid --report-detail "${detail}": use changes or all`);

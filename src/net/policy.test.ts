@@ -156,3 +156,18 @@ test('the documented defaults, as literal values (README "Network policy")', asy
   assert.deepEqual(at('127.0.0.1:5000'), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2]);
   await net.close();
 });
+
+test('a shard takes its share of every host budget: req/s, burst and in-flight ceiling (at least 1)', () => {
+  const cases: { opts: Parameters<typeof budgetFor>[1]; qps: number; burst: number; max: number; initial: number }[] = [
+    { opts: { share: 1 / 4 }, qps: DEFAULT_QPS / 4, burst: 3, max: 16, initial: 16 },
+    { opts: { share: 1 / 4, qps: 40, hostQps: { a: 8 }, burst: 4, concurrency: { max: 6 } }, qps: 2, burst: 1, max: 2, initial: 2 },
+    { opts: { share: 1 / 100 }, qps: DEFAULT_QPS / 100, burst: 1, max: 1, initial: 1 },
+    { opts: { share: 1 }, qps: DEFAULT_QPS, burst: 10, max: 64, initial: 16 },
+  ];
+  for (const c of cases) {
+    const b = budgetFor('a:5000', c.opts);
+    assert.deepEqual([b.qps, b.burst, b.concurrency.max, b.concurrency.initial], [c.qps, c.burst, c.max, c.initial], JSON.stringify(c.opts));
+    assert.ok(b.concurrency.min <= b.concurrency.max);
+  }
+  assert.equal(budgetFor('127.0.0.1:5000', { share: 1 / 2 }).qps, LOOPBACK_QPS / 2);
+});

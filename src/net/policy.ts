@@ -51,6 +51,12 @@ export interface NetworkOptions {
   hostQps?: Record<string, number>;
   burst?: number;
   concurrency?: Partial<HostBudget['concurrency']>;
+  /**
+   * The part of every host's budget this process takes (default 1): a shard of a run split COUNT
+   * ways takes 1/COUNT of each host's req/s, burst and in-flight ceiling, so COUNT shards together
+   * stay within one run's budget.
+   */
+  share?: number;
   retry?: Partial<RetryPolicy>;
   /** Told before each retry waits (the CLI logs it). */
   onRetry?: (n: RetryNotice) => void;
@@ -77,10 +83,17 @@ export interface Network {
 export function budgetFor(host: string, opts: Omit<NetworkOptions, 'base'>): HostBudget {
   const hostname = host.replace(/:\d+$/, '');
   const qps = opts.hostQps?.[host] ?? opts.hostQps?.[hostname] ?? opts.qps ?? (isLoopbackHost(hostname) ? LOOPBACK_QPS : DEFAULT_QPS);
+  const share = opts.share ?? 1;
+  const concurrency = { ...DEFAULT_CONCURRENCY, ...opts.concurrency };
+  if (share !== 1) {
+    concurrency.max = Math.max(1, Math.ceil(concurrency.max * share));
+    concurrency.initial = Math.min(concurrency.initial, concurrency.max);
+    concurrency.min = Math.min(concurrency.min, concurrency.max);
+  }
   return {
-    qps,
-    burst: opts.burst ?? DEFAULT_BURST,
-    concurrency: { ...DEFAULT_CONCURRENCY, ...opts.concurrency },
+    qps: qps * share,
+    burst: Math.max(1, Math.ceil((opts.burst ?? DEFAULT_BURST) * share)),
+    concurrency,
     ...(opts.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: opts.maxRetryAfterMs } : {}),
   };
 }

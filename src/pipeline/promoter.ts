@@ -27,7 +27,8 @@ import { runPipeline, type PipelineResult } from './pipeline.js';
 import { newPromotionState, type PromotionDeps, type PromotionOptions, type PromotionState } from './state.js';
 
 /**
- * The phases of a promotion, in order. Without a trust config nothing is verified or signed.
+ * The phases of a promotion, in order. Without a trust config nothing is verified or signed;
+ * without a signer and without any configured check, source signatures are not read.
  * With a signer, every destination gets each image by digest in promote and its tags in publish,
  * after carry (its attachments, planned in referrers), sign and attest: a tag is never visible on
  * any mirror before its attachments and signature exist.
@@ -36,7 +37,9 @@ export function promotionPhases(trust?: TrustConfig, policy?: PolicyConfig): Pha
   const decide = policy ? [policyPhase(policy)] : [];
   if (!trust) return [setupPhase, planPhase, ...decide, promotePhase];
   if (!trust.signer) {
-    return [setupPhase, planPhase, provenancePhase(trust), validatePhase(trust), ...decide, referrersPhase(trust), promotePhase, carryPhase(trust), signPhase(trust), attestPhase(trust)];
+    // nothing to sign and no check configured: no source signature or attestation is read
+    const checks = trust.checks === false ? [] : [provenancePhase(trust), validatePhase(trust)];
+    return [setupPhase, planPhase, ...checks, ...decide, referrersPhase(trust), promotePhase, carryPhase(trust), signPhase(trust), attestPhase(trust)];
   }
   const holdTags = (plan: Plan): ReadonlySet<string> => signingDestinations(plan, 'replicate');
   return [

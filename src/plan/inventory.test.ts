@@ -101,8 +101,9 @@ test('without digests in the list, a manifest-side tag move is caught when the d
   const edges = [edge('a.local/p', 'v1'), edge('a.local/p', 'v1.1'), edge('a.local/p', 'old'), edge('a.local/p', 'keep', third.digest)];
   const plan = classify(edges, await readInventory(c, edges, { logger: nullLogger }));
   // img is written (under v1.1), so its listed tags v1 and old are HEADed; 'keep' is not (nothing
-  // of its digest is written). 'old' shows img present: v1.1 is a tag-only push (source read once).
-  assert.deepEqual(ops(c), ['listTags a.local', 'headManifest a.local v1', 'headManifest a.local old', `getManifest src.local ${img.digest}`]);
+  // of its digest is written). 'old' shows img present: v1.1 is a tag-only push (source read once,
+  // as soon as the list shows v1.1 missing).
+  assert.deepEqual(ops(c), ['listTags a.local', `getManifest src.local ${img.digest}`, 'headManifest a.local v1', 'headManifest a.local old']);
   assert.deepEqual(plan.edges.map((p) => p.decision), [{ kind: 'tag-move', current: other.digest }, { kind: 'promote', tagOnly: true }, { kind: 'present' }, { kind: 'present' }]);
   assert.deepEqual(plan.edges.map((p) => p.evidence), [undefined, undefined, 'verified', 'tag-listed']);
 });
@@ -157,4 +158,25 @@ test('reads go per host: every host gets its own budget', async () => {
   await readInventory(c, edges, { logger: nullLogger, perHost: 2 });
   assert.deepEqual([...peak.values()], Array(hosts.length).fill(2));
   inFlight = new Map();
+});
+
+test('a source is read as soon as a destination list shows its tag missing, once per digest; a run with nothing to copy reads none', async () => {
+  const c = await client();
+  const order: string[] = [];
+  const recording = Object.assign(Object.create(c) as MemoryRegistryClient, {
+    listTags: (...a: Parameters<MemoryRegistryClient['listTags']>) => (order.push('list'), c.listTags(...a)),
+    getManifest: (...a: Parameters<MemoryRegistryClient['getManifest']>) => (order.push('source read'), c.getManifest(...a)),
+    headManifest: (...a: Parameters<MemoryRegistryClient['headManifest']>) => (order.push('head'), c.headManifest(...a)),
+    ...(c.tagList ? { tagList: (...a: Parameters<NonNullable<MemoryRegistryClient['tagList']>>) => (order.push('list'), c.tagList!(...a)) } : {}),
+  });
+  // a.local lacks v1; b.local lists it (pointing elsewhere, unproven): its HEAD comes after the source read began
+  await putImage(c.store('b.local'), 'p/app', other, 'v1');
+  const inv = await readInventory(recording, [edge('a.local/p', 'v1'), edge('b.local/p', 'v1')], { logger: nullLogger });
+  assert.deepEqual(order, ['list', 'list', 'source read', 'head']);
+  assert.equal(inv.sourceManifests.size, 1);
+  await putImage(c.store('a.local'), 'p/app', img, 'v1');
+  await putImage(c.store('b.local'), 'p/app', img, 'v1.0');
+  order.length = 0;
+  await readInventory(recording, [edge('a.local/p', 'v1')], { logger: nullLogger });
+  assert.deepEqual(order, ['list', 'head'], 'present (its listed tag resolved by HEAD): no source read');
 });

@@ -152,6 +152,35 @@ export async function readInventory(
     }
   };
 
+  // Sources, only for edges still to promote: one GET per digest, kept for the copy. A tag missing
+  // from a destination's list is to promote whatever else the plan finds, so its source is read as
+  // soon as that list is back, overlapping the remaining lists and HEADs; a run with nothing to
+  // copy reads no source.
+  const sourceManifests = new Map<string, FetchedManifest>();
+  const sourceReads = new Map<string, Promise<void>>();
+  const readSource = (e: Edge): void => {
+    const r = repo(srcRepo(e));
+    const k = sourceKey(r.ref, e.digest);
+    if (sourceReads.has(k)) return;
+    sourceReads.set(
+      k,
+      (async () => {
+        try {
+          const m = await on(r, () => client.getManifest(r.ref, e.digest, { signal: opts.signal, side: 'source' }));
+          sourceManifests.set(k, m);
+          r.manifests.set(e.digest, true);
+        } catch (err) {
+          if (isNotFound(err)) r.manifests.set(e.digest, false);
+          else fail(r, `reading ${e.digest}`, err);
+        }
+      })(),
+    );
+  };
+  const edgesTo = new Map<MutableRepo, Edge[]>();
+  for (const e of edges) {
+    const d = repo(dstRepo(e));
+    edgesTo.set(d, [...(edgesTo.get(d) ?? []), e]);
+  }
   // Destinations: every repository's list (and its tagless digests, which a list without digests
   // cannot answer) first, since a digest written to one destination has its tags verified on all.
   const wants = wantedByRepo(edges, (e) => repo(dstRepo(e)));
@@ -159,6 +188,7 @@ export async function readInventory(
     [...wants].map(async ([r, want]) => {
       try {
         keepList(r, want, await on(r, () => readTagList(client, r.ref, call)));
+        for (const e of edgesTo.get(r) ?? []) if (e.tag !== null && !r.tags.has(e.tag)) readSource(e);
       } catch (err) {
         return fail(r, 'listing tags', err);
       } finally {
@@ -194,28 +224,14 @@ export async function readInventory(
     await Promise.all(readable.map(([r, want]) => (r.error ? undefined : headAll(r, needsTagHeads(want, r, false, moved)))));
   }
 
-  // Sources, only for edges still to promote: one GET per digest, kept for the copy.
-  const srcGets = new Map<string, { r: MutableRepo; d: Digest }>();
+  // The rest of the sources (tagless digests, tags the HEADs found gone), then every read done.
   for (const e of edges) {
     const d = repo(dstRepo(e));
     if (d.error) continue;
     if (e.tag !== null ? d.tags.has(e.tag) : d.manifests.get(e.digest) === true) continue; // present or a tag move
-    const s = repo(srcRepo(e));
-    srcGets.set(sourceKey(s.ref, e.digest), { r: s, d: e.digest });
+    readSource(e);
   }
-  const sourceManifests = new Map<string, FetchedManifest>();
-  await Promise.all(
-    [...srcGets.entries()].map(async ([k, { r, d }]) => {
-      try {
-        const m = await on(r, () => client.getManifest(r.ref, d, { signal: opts.signal, side: 'source' }));
-        sourceManifests.set(k, m);
-        r.manifests.set(d, true);
-      } catch (err) {
-        if (isNotFound(err)) r.manifests.set(d, false);
-        else fail(r, `reading ${d}`, err);
-      }
-    }),
-  );
+  await Promise.all(sourceReads.values());
   opts.signal?.throwIfAborted();
   return { repos: new Map([...repos].map(([k, r]) => [k, freeze(r)])), sourceManifests };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { destinationFloor, requestFloor, upstreamModel, type Workload } from '../../bench/floor.js';
+import { dependencyDepth, destinationFloor, requestFloor, timeFloor, upstreamModel, type Workload } from '../../bench/floor.js';
 import { buildWorkload, QUICK } from '../../bench/workload.js';
 
 // performance.md §4's single image: L = 5 layers (B = 6 blobs), K = 20 mirrors.
@@ -76,4 +76,32 @@ test('attachments: an SBOM, a provenance and a signature per image add their upl
   // source: 2 manifests + 4 blobs + 2 referrer lists + 6 attachment manifests + 8 of their blobs
   assert.equal(f.source, 2 + 4 + 2 + 6 + 8);
   assert.equal(requestFloor(w, ['present']).source, 0, 'nothing is read from the source when everything is present');
+});
+
+test('dependency depth: auth, plan, then the copy chain of an index or a plain image', () => {
+  const plain: Workload = { images: 2, childManifests: 0, tags: 2, uniqueBlobs: 4, repos: 2 };
+  const index: Workload = { ...plain, childManifests: 4 };
+  const table: Array<[Workload, Parameters<typeof destinationFloor>[1], number, number]> = [
+    [plain, 'present', 1, 2], // ping, tag list
+    [plain, 'empty', 1, 5], // ping, list ‖ manifest GET, blob GET ‖ POST, upload PUT, manifest PUT
+    [index, 'empty', 1, 7], // … + child GET, child PUT
+    [index, 'empty', 2, 8], // a token after the ping
+    [index, 'mount', 1, 6], // one mount instead of GET + PUT
+  ];
+  for (const [w, state, auth, want] of table) assert.equal(dependencyDepth(w, state, auth), want, `${state} auth ${auth}`);
+});
+
+test('time floor: the busiest host at its budget plus the depth × round trip', () => {
+  const w: Workload = { images: 5, childManifests: 20, tags: 5, uniqueBlobs: 60, repos: 5 };
+  // each mirror: 1 ping + 145 writes; the source: 1 ping + 25 manifests + 60 blobs
+  const f = timeFloor(w, ['empty', 'empty'], { qps: 50, rttMs: 30, uniqueBytes: 6_000_000, authTrips: 1 });
+  assert.equal(f.requestsMs, (146 / 50) * 1000);
+  assert.equal(f.bytesMs, 0);
+  assert.equal(f.depth, 7);
+  assert.equal(f.totalMs, 2920 + 210);
+  const slow = timeFloor(w, ['empty'], { qps: 1000, rttMs: 30, uniqueBytes: 6_000_000, bandwidth: 1_000_000, authTrips: 1 });
+  assert.equal(slow.bytesMs, 6000);
+  assert.equal(slow.totalMs, 6000 + 210);
+  const rerun = timeFloor(w, ['present', 'present'], { qps: 50, rttMs: 30, uniqueBytes: 6_000_000, bandwidth: 1_000_000, authTrips: 1 });
+  assert.deepEqual([rerun.bytesMs, rerun.depth], [0, 2]);
 });

@@ -8,12 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import { startDistribution, type Distribution } from './distribution.js';
 import { classify, startFaultProxy, type FaultProxy, type FaultProxyOptions } from './fault-proxy.js';
 import { seedImage, type ImageData } from './seed.js';
+import { startStub } from './stub-http.js';
 
 let reg: Distribution;
 let img: ImageData;
 const proxies: FaultProxy[] = [];
 
-async function proxy(opts: Omit<FaultProxyOptions, 'target'> = {}): Promise<FaultProxy> {
+async function proxy(opts: Partial<FaultProxyOptions> = {}): Promise<FaultProxy> {
   const p = await startFaultProxy({ target: reg.url, lifetimeMs: 60_000, ...opts });
   proxies.push(p);
   return p;
@@ -51,6 +52,51 @@ describe('fault proxy', () => {
     const put = await fetch(loc, { method: 'PUT', body, headers: { 'content-type': 'application/octet-stream' } });
     assert.equal(put.status, 201);
     assert.deepEqual((await get(`${reg.url}/v2/p/slow/blobs/${digest}`)).body, body);
+  });
+
+  it('latency is a round trip: half before the request reaches the registry, half before the response starts', async () => {
+    const log: string[] = [];
+    const stub = await startStub(() => {
+      log.push('registry');
+      return { status: 200, body: 'ok' };
+    });
+    try {
+      const p = await proxy({ target: `http://${stub.host}`, latency: { ms: 30 }, sleep: async (ms) => void log.push(`wait ${ms}`) });
+      const res = await fetch(`${p.url}/v2/a/manifests/v1`);
+      assert.equal(await res.text(), 'ok');
+      assert.deepEqual(log, ['wait 15', 'registry', 'wait 15']);
+    } finally {
+      await stub.stop();
+    }
+  });
+
+  it('a bandwidth cap paces bodies both ways on the proxy clock; bodies arrive whole', async () => {
+    const big = Buffer.alloc(200_000, 7);
+    const stub = await startStub((r) => (r.method === 'GET' ? { status: 200, body: big } : { status: 201 }));
+    let clock = 0;
+    const waits: number[] = [];
+    try {
+      const p = await proxy({
+        target: `http://${stub.host}`,
+        bandwidth: { bytesPerSecond: 100_000 },
+        now: () => clock,
+        sleep: async (ms) => {
+          waits.push(ms);
+          clock += ms; // the fake clock moves by each wait: pacing alone decides the time
+        },
+      });
+      const got = Buffer.from(await (await fetch(`${p.url}/v2/a/blobs/sha256:00`)).arrayBuffer());
+      assert.ok(got.equals(big), 'response body whole');
+      assert.equal(Math.round(waits.reduce((a, b) => a + b, 0)), 2_000, '200 kB at 100 kB/s: 2 s out');
+      waits.length = 0;
+      const sent = Buffer.alloc(50_000, 3);
+      const put = await fetch(`${p.url}/v2/a/blobs/uploads/u?digest=sha256:00`, { method: 'PUT', body: sent });
+      assert.equal(put.status, 201);
+      assert.ok(stub.requests.at(-1)!.body.equals(sent), 'request body whole');
+      assert.equal(Math.round(waits.reduce((a, b) => a + b, 0)), 500, '50 kB at 100 kB/s: 0.5 s in');
+    } finally {
+      await stub.stop();
+    }
   });
 
   it('classifies requests like RequestKind', () => {

@@ -2,7 +2,8 @@
  * A fault-injecting reverse proxy (node:http on 127.0.0.1:0) in front of one registry, for
  * tests and the benchmark. It classifies and counts requests like RequestKind, counts bytes,
  * and injects seeded faults: 429 with or without Retry-After, 503, a reset before the
- * response, a truncated body, a flipped byte in a blob, latency with jitter, a per-host quota
+ * response, a truncated body, a flipped byte in a blob, round-trip latency with jitter (half on
+ * the way in, half on the way out), a bandwidth cap per connection (bodies paced both ways), a per-host quota
  * (requests per window → 429 with Retry-After) and a `down` mode. It is bounded (a hard cap on
  * requests) and stops itself after its lifetime. A `lose` fault answers a manifest PUT 201
  * without storing it and without a `Docker-Content-Digest` (a registry that drops a write and
@@ -40,8 +41,19 @@ export interface FaultProxyOptions {
   trickleMs?: number;
   /** Retry-After announced with injected 429s (seconds, default 1). */
   retryAfterSeconds?: number;
-  /** Delay before forwarding each request. */
+  /**
+   * Round-trip latency of each forwarded request, as a network between client and registry
+   * adds it: half before the request is forwarded, half before the response starts (jitter
+   * added to the round trip).
+   */
   latency?: { ms: number; jitterMs?: number };
+  /**
+   * Bandwidth of each client connection, bytes per second in each direction: request bodies
+   * reach the registry, and response bodies the client, no faster.
+   */
+  bandwidth?: { bytesPerSecond: number };
+  /** Waits `ms` (default setTimeout): latency and bandwidth pacing, injectable with `now` for tests. */
+  sleep?: (ms: number) => Promise<void>;
   /** Admit at most `limit` requests per fixed window (default 60 s); the rest get 429. */
   quota?: { limit: number; windowMs?: number; announce?: boolean };
   /** Start down: every connection is reset at once. */
@@ -102,7 +114,7 @@ export interface FaultProxy {
   /** Clears arrivals, announcements and counters (between benchmark scenarios). */
   reset(): void;
   /** Changes the fault plan from now on. */
-  configure(opts: Partial<Pick<FaultProxyOptions, 'rates' | 'nth' | 'paths' | 'latency' | 'quota' | 'down' | 'retryAfterSeconds' | 'trickleMs'>>): void;
+  configure(opts: Partial<Pick<FaultProxyOptions, 'rates' | 'nth' | 'paths' | 'latency' | 'bandwidth' | 'quota' | 'down' | 'retryAfterSeconds' | 'trickleMs'>>): void;
   stop(): Promise<void>;
   /** Resolves when the proxy has closed (stop() or the end of its lifetime). */
   readonly closed: Promise<void>;
@@ -176,6 +188,24 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   };
   let origin = '';
   const pathHits = new Map<object, number>();
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  /** When each direction of a client connection is free again (bandwidth pacing), on the proxy's clock. */
+  const links = new WeakMap<Socket, { in: number; out: number }>();
+  /** How long to hold `n` bytes going `dir` on `socket` so the connection carries no more than the bandwidth. */
+  function pace(socket: Socket, dir: 'in' | 'out', n: number): number {
+    const bw = plan.bandwidth?.bytesPerSecond;
+    if (!bw || n === 0) return 0;
+    let link = links.get(socket);
+    if (!link) links.set(socket, (link = { in: 0, out: 0 }));
+    const t = now();
+    link[dir] = Math.max(link[dir], t) + (n * 1000) / bw;
+    return link[dir] - t;
+  }
+  /** Half of this request's round trip (latency plus jitter), drawn once per request. */
+  function halfTrip(): number {
+    if (!plan.latency) return 0;
+    return (plan.latency.ms + rand() * (plan.latency.jitterMs ?? 0)) / 2;
+  }
 
   const server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 5_000;
@@ -253,13 +283,13 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       return changed();
     }
     if (fault === 'lose') return lose(req, res, url, arrival);
-    if (plan.latency) {
-      const d = plan.latency.ms + rand() * (plan.latency.jitterMs ?? 0);
-      // hold the request body while waiting (the byte counter's 'data' listener made it flow): pipe() resumes it
+    const half = halfTrip();
+    if (half > 0) {
+      // hold the request body while waiting (the byte counter's 'data' listener made it flow): the forwarder resumes it
       req.pause();
-      await new Promise((r) => setTimeout(r, d));
+      await sleep(half);
     }
-    forward(req, res, url, kind, arrival, fault);
+    forward(req, res, url, kind, arrival, fault, half);
   }
 
   function count(arrival: Arrival, f: FaultKind | 'quota'): void {
@@ -275,52 +305,87 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     res.end(body);
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, url: URL, kind: RequestKind, arrival: Arrival, fault?: FaultKind): void {
+  function forward(req: IncomingMessage, res: ServerResponse, url: URL, kind: RequestKind, arrival: Arrival, fault: FaultKind | undefined, half: number): void {
+    const socket = req.socket;
     const up = httpRequest(
       { agent, host: target.hostname, port: target.port, method: req.method, path: url.pathname + url.search, headers: req.headers },
       (ur) => {
-        arrival.outcome = ur.statusCode ?? 502;
-        const headers = { ...ur.headers };
-        if (typeof headers.location === 'string' && headers.location.startsWith(target.origin)) {
-          headers.location = origin + headers.location.slice(target.origin.length);
-        }
-        res.writeHead(ur.statusCode ?? 502, headers);
-        if (fault === 'trickle') return trickle(ur, res, kind);
-        const total = Number(ur.headers['content-length'] ?? NaN);
-        let sent = 0;
-        let flipped = false;
-        ur.on('data', (chunk: Buffer) => {
-          if (fault === 'truncate') {
-            const keep = Number.isFinite(total) ? Math.max(0, Math.floor(total / 2) - sent) : 0;
-            if (chunk.length >= keep) {
-              if (keep > 0) res.write(chunk.subarray(0, keep));
-              countOut(kind, keep);
-              ur.destroy();
-              res.socket?.destroy();
-              return;
-            }
-          }
-          if (fault === 'flip' && !flipped && chunk.length > 0) {
-            chunk = Buffer.from(chunk);
-            chunk[Math.floor(chunk.length / 2)]! ^= 0xff;
-            flipped = true;
-          }
-          sent += chunk.length;
-          countOut(kind, chunk.length);
-          if (!res.write(chunk)) {
-            ur.pause();
-            res.once('drain', () => ur.resume());
-          }
-        });
-        ur.on('end', () => res.end());
-        ur.on('error', () => res.destroy());
+        if (half > 0) {
+          // the way back: the response starts half a round trip later
+          ur.pause();
+          void sleep(half).then(() => respond(ur));
+        } else respond(ur);
       },
     );
+    function respond(ur: IncomingMessage): void {
+      arrival.outcome = ur.statusCode ?? 502;
+      const headers = { ...ur.headers };
+      if (typeof headers.location === 'string' && headers.location.startsWith(target.origin)) {
+        headers.location = origin + headers.location.slice(target.origin.length);
+      }
+      res.writeHead(ur.statusCode ?? 502, headers);
+      if (fault === 'trickle') {
+        trickle(ur, res, kind);
+        return void ur.resume();
+      }
+      const total = Number(ur.headers['content-length'] ?? NaN);
+      let sent = 0;
+      let flipped = false;
+      /** Sends a chunk; false when the client's buffer is full and `ur` waits for its drain. */
+      const deliver = (chunk: Buffer): boolean => {
+        if (fault === 'truncate') {
+          const keep = Number.isFinite(total) ? Math.max(0, Math.floor(total / 2) - sent) : 0;
+          if (chunk.length >= keep) {
+            if (keep > 0) res.write(chunk.subarray(0, keep));
+            countOut(kind, keep);
+            ur.destroy();
+            res.socket?.destroy();
+            return false;
+          }
+        }
+        if (fault === 'flip' && !flipped && chunk.length > 0) {
+          chunk = Buffer.from(chunk);
+          chunk[Math.floor(chunk.length / 2)]! ^= 0xff;
+          flipped = true;
+        }
+        sent += chunk.length;
+        countOut(kind, chunk.length);
+        if (!res.write(chunk)) {
+          ur.pause();
+          res.once('drain', () => ur.resume());
+          return false;
+        }
+        return true;
+      };
+      ur.on('data', (chunk: Buffer) => {
+        const wait = pace(socket, 'out', chunk.length);
+        if (wait <= 0) return void deliver(chunk);
+        // paced: the next chunk is read once this one has crossed the connection
+        ur.pause();
+        void sleep(wait).then(() => {
+          if (!res.destroyed && deliver(chunk)) ur.resume();
+        });
+      });
+      ur.on('end', () => res.end());
+      ur.on('error', () => res.destroy());
+      ur.resume();
+    }
     up.on('error', () => {
       if (!res.headersSent) reply(res, arrival, 502, 'upstream unreachable');
       else res.destroy();
     });
-    req.pipe(up);
+    if (!plan.bandwidth) return void req.pipe(up);
+    // paced upload: each chunk reaches the registry once it has crossed the connection
+    req.on('data', (chunk: Buffer) => {
+      const wait = pace(socket, 'in', chunk.length);
+      req.pause();
+      void sleep(wait).then(() => {
+        if (up.write(chunk)) req.resume();
+        else up.once('drain', () => req.resume());
+      });
+    });
+    req.on('end', () => up.end());
+    req.resume();
   }
 
   /** Sends the upstream body one byte every `trickleMs` until it is sent or the client gives up. */

@@ -20,7 +20,7 @@ import { logFailureCauses } from '../diagnose.js';
 import { stopOnSignals, type SignalStop } from '../signals.js';
 import { stderrLines, type CipContext } from './cip-context.js';
 import { preflight } from './cip-preflight.js';
-import { loadScopedPlan } from './cip-scope.js';
+import { loadScopedPlan, shardReportField } from './cip-scope.js';
 import { wantsDiffScope } from '../../manifest/diff-scope.js';
 import { formatDecisions } from '../../policy/report.js';
 import { buildPolicyConfig } from './policy-config.js';
@@ -89,6 +89,8 @@ async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrid
       // which source authenticated each registry host (never the secret)
       const credentials = credentialSources();
       if (credentials.length) result.report.credentials = credentials;
+      const shard = shardReportField(opts, planned);
+      if (shard) result.report.shard = shard;
       await writeReport(opts.run.reportFile, result.report);
       logger.info('report written', { file: opts.run.reportFile });
     }

@@ -11,7 +11,7 @@ import type { CipOptions } from '../cip-options.js';
 import { ExitCode } from '../main.js';
 import type { CipContext } from './cip-context.js';
 import { preflight } from './cip-preflight.js';
-import { loadScopedPlan } from './cip-scope.js';
+import { loadScopedPlan, shardReportField } from './cip-scope.js';
 
 /** Runs promotion mode and returns the exit code. */
 export async function runPromotion(opts: CipOptions, ctx: CipContext): Promise<number> {
@@ -22,7 +22,10 @@ export async function runPromotion(opts: CipOptions, ctx: CipContext): Promise<n
   if (plan.redundant) ctx.logger.debug('redundant promotions dropped (same digest, same destination)', { count: plan.redundant });
   ctx.io.stdout(formatPlanSummary(plan.summary));
   if (opts.run.reportFile) {
-    await writeReport(opts.run.reportFile, buildReport('parse-only', plan.summary, plan.edges, plan.warnings));
+    const report = buildReport('parse-only', plan.summary, plan.edges, plan.warnings);
+    const shard = shardReportField(opts, plan);
+    if (shard) report.shard = shard;
+    await writeReport(opts.run.reportFile, report);
     ctx.logger.info('report written', { file: opts.run.reportFile });
   }
   return ExitCode.ok;

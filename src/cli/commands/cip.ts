@@ -28,7 +28,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
     );
   addCipFlags(cmd);
   cmd.action(async (_opts: unknown, command: Command) => {
-    const { options, level } = parseCipCommand(command);
+    const { options, level } = parseCipCommand(command, io.env);
     // on a terminal, log lines go through the Terminal so they print above the progress line
     const terminal = io.isTTY ? new Terminal(io.stderr) : undefined;
     const logFormat = parseLogFormat(String(command.optsWithGlobals().logFormat ?? 'text'));
@@ -39,7 +39,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
 }
 
 /** Reads the options and the global --log-level of a parsed cip command, reporting all flag problems together. */
-function parseCipCommand(command: Command): { options: CipOptions; level: LogLevel } {
+function parseCipCommand(command: Command, env: NodeJS.ProcessEnv): { options: CipOptions; level: LogLevel } {
   const problems: Problem[] = [];
   const collect = <T>(f: () => T): T | undefined => {
     try {
@@ -51,7 +51,7 @@ function parseCipCommand(command: Command): { options: CipOptions; level: LogLev
     }
   };
   const level = collect(() => parseLogLevel(String(command.optsWithGlobals().logLevel ?? 'info')));
-  const options = collect(() => toCipOptions(command.opts(), (flag) => command.getOptionValueSource(attributeName(flag)) === 'cli'));
+  const options = collect(() => toCipOptions(command.opts(), (flag) => command.getOptionValueSource(attributeName(flag)) === 'cli', env));
   if (problems.length || !options || !level) throw new InputError(problems);
   return { options, level };
 }

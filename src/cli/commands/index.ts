@@ -11,6 +11,7 @@ import * as manifest from './manifest.js';
 import * as policy from './policy.js';
 import * as pr from './pr.js';
 import * as registry from './registry.js';
+import * as report from './report.js';
 import * as sigcheck from './sigcheck.js';
 import * as version from './version.js';
 
@@ -26,6 +27,7 @@ export function registerCommands(program: Command, io: CliIO, setExit: SetExit):
   policy.register(program, io, setExit);
   pr.register(program, io, setExit);
   registry.register(program, io, setExit);
+  report.register(program, io, setExit);
   sigcheck.register(program, io, setExit);
   version.register(program, io, setExit);
 }

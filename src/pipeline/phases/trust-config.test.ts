@@ -57,3 +57,16 @@ test('trust flags: formats, placements and exclusive verification flags are vali
   assert.equal(parse('--tsa-url', '').trust.tsaUrl, '');
   assert.deepEqual(parse('--identity-token-command', 'gcloud auth print-identity-token').trust.identityTokenCommand, ['gcloud', 'auth', 'print-identity-token']);
 });
+
+test('source checks are configured by verification material or a requirement, not by the default identity', async () => {
+  const cases: { name: string; opts: Parameters<typeof buildTrustConfig>[0]; checks: boolean }[] = [
+    { name: 'defaults', opts: base({}, true, false), checks: false },
+    { name: '--require-signatures', opts: base({ requireSignatures: true }, true, false), checks: true },
+    { name: '--certificate-identity-regexp', opts: { ...base({}, true, false), verification: { identityRegexp: '.*', oidcIssuer: DEFAULT_OIDC_ISSUER } }, checks: true },
+    { name: '--require-provenance', opts: { ...base({}, true, false), provenance: { require: true, allowedBuilders: [], allowedSourceRepos: [] } }, checks: true },
+    { name: '--allowed-builders', opts: { ...base({}, true, false), provenance: { require: false, allowedBuilders: ['b'], allowedSourceRepos: [] } }, checks: true },
+  ];
+  for (const c of cases) {
+    assert.equal((await buildTrustConfig(c.opts, {})).checks, c.checks, c.name);
+  }
+});

@@ -29,8 +29,14 @@ export async function buildTrustConfig(
   logger?: Logger,
 ): Promise<TrustConfig> {
   const t = opts.trust;
+  const p = opts.provenance;
+  const v = opts.verification;
+  const checks = Boolean(
+    t.verificationKey || t.trustedRoot || v.identityRegexp || v.oidcIssuerRegexp || t.requireSignatures || p.require || p.allowedBuilders.length || p.allowedSourceRepos.length,
+  );
   return {
     verifier: await buildVerifier(opts.verification, opts.trust),
+    checks,
     requireSignatures: t.requireSignatures,
     provenance: { ...opts.provenance },
     signer: opts.signing.sign ? await buildSigner(opts, env, logger) : undefined,

@@ -28,6 +28,13 @@ export interface TrustConfig {
   provenance: ProvenancePolicy & { require: boolean };
   /** undefined with --sign=false: the sign and attest phases do nothing. */
   signer?: Signer;
+  /**
+   * Whether any source check is configured: verification material (--verification-key,
+   * --trusted-root, certificate regexps) or a requirement (--require-signatures,
+   * --require-provenance, --allowed-builders, --allowed-source-repos). false: without a signer the
+   * source signatures and attestations are not read at all. Default true (verify if present).
+   */
+  checks?: boolean;
   format: SignatureFormat;
   placement: SignaturePlacement;
   /** Concurrency of verify/sign/attest operations (--max-signature-ops). */

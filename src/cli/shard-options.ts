@@ -1,0 +1,49 @@
+/**
+ * The shard flags of `kpromo cip` (`--shard INDEX/COUNT`, `--shard-count COUNT`): which part of
+ * a run split across machines this process promotes. A Kubernetes Indexed Job sets
+ * JOB_COMPLETION_INDEX in each pod, so `--shard-count N` alone picks the pod's shard.
+ */
+import { MAX_SHARDS, parseShard, type Shard } from '../plan/shard.js';
+import type { FlagReader, FlagSpec } from './flags.js';
+
+/** The environment variable a Kubernetes Indexed Job sets to the pod's completion index. */
+export const SHARD_INDEX_ENV = 'JOB_COMPLETION_INDEX';
+
+/** The shard flags. */
+export const SHARD_FLAGS: FlagSpec[] = [
+  {
+    name: 'shard',
+    kind: 'string',
+    arg: '<index/count>',
+    description: `promote only shard INDEX of COUNT (images split by a hash of their digest; INDEX from 0); default: $${SHARD_INDEX_ENV} with --shard-count`,
+  },
+  {
+    name: 'shard-count',
+    kind: 'int',
+    arg: '<count>',
+    description: `number of shards the run is split into; the index is --shard INDEX or $${SHARD_INDEX_ENV} (a Kubernetes Indexed Job)`,
+  },
+];
+
+/** Reads the shard of this process, or undefined for an unsharded run; problems go to the reader. */
+export function readShard(f: FlagReader, env: NodeJS.ProcessEnv): Shard | undefined {
+  const count = f.str('shard-count') !== undefined ? f.int('shard-count', 1, MAX_SHARDS) : undefined;
+  const text = f.str('shard') ?? (count !== undefined ? env[SHARD_INDEX_ENV] : undefined);
+  if (text === undefined) {
+    if (count !== undefined && count > 1) f.fail(`--shard-count ${count} needs the shard index: give --shard INDEX or set $${SHARD_INDEX_ENV}`);
+    return undefined;
+  }
+  const shard = parseShard(text, count);
+  if (typeof shard === 'string') {
+    f.fail(f.str('shard') === undefined ? `$${SHARD_INDEX_ENV}: ${shard}` : `--shard: ${shard}`);
+    return undefined;
+  }
+  return shard.count > 1 ? shard : undefined;
+}
+
+/** The share of each host's budget a shard takes, applied to the run's options: 1/COUNT of req/s, burst, in-flight ceiling and plan reads per host. */
+export function shardBudget<N extends { share?: number }>(network: N, requestsPerHost: number | undefined, shard: Shard | undefined): { network: N; requestsPerHost: number | undefined } {
+  if (!shard) return { network, requestsPerHost };
+  const per = requestsPerHost === undefined ? undefined : Math.max(1, Math.ceil(requestsPerHost / shard.count));
+  return { network: { ...network, share: 1 / shard.count }, requestsPerHost: per };
+}
