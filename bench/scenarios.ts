@@ -72,8 +72,6 @@ export interface Measurement {
   cpuMs?: number;
   /** Every image present on every mirror with the right digest. */
   verified: boolean;
-  /** kpromo: post-promotion verification HEADs (one per written edge), counted in `requests`. */
-  verifyHeads?: number;
   /** kpromo: phase durations from its report. */
   phases?: { name: string; durationMs: number }[];
   /** kpromo: peak requests in flight per host. */
@@ -199,7 +197,6 @@ export async function measure(sc: Scenario, tool: Tool, ctx: RunContext, opts: M
       waitedMs: run.hosts ? Math.round(hosts.reduce((n, h) => n + (h.waitedMs ?? 0), 0)) : undefined,
       peakRss: run.peakRss,
       cpuMs: run.cpuMs,
-      verifyHeads: run.promoted,
       phases: run.phases,
       peakInFlight: run.hosts ? Object.fromEntries(hosts.map((h) => [h.host, h.peakInFlight])) : undefined,
       cpu,

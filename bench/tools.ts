@@ -21,7 +21,7 @@ export interface ToolRun {
   cpuMs?: number;
   /** kpromo's own per-host network stats (from its report). */
   hosts?: HostStats[];
-  /** kpromo: edges promoted (each verified by one HEAD after the copy). */
+  /** kpromo: edges promoted. */
   promoted?: number;
   /** kpromo: phase durations from its report. */
   phases?: { name: string; durationMs: number }[];
