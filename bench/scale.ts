@@ -17,7 +17,14 @@ import { kpromoCommand, peakRssOf, type KpromoCommand } from './tools.js';
 const args = process.argv.slice(2);
 const arg = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const k = Number(arg('k') ?? 5);
-const spec = { ...SCALE_SPEC, images: Number(arg('images') ?? SCALE_SPEC.images) };
+const spec = {
+  ...SCALE_SPEC,
+  images: Number(arg('images') ?? SCALE_SPEC.images),
+  projects: Number(arg('projects') ?? SCALE_SPEC.projects),
+  fresh: Number(arg('fresh') ?? SCALE_SPEC.fresh),
+};
+/** `--skip-verify-existing`: leave out the dry run that HEADs every tag (one request per edge: long at full scale). */
+const skipVerify = args.includes('--skip-verify-existing');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (s: string) => process.stderr.write(s + '\n');
 
@@ -103,12 +110,13 @@ async function main(): Promise<void> {
     // on Distribution a list carries no digests: a tagless digest costs a HEAD on every mirror
     log(`list floor ${listFloor}; with a HEAD per tagless digest per mirror (Distribution) ${listFloor + counts.tagless * k}`);
     const results: RunResult[] = [];
-    for (const [name, flags] of [
+    const runs: Array<readonly [string, readonly string[]]> = [
       ['dry run', []],
       ['dry run --verify-existing', ['--verify-existing']],
       ['promote', ['--confirm']],
       ['rerun', ['--confirm']],
-    ] as const) {
+    ];
+    for (const [name, flags] of runs.filter(([n]) => !(skipVerify && n.includes('verify')))) {
       log(`${name} …`);
       const r = await runOnce(cmd, name.replace(/ /g, '-'), manifest, dir, [...flags], all, listFloor);
       log(`  ${r.wallMs} ms, ${r.requests} requests (${r.ratio} × list floor ${listFloor}), peak RSS ${r.peakRssMiB} MiB, report ${r.reportBytes} B`);
