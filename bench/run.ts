@@ -14,6 +14,7 @@ import { kpromoCommand } from './tools.js';
 import { measure, SCENARIOS, type Measurement, type RunContext, type Tool } from './scenarios.js';
 import { formatTable } from './table.js';
 import { buildWorkload, FULL, pushWorkload, QUICK } from './workload.js';
+import { pushAttachmentWorkload } from './attachments.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -53,6 +54,7 @@ async function run(): Promise<void> {
     if (tools.length === 1) log('skopeo not found: measuring kpromo only');
     const results: Measurement[] = [];
     const runs = SCENARIOS.filter((s) => !only || s.name.startsWith(only)).map((sc) => ({ sc, latency: undefined as number | undefined }));
+    if (runs.some((r) => r.sc.attachments)) ctx.attachments = await pushAttachmentWorkload(staging, workload);
     if (latencyMs) runs.push(...SCENARIOS.filter((s) => LATENCY_SCENARIOS.includes(s.name)).map((sc) => ({ sc, latency: latencyMs })));
     // under latency skopeo's copies take longer: give them room before calling them failed
     const deadline = (lat: number | undefined) => (lat ? { ...ctx, skopeoDeadlineMs: ctx.skopeoDeadlineMs * 10 } : ctx);

@@ -4,7 +4,8 @@
  * mirrors for each tool, with the faults active during the timed run only.
  */
 import { createHash } from 'node:crypto';
-import { requestFloor, timeFloor, type DestinationState, type Floor, type TimeFloor } from './floor.js';
+import { requestFloor, timeFloor, type Attachments, type DestinationState, type Floor, type TimeFloor } from './floor.js';
+import { ATTACHMENTS_PREFIX } from './attachments.js';
 import { LOOPBACK_QPS } from '../src/net/policy.js';
 import { setFaults, startMirrors, stopAll, type FaultPlan, type Fronted } from './env.js';
 import { runKpromo, runSkopeo, type KpromoCommand, type ToolRun } from './tools.js';
@@ -26,6 +27,8 @@ export interface Scenario {
   /** Untimed preparation on fresh mirrors. */
   prepare?(ctx: RunContext, mirrors: Fronted[], tool: Tool): Promise<void>;
   faults?: FaultPlan;
+  /** Promote the images of the attachments staging prefix, each with its referrers (ctx.attachments). */
+  attachments?: boolean;
 }
 
 /** Shared state of a benchmark run. */
@@ -42,6 +45,8 @@ export interface RunContext {
   kpromo: KpromoCommand;
   /** kpromo's per-host req/s (--qps, else its loopback default), for the time floor. */
   qps?: number;
+  /** The attachments staged for the attachments scenario (pushed when it is selected). */
+  attachments?: Attachments;
 }
 
 /** Options of one measurement. */
@@ -85,14 +90,15 @@ export interface Measurement {
 }
 
 /** Runs `tool` promoting the workload to each of `repos` on `mirrors`. */
-export async function promoteWith(tool: Tool, ctx: RunContext, mirrors: Fronted[], repos: string[]): Promise<ToolRun> {
+export async function promoteWith(tool: Tool, ctx: RunContext, mirrors: Fronted[], repos: string[], staging = 'staging'): Promise<ToolRun> {
   if (tool === 'kpromo') {
     const dsts = repos.flatMap((repo) => mirrors.map((m) => `${m.proxy.host}/${repo}`));
-    const manifest = await writeBenchManifest(ctx.dir, `${ctx.staging.proxy.host}/staging`, dsts, ctx.workload);
+    const manifest = await writeBenchManifest(ctx.dir, `${ctx.staging.proxy.host}/${staging}`, dsts, ctx.workload);
     return runKpromo(ctx.kpromo, manifest, ctx.dir, ctx.kpromoArgs);
   }
+  // skopeo copies the images only (no referrers): its row is the images' cost, not the attachments'
   const pairs = repos.flatMap((repo) => mirrors.flatMap((m) =>
-    ctx.workload.images.map((img) => ({ src: `${ctx.staging.proxy.host}/staging/${img.name}:${img.tag}`, dst: `${m.proxy.host}/${repo}/${img.name}:${img.tag}` })),
+    ctx.workload.images.map((img) => ({ src: `${ctx.staging.proxy.host}/${staging}/${img.name}:${img.tag}`, dst: `${m.proxy.host}/${repo}/${img.name}:${img.tag}` })),
   ));
   return runSkopeo(pairs, ctx.dir, ctx.skopeoDeadlineMs);
 }
@@ -132,6 +138,13 @@ export const SCENARIOS: Scenario[] = [
     faults: { rates: { throttle: 0.01, unavailable: 0.01, reset: 0.005, truncate: 0.002 }, retryAfterSeconds: 1 },
   },
   {
+    // every image with an SBOM, a provenance and a signature bundle as referrers (fallback index)
+    name: 'attachments',
+    repos: ['prod'],
+    states: (k) => Array(k).fill('empty'),
+    attachments: true,
+  },
+  {
     name: 'quota 60/5s',
     repos: ['prod'],
     states: (k) => Array(k).fill('empty'),
@@ -140,14 +153,30 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
+/** The request floor of a scenario: attachments, when carried, count at the first mirror only (canonical placement). */
+function floorOf(ctx: RunContext, sc: Scenario): Floor {
+  const states = sc.states(ctx.k);
+  const plain = requestFloor(ctx.workload.counts, states, undefined, ctx.k);
+  if (!sc.attachments || !ctx.attachments) return plain;
+  const first = requestFloor({ ...ctx.workload.counts, attachments: ctx.attachments }, states.slice(0, 1), undefined, 1);
+  const extra = first.total - requestFloor(ctx.workload.counts, states.slice(0, 1), undefined, 1).total;
+  return { ...plain, total: plain.total + extra, destinations: plain.destinations, perHost: { ...plain.perHost, total: plain.perHost.total + extra } };
+}
+
 /** Checks every image on every mirror, directly (not through the proxy). */
-async function verify(ctx: RunContext, mirrors: Fronted[], repos: string[]): Promise<boolean> {
+async function verify(ctx: RunContext, mirrors: Fronted[], repos: string[], attachments = false): Promise<boolean> {
   for (const repo of repos) for (const m of mirrors) {
     for (const img of ctx.workload.images) {
       const got = await fetchManifest(m.registry, `${repo}/${img.name}`, img.tag);
       const digest = 'sha256:' + createHash('sha256').update(got.body).digest('hex');
       if (got.status !== 200 || digest !== img.data.digest) return false;
     }
+  }
+  if (!attachments) return true;
+  // the three referrers of each image, listed by its fallback index on the first mirror (canonical placement)
+  for (const img of ctx.workload.images) {
+    const index = await fetchManifest(mirrors[0]!.registry, `${repos[0]}/${img.name}`, img.data.digest.replace(':', '-'));
+    if (index.status !== 200 || (JSON.parse(Buffer.from(index.body).toString('utf8')) as { manifests?: unknown[] }).manifests?.length !== 3) return false;
   }
   return true;
 }
@@ -161,7 +190,7 @@ export async function measure(sc: Scenario, tool: Tool, ctx: RunContext, opts: M
     for (const f of all) f.proxy.reset();
     setFaults(all, opts.latencyMs ? { ...sc.faults, latency: { ms: opts.latencyMs } } : sc.faults);
     const cpuSplit = startCpuProbe();
-    const run = await promoteWith(tool, ctx, mirrors, sc.repos);
+    const run = await promoteWith(tool, ctx, mirrors, sc.repos, sc.attachments ? ATTACHMENTS_PREFIX : 'staging');
     const cpu = cpuSplit();
     setFaults(all, undefined);
     const byKind: Partial<Record<RequestKind, number>> = {};
@@ -188,7 +217,9 @@ export async function measure(sc: Scenario, tool: Tool, ctx: RunContext, opts: M
       error: run.error,
       requests,
       byKind,
-      floor: requestFloor(ctx.workload.counts, sc.states(ctx.k), undefined, ctx.k),
+      // canonical placement: the attachments go to the first mirror only (the floor counts them at every
+      // destination, so it is computed for one destination carrying them plus K−1 without)
+      floor: floorOf(ctx, sc),
       sourceBlobBytes: ctx.staging.proxy.counters().blobBytesToClient,
       uniqueBytes: ctx.workload.uniqueBytes,
       throttled,
@@ -202,7 +233,7 @@ export async function measure(sc: Scenario, tool: Tool, ctx: RunContext, opts: M
       cpu,
       ...(opts.latencyMs ? { latencyMs: opts.latencyMs } : {}),
       timeFloor: timeFloor(ctx.workload.counts, sc.states(ctx.k), { qps: ctx.qps ?? LOOPBACK_QPS, rttMs: opts.latencyMs ?? 0, uniqueBytes: ctx.workload.uniqueBytes, authTrips: 1 }),
-      verified: await verify(ctx, mirrors, sc.repos),
+      verified: await verify(ctx, mirrors, sc.repos, sc.attachments === true),
     };
   } finally {
     setFaults(all, undefined);
