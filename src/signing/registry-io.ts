@@ -52,15 +52,15 @@ export async function copyBlobs(
   opts?: CallOptions,
 ): Promise<void> {
   for (const d of digests) {
-    if (await client.headBlob(dst, d, opts)) continue;
-    let session;
-    if (src.host === dst.host) {
-      const m = await client.mountBlob(dst, d, src.repository, opts);
-      if (m.mounted) continue;
-      session = m.session;
-    }
+    // One request decides: a mount (from the source's repository on the same host, else from the
+    // destination repository itself) answers 201 when the blob is there, or opens the upload
+    // session the bytes then go through. A registry that refuses mounts gets a HEAD and a plain upload.
+    const from = src.host === dst.host ? src.repository : dst.repository;
+    const m = await client.mountBlob(dst, d, from, opts).catch(() => undefined);
+    if (m?.mounted) continue;
+    if (!m && (await client.headBlob(dst, d, opts))) continue;
     const bytes = await readBlob(client, src, d, opts);
-    await client.uploadBlob(dst, { digest: d, size: bytes.byteLength }, bytes, { ...opts, session });
+    await client.uploadBlob(dst, { digest: d, size: bytes.byteLength }, bytes, { ...opts, ...(m ? { session: m.session } : {}) });
   }
 }
 
