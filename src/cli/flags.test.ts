@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InputError } from '../errors.js';
-import { main, type CliIO } from './main.js';
+import { runCli, type CliResult } from '../../test/support/cli.js';
 import { addFlags, attachBoolValues, attributeName, FlagReader, KpromoCommand, parseBool, type FlagSpec } from './flags.js';
 
 const SPECS: FlagSpec[] = [
@@ -19,13 +19,8 @@ function parse(...argv: string[]): { confirm: boolean; sign: boolean; manifest?:
   return { confirm: f.bool('confirm'), sign: f.bool('sign'), manifest: f.str('manifest'), refs: cmd.args, problems: f.problems.map((p) => p.message) };
 }
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env: {} };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+/** Runs the CLI with captured output. */
+const run = (...argv: string[]): Promise<CliResult> => runCli(argv);
 
 describe('boolean flags (pflag rules)', () => {
   it('a bare boolean flag never takes the next argument', () => {

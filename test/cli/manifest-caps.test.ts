@@ -9,18 +9,14 @@ import { constants } from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { main, type CliIO } from '../../src/cli/main.js';
+import { runCli, type CliResult } from '../support/cli.js';
 import { MAX_MANIFEST_FILE_BYTES } from '../../src/manifest/read.js';
 import { tempTrees } from '../support/tree.js';
 
 const tree = tempTrees();
 const D = (i: number) => 'sha256:' + i.toString(16).padStart(64, '0');
 
-async function run(...argv: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  const io: CliIO = { stdout: () => {}, stderr: (s) => void (err += s), isTTY: false, env: {} };
-  return { code: await main(argv, io), err };
-}
+const run = (...argv: string[]): Promise<CliResult> => runCli(argv);
 
 /** Unblocks a reader stuck opening `fifo` (there is none when the code under test is right). */
 async function releaseFifo(fifo: string): Promise<void> {
