@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InputError } from '../errors.js';
 import { runCli, type CliResult } from '../../test/support/cli.js';
-import { addFlags, attachBoolValues, attributeName, FlagReader, KpromoCommand, parseBool, type FlagSpec } from './flags.js';
+import { addFlags, attachBoolValues, FlagReader, type FlagSpec, KpromoCommand, parseBool, readFlags } from './flags.js';
 
 const SPECS: FlagSpec[] = [
   { name: 'confirm', kind: 'bool', description: 'c' },
@@ -15,7 +15,7 @@ function parse(...argv: string[]): { confirm: boolean; sign: boolean; manifest?:
   const cmd = new KpromoCommand('t').exitOverride().argument('[refs...]');
   addFlags(cmd, SPECS);
   cmd.parse(argv, { from: 'user' });
-  const f = new FlagReader(cmd.opts(), (flag) => cmd.getOptionValueSource(attributeName(flag)) === 'cli');
+  const f = readFlags(cmd);
   return { confirm: f.bool('confirm'), sign: f.bool('sign'), manifest: f.str('manifest'), refs: cmd.args, problems: f.problems.map((p) => p.message) };
 }
 
