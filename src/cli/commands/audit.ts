@@ -13,11 +13,10 @@ import type { Logger } from '../../log.js';
 import type { ManifestSource } from '../../manifest/schema.js';
 import { addFlags, type FlagSpec, readFlags } from '../flags.js';
 import { createCliLogger } from '../log-setup.js';
-import { ExitCode, type CliIO } from '../main.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 import { readNetworkOptions, type NetworkSettings } from '../network-options.js';
 import { AUDIT_READ_FLAGS, readTrustExpectations } from './audit-options.js';
 import * as serve from './audit-serve.js';
-import type { SetExit } from './index.js';
 import type { TrustExpectations } from '../../audit/read.js';
 
 /** Flags of the one-shot audit only. */

@@ -14,7 +14,7 @@ import { formatAttachments } from '../../referrers/summary.js';
 import type { CipOptions } from '../cip-options.js';
 import { createNetworkedClient } from '../network-client.js';
 import { credentialEnv } from '../network-options.js';
-import { ExitCode } from '../main.js';
+import { ExitCode } from '../io.js';
 import { formatSummary, ProgressRenderer } from '../progress.js';
 import { logFailureCauses } from '../diagnose.js';
 import { stopOnSignals, type SignalStop } from '../signals.js';

@@ -10,10 +10,9 @@ import { addCipFlags, toCipOptions, type CipOptions } from '../cip-options.js';
 import { setOnCommandLine } from '../flags.js';
 import { parseLogLevel } from '../logger.js';
 import { createCliLogger, parseLogFormat } from '../log-setup.js';
-import type { CliIO } from '../main.js';
+import type { CliIO, SetExit } from '../io.js';
 import { Terminal } from '../progress.js';
 import type { CipContext } from './cip-context.js';
-import type { SetExit } from './index.js';
 
 /** Registers `kpromo cip` on `program`. */
 export function register(program: Command, io: CliIO, setExit: SetExit): void {

@@ -3,8 +3,7 @@
  * registry to three in-process mirrors with `kpromo cip`, twice, and shows where they went.
  */
 import type { Command } from 'commander';
-import type { CliIO } from '../main.js';
-import type { SetExit } from './index.js';
+import type { CliIO, SetExit } from '../io.js';
 
 /** Registers `kpromo demo` on `program`. */
 export function register(program: Command, io: CliIO, setExit: SetExit): void {

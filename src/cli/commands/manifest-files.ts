@@ -5,8 +5,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { addFlags, readFlags } from '../flags.js';
-import { ExitCode, type CliIO } from '../main.js';
-import type { SetExit } from './index.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 
 /** Registers `kpromo manifest files`. */
 export function register(parent: Command, io: CliIO, setExit: SetExit): void {

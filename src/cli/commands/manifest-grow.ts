@@ -10,9 +10,8 @@ import type { GrowFilters } from '../../manifest/grow.js';
 import type { GrowTarget } from '../../manifest/grow-file.js';
 import { addFlags, FlagReader, type FlagSpec, readFlags } from '../flags.js';
 import { createCliLogger } from '../log-setup.js';
-import { ExitCode, type CliIO } from '../main.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 import { NETWORK_FLAGS, readNetworkOptions } from '../network-options.js';
-import type { SetExit } from './index.js';
 
 /** The filters shared by `manifest grow` and `pr`. */
 export const FILTER_FLAGS: FlagSpec[] = [

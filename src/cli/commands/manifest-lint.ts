@@ -7,8 +7,7 @@
 import type { Command } from 'commander';
 import { formatProblem, InputError } from '../../errors.js';
 import { addFlags, type FlagSpec, readFlags } from '../flags.js';
-import { ExitCode, type CliIO } from '../main.js';
-import type { SetExit } from './index.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'manifest', kind: 'string', arg: '<file>', description: 'a plain manifest to lint' },

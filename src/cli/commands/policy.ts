@@ -12,9 +12,8 @@ import { loadVulnReports } from '../../policy/vulns.js';
 import { vulnThresholdRule, withBuiltins } from '../../policy/builtin.js';
 import { writeFile } from 'node:fs/promises';
 import { addFlags, FlagReader, type FlagSpec, readFlags } from '../flags.js';
-import { ExitCode, type CliIO } from '../main.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 import { POLICY_FLAGS, readPolicyFlags } from '../policy-options.js';
-import type { SetExit } from './index.js';
 
 const CHECK_FLAGS: FlagSpec[] = [
   { name: 'manifest', kind: 'string', arg: '<file>', description: 'plain promoter manifest file' },

@@ -11,9 +11,8 @@ import { createInterface } from 'node:readline/promises';
 import { InputError, formatProblem } from '../../errors.js';
 import { addFlags, type FlagSpec, readFlags } from '../flags.js';
 import { createCliLogger } from '../log-setup.js';
-import { ExitCode, type CliIO } from '../main.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 import { NETWORK_FLAGS, readNetworkOptions } from '../network-options.js';
-import type { SetExit } from './index.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'fork', kind: 'string', arg: '<owner[/repo]>', description: 'your fork of --repo, to push the branch to (required)' },

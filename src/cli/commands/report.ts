@@ -10,8 +10,7 @@ import { InputError, RunFailedError } from '../../errors.js';
 import { mergeReports, type NamedReport } from '../../report/merge.js';
 import { writeReport, type Report } from '../../report/report.js';
 import { addFlags, readFlags } from '../flags.js';
-import { ExitCode, type CliIO } from '../main.js';
-import type { SetExit } from './index.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 
 /** Registers `kpromo report` and its `merge` subcommand. */
 export function register(program: Command, io: CliIO, setExit: SetExit): void {

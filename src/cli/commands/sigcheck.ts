@@ -15,8 +15,7 @@ import { DEFAULT_MAX_SIGNATURE_OPS, DEFAULT_OIDC_ISSUER, DEFAULT_SIGNER_ACCOUNT 
 import { addFlags, type FlagSpec, readFlags } from '../flags.js';
 import { createCliLogger } from '../log-setup.js';
 import { NETWORK_FLAGS, readNetworkOptions } from '../network-options.js';
-import { ExitCode, type CliIO } from '../main.js';
-import type { SetExit } from './index.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'manifest', kind: 'string', arg: '<file>', description: "check every destination of this manifest's images" },

@@ -7,8 +7,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import { addFlags, readFlags } from '../flags.js';
-import type { CliIO } from '../main.js';
-import type { SetExit } from './index.js';
+import type { CliIO, SetExit } from '../io.js';
 
 /** What `kpromo version` reports. */
 export interface VersionInfo {
