@@ -4,7 +4,7 @@
  * dry run and the outcomes after a promotion, writes the report, and turns a partly failed run
  * into exit 1 (after the report is written).
  */
-import { buildTrustConfig } from '../../pipeline/phases/trust-config.js';
+import { buildTrustConfig } from '../trust-config.js';
 import { runPromotion as promote } from '../../pipeline/promoter.js';
 import type { PromotionDeps } from '../../pipeline/state.js';
 import { formatOutcomes, formatPlan } from '../../plan/format.js';

@@ -58,7 +58,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
     const network = readNetworkOptions(f);
     if (f.problems.length) throw new InputError(f.problems);
     const [{ buildVerifier }, { createNetworkedClient }, { sigcheck, withIndexChildren }] = await Promise.all([
-      import('../../pipeline/phases/trust-config.js'),
+      import('../trust-config.js'),
       import('../network-client.js'),
       import('../../signing/sigcheck.js'),
     ]);

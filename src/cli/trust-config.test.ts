@@ -4,10 +4,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../../errors.js';
+import { InputError } from '../errors.js';
 import { Command } from 'commander';
-import { addCipFlags, DEFAULT_OIDC_ISSUER, DEFAULT_SIGNER_ACCOUNT, toCipOptions, type CipOptions } from '../../cli/cip-options.js';
-import { setOnCommandLine } from '../../cli/flags.js';
+import { addCipFlags, DEFAULT_OIDC_ISSUER, DEFAULT_SIGNER_ACCOUNT, toCipOptions, type CipOptions } from './cip-options.js';
+import { setOnCommandLine } from './flags.js';
 import { buildTrustConfig } from './trust-config.js';
 
 const base = (trust: Partial<CipOptions['trust']> = {}, confirm = true, sign = true): Parameters<typeof buildTrustConfig>[0] => ({
