@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runDemo } from '../src/demo/run.js';
-import { MIRROR_COUNT, MIRROR_PATH, sampleImages } from '../src/demo/setup.js';
+import { runDemo } from '../src/cli/demo/run.js';
+import { MIRROR_COUNT, MIRROR_PATH, sampleImages } from '../src/cli/demo/setup.js';
 
 test('the demo promotes every sample image to every mirror, and the second run writes nothing', async () => {
   const io = { out: '', err: '', isTTY: false, env: {} as NodeJS.ProcessEnv, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
