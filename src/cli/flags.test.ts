@@ -54,7 +54,7 @@ describe('boolean flags (pflag rules)', () => {
   });
 
   it('every subcommand parses its boolean flags the same way', async () => {
-    // sigcheck: REF1 stays a reference (it used to become the value of --confirm and vanish)
+    // sigcheck: REF1 stays a reference, not the value of --confirm
     const s = await run('sigcheck', '--confirm', 'not-a-ref', 'also/bad@x');
     assert.equal(s.code, 2);
     assert.match(s.err, /not-a-ref: not an image reference/);

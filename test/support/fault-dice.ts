@@ -19,7 +19,7 @@ function prng(seed: number): () => number {
   };
 }
 
-/** Faults rolled by `rates`; 'trickle' is injected by `nth` and `paths` only, keeping seeded sequences as they were. */
+/** Faults rolled by `rates`, one roll each per request; 'trickle' is not rolled (only `nth` and `paths` inject it). */
 const FAULT_ORDER: FaultKind[] = ['throttle', 'throttle-no-retry-after', 'unavailable', 'reset', 'truncate', 'flip'];
 
 /** The fault plan in force (what `configure` may change). */
