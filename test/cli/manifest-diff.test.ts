@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, type CliIO } from '../../src/cli/main.js';
 import { gitIn } from '../support/git.js';
+import { captureIO } from '../support/cli.js';
 
 let repo: string;
 const D = (c: string) => `sha256:${c.repeat(64)}`;
@@ -29,7 +30,7 @@ before(() => {
 after(() => rmSync(repo, { recursive: true, force: true }));
 
 function run(argv: string[], env: NodeJS.ProcessEnv) {
-  const io = { out: '', err: '', isTTY: false, env, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
+  const io = captureIO(env);
   return main(argv, io as CliIO).then((code) => ({ code, ...io }));
 }
 

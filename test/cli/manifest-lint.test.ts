@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main, type CliIO } from '../../src/cli/main.js';
 import { gitIn } from '../support/git.js';
+import { captureIO } from '../support/cli.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/k8s-io', import.meta.url));
 const BOM = 'tree/images/k8s-staging-bom/images.yaml';
@@ -14,7 +15,7 @@ let repo: string;
 const git = (args: string[]): string => gitIn(repo, args);
 
 function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const io = { out: '', err: '', isTTY: false, env, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
+  const io = captureIO(env);
   const cwd = process.cwd();
   process.chdir(repo);
   return main(argv, io as CliIO)

@@ -16,11 +16,15 @@ export function isolatedEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS
   return { HOME: home, DOCKER_CONFIG: home, ...extra };
 }
 
+/** A CliIO that collects stdout in `out` and stderr in `err` (not a terminal), with only `env`. */
+export function captureIO(env: NodeJS.ProcessEnv = {}): CliIO & { out: string; err: string } {
+  const io = { out: '', err: '', isTTY: false, env, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
+  return io;
+}
+
 /** Runs `kpromo ARGS` through main() with captured stdout and stderr. */
 export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env };
+  const io = captureIO(env);
   const code = await main(args, io);
-  return { code, out, err };
+  return { code, out: io.out, err: io.err };
 }
