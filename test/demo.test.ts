@@ -5,11 +5,12 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runDemo } from '../src/demo/run.js';
-import { MIRROR_COUNT, MIRROR_PATH, sampleImages } from '../src/demo/setup.js';
+import { runDemo } from '../src/cli/demo/run.js';
+import { MIRROR_COUNT, MIRROR_PATH, sampleImages } from '../src/cli/demo/setup.js';
+import { captureIO } from './support/cli.js';
 
 test('the demo promotes every sample image to every mirror, and the second run writes nothing', async () => {
-  const io = { out: '', err: '', isTTY: false, env: {} as NodeJS.ProcessEnv, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
+  const io = captureIO();
   const r = await runDemo(io as CliIO);
   assert.equal(r.firstExit, 0, io.err);
   assert.equal(r.secondExit, 0, io.err);
@@ -48,7 +49,7 @@ test('on a terminal the demo shows copy progress and a summary; off a terminal i
   assert.match(tty.err, /done: promote: \d+ image × destination copies, [\d.]+ KiB/);
   assert.match(tty.err, /done: nothing to do/); // the second run copies nothing
 
-  const plain = { out: '', err: '', isTTY: false, env: {} as NodeJS.ProcessEnv, stdout: (s: string) => void (plain.out += s), stderr: (s: string) => void (plain.err += s) };
+  const plain = captureIO();
   await runDemo(plain as CliIO);
   assert.ok(!plain.err.includes('\x1b['), 'no terminal control codes off a terminal');
   assert.ok(!/^done: /m.test(plain.err));
@@ -57,7 +58,7 @@ test('on a terminal the demo shows copy progress and a summary; off a terminal i
 test('--keep: the manifests and registries stay in the directory, printed with the commands to run it again; the mirrors serve the exact bytes', async () => {
   const keep = await mkdtemp(join(tmpdir(), 'kpromo-demo-keep-'));
   try {
-    const io = { out: '', err: '', isTTY: false, env: {} as NodeJS.ProcessEnv, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
+    const io = captureIO();
     const samples = sampleImages();
     const seen: string[] = [];
     const r = await runDemo(io as CliIO, {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import { InputError } from '../errors.js';
 import { addCipFlags, DEFAULT_OIDC_ISSUER, DEFAULT_SIGNER_ACCOUNT, toCipOptions, type CipOptions } from './cip-options.js';
-import { attributeName, KpromoCommand } from './flags.js';
+import { KpromoCommand, setOnCommandLine } from './flags.js';
 import { TextLogger, parseLogLevel } from './logger.js';
 
 /** Parses `argv` the way `kpromo cip` does. */
@@ -11,7 +11,7 @@ function parse(...argv: string[]): CipOptions {
   const cmd = new KpromoCommand('cip').exitOverride();
   addCipFlags(cmd);
   cmd.parse(argv, { from: 'user' });
-  return toCipOptions(cmd.opts(), (flag) => cmd.getOptionValueSource(attributeName(flag)) === 'cli');
+  return toCipOptions(cmd.opts(), setOnCommandLine(cmd));
 }
 
 describe('toCipOptions', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { tempTrees } from '../../test/support/tree.js';
-import { main, type CliIO } from './main.js';
+import { runCli, type CliResult } from '../../test/support/cli.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const SHARED = join(REPO, '..', 'shared');
@@ -14,13 +14,7 @@ const WITHOUT_IMAGES = join(SHARED, 'fixtures', 'k8s-io-extras', 'manifests-with
 const D = (c: string) => 'sha256:' + c.repeat(64);
 
 /** Runs the CLI with captured output. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env: {} };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = (...argv: string[]): Promise<CliResult> => runCli(argv);
 
 const tree = tempTrees();
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InputError } from '../errors.js';
-import { main, type CliIO } from './main.js';
-import { addFlags, attachBoolValues, attributeName, FlagReader, KpromoCommand, parseBool, type FlagSpec } from './flags.js';
+import { runCli, type CliResult } from '../../test/support/cli.js';
+import { addFlags, attachBoolValues, FlagReader, type FlagSpec, KpromoCommand, parseBool, readFlags } from './flags.js';
 
 const SPECS: FlagSpec[] = [
   { name: 'confirm', kind: 'bool', description: 'c' },
@@ -15,17 +15,12 @@ function parse(...argv: string[]): { confirm: boolean; sign: boolean; manifest?:
   const cmd = new KpromoCommand('t').exitOverride().argument('[refs...]');
   addFlags(cmd, SPECS);
   cmd.parse(argv, { from: 'user' });
-  const f = new FlagReader(cmd.opts(), (flag) => cmd.getOptionValueSource(attributeName(flag)) === 'cli');
+  const f = readFlags(cmd);
   return { confirm: f.bool('confirm'), sign: f.bool('sign'), manifest: f.str('manifest'), refs: cmd.args, problems: f.problems.map((p) => p.message) };
 }
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env: {} };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+/** Runs the CLI with captured output. */
+const run = (...argv: string[]): Promise<CliResult> => runCli(argv);
 
 describe('boolean flags (pflag rules)', () => {
   it('a bare boolean flag never takes the next argument', () => {
@@ -59,7 +54,7 @@ describe('boolean flags (pflag rules)', () => {
   });
 
   it('every subcommand parses its boolean flags the same way', async () => {
-    // sigcheck: REF1 stays a reference (it used to become the value of --confirm and vanish)
+    // sigcheck: REF1 stays a reference, not the value of --confirm
     const s = await run('sigcheck', '--confirm', 'not-a-ref', 'also/bad@x');
     assert.equal(s.code, 2);
     assert.match(s.err, /not-a-ref: not an image reference/);

@@ -93,6 +93,16 @@ export function attributeName(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** Whether the user set a flag on `cmd`'s command line (vs. its default). */
+export function setOnCommandLine(cmd: Command): (flag: string) => boolean {
+  return (flag) => cmd.getOptionValueSource(attributeName(flag)) === 'cli';
+}
+
+/** A FlagReader over `cmd`'s parsed flags. */
+export function readFlags(cmd: Command): FlagReader {
+  return new FlagReader(cmd.opts(), setOnCommandLine(cmd));
+}
+
 /** Typed access to parsed flags; problems and warnings accumulate instead of throwing. */
 export class FlagReader {
   readonly problems: Problem[] = [];

@@ -7,20 +7,11 @@ import { CommanderError } from 'commander';
 import { InputError, KpromoError, NotSupportedError, RunFailedError, formatProblem, formatProblems } from '../errors.js';
 import { registerCommands } from './commands/index.js';
 import { configureKpromoHelp, KpromoCommand } from './flags.js';
+import { ExitCode, type CliIO } from './io.js';
 import { redact } from '../redact.js';
 import { VERSION } from '../version.js';
 
-/** Exit codes, documented in the README. */
-export const ExitCode = { ok: 0, failed: 1, invalidInput: 2 } as const;
-
-/** Output sinks, injectable for tests. */
-export interface CliIO {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  /** Whether stderr is a terminal (progress display). */
-  isTTY: boolean;
-  env: NodeJS.ProcessEnv;
-}
+export { ExitCode, type CliIO } from './io.js';
 
 const defaultIO = (): CliIO => ({
   stdout: (s) => process.stdout.write(s),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
 import { Command } from 'commander';
-import { addFlags, attributeName, FlagReader } from './flags.js';
+import { addFlags, FlagReader, readFlags } from './flags.js';
 import { NETWORK_FLAGS, readNetworkOptions } from './network-options.js';
 
 const read = (raw: Record<string, unknown>) => {
@@ -75,7 +75,7 @@ function parseArgv(...argv: string[]) {
   const cmd = new Command('cip').exitOverride();
   addFlags(cmd, NETWORK_FLAGS);
   cmd.parse(argv, { from: 'user' });
-  const f = new FlagReader(cmd.opts(), (flag) => cmd.getOptionValueSource(attributeName(flag)) === 'cli');
+  const f = readFlags(cmd);
   return { opts: readNetworkOptions(f), problems: f.problems.map((p) => p.message) };
 }
 

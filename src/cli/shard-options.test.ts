@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InputError } from '../errors.js';
 import { addCipFlags, toCipOptions, type CipOptions } from './cip-options.js';
-import { attributeName, KpromoCommand } from './flags.js';
+import { KpromoCommand, setOnCommandLine } from './flags.js';
 
 function parse(env: NodeJS.ProcessEnv, ...argv: string[]): CipOptions {
   const cmd = new KpromoCommand('cip').exitOverride();
   addCipFlags(cmd);
   cmd.parse(['--manifest', 'm.yaml', ...argv], { from: 'user' });
-  return toCipOptions(cmd.opts(), (flag) => cmd.getOptionValueSource(attributeName(flag)) === 'cli', env);
+  return toCipOptions(cmd.opts(), setOnCommandLine(cmd), env);
 }
 
 function problems(env: NodeJS.ProcessEnv, ...argv: string[]): string {

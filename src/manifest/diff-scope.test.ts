@@ -1,24 +1,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryLogger } from '../log.js';
 import { loadManifests } from './load.js';
 import { scopeToGitDiff, wantsDiffScope } from './diff-scope.js';
+import { gitIn } from '../../test/support/git.js';
 
 let repo: string;
 const D = (c: string) => `sha256:${c.repeat(64)}`;
 const REGS = 'registries:\n- name: staging.example/p\n  src: true\n- name: prod.example/p\n';
 
-function run(args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
-    cwd: repo,
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo },
-    encoding: 'utf8',
-  });
-}
+const run = (args: string[]): string => gitIn(repo, args);
 function write(files: Record<string, string>): void {
   for (const [p, content] of Object.entries(files)) {
     mkdirSync(join(repo, p, '..'), { recursive: true });

@@ -1,11 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { diffBase, GitError, prowDiffRevision, readAtRevision, resolveCommit, sinceDiffBase } from './git.js';
+import { gitIn } from '../../test/support/git.js';
 
 let repo: string;
 const commits: string[] = [];
@@ -13,9 +13,7 @@ const DAY = 86400;
 const now = Math.floor(Date.now() / 1000);
 
 function run(args: string[], date?: number): string {
-  const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo };
-  if (date !== undefined) Object.assign(env, { GIT_AUTHOR_DATE: `@${date} +0000`, GIT_COMMITTER_DATE: `@${date} +0000` });
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, env, encoding: 'utf8' });
+  return gitIn(repo, args, { env: date === undefined ? {} : { GIT_AUTHOR_DATE: `@${date} +0000`, GIT_COMMITTER_DATE: `@${date} +0000` } });
 }
 function commit(files: Record<string, string>, date: number): void {
   for (const [p, content] of Object.entries(files)) {

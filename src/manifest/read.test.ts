@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { constants } from 'node:fs';
-import { open, truncate, writeFile } from 'node:fs/promises';
+import { truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { tempTrees } from '../../test/support/tree.js';
 import type { Problem } from '../errors.js';
 import { MAX_MANIFEST_FILE_BYTES, readManifestText, readYamlFile } from './read.js';
 import { YamlReader } from './yaml.js';
+import { makeFifo } from '../../test/support/fifo.js';
 
 const tree = tempTrees();
-
-/** Unblocks a reader stuck opening `fifo` (there is none when the code under test is right). */
-async function releaseFifo(fifo: string): Promise<void> {
-  const fh = await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK).catch(() => undefined);
-  await fh?.close();
-}
 
 describe('readManifestText: input caps', () => {
   it('reads a file at the cap', async () => {
@@ -47,8 +40,7 @@ describe('readManifestText: input caps', () => {
   it('refuses a FIFO without blocking on it', { timeout: 60_000 }, async (t) => {
     const dir = await tree({});
     const fifo = join(dir, 'pipe.yaml');
-    execFileSync('mkfifo', [fifo]);
-    t.after(() => releaseFifo(fifo));
+    makeFifo(fifo, t);
     const p = (await readYamlFile(fifo, 'manifest file')) as Problem;
     assert.equal(p.message, 'cannot read manifest file: is a FIFO (named pipe), expected a regular file');
   });

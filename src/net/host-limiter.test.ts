@@ -119,7 +119,7 @@ test('a Retry-After beyond the cap pauses the host for the run: waiting and late
   assert.equal(l.paused, err);
   await assert.rejects(l.acquire(), HostPausedError);
   assert.equal(l.notBefore, 0, 'no floor is set: nobody waits for the pause');
-  // within the cap, the floor is honoured as before
+  // a Retry-After within the cap is a floor for the host, not a pause
   const l2 = new HostLimiter('h2', budget({ maxRetryAfterMs: 10_000 }), clock);
   (await l2.acquire()).release({ status: 429, retryAfterMs: 10_000 });
   assert.equal(l2.paused, undefined);

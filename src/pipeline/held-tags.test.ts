@@ -14,10 +14,10 @@ import { MemoryLogger } from '../log.js';
 import { MemoryRegistryClient } from '../registry/memory/client.js';
 import { buildImage, putImage } from '../registry/memory/fixtures.js';
 import { MemoryStore } from '../registry/store/memory.js';
-import { memorySigner, memoryVerifier } from '../signing/memory.js';
+import { memorySigner } from '../signing/memory.js';
 import type { Signer } from '../signing/types.js';
 import { runPromotion } from './promoter.js';
-import type { TrustConfig } from './phases/trust.js';
+import { memoryTrust } from './phases/memory-trust.js';
 
 async function interruptedRun(when: 'sign' | 'attest' | 'publish' | 'never') {
   const stores = { 's.local': new MemoryStore(), 'a.local': new MemoryStore(), 'b.local': new MemoryStore() };
@@ -55,16 +55,7 @@ async function interruptedRun(when: 'sign' | 'attest' | 'publish' | 'never') {
         return put(repo, ref, m, o);
       };
     }
-    const trust: TrustConfig = {
-      verifier: memoryVerifier(['builder']),
-      requireSignatures: false,
-      provenance: { require: false, allowedBuilders: [], allowedSourceRepos: [] },
-      signer,
-      format: 'simple',
-      placement: 'replicate',
-      maxOps: 1,
-      version: 't',
-    };
+    const trust = memoryTrust({ signer, placement: 'replicate' });
     const logger = new MemoryLogger();
     const r = await runPromotion({ manifests: { manifest }, confirm: true, parseOnly: false, copyConcurrency: 1 }, { registry: client, logger }, { trust, signal: abort.signal });
     return { r, client, logger };
@@ -118,16 +109,7 @@ test('publish: a tag PUT the registry confirmed (201 with the digest sent) is no
     try {
       const manifest = join(dir, 'm.yaml');
       await writeFile(manifest, JSON.stringify({ registries: [{ name: 's.local/st', src: true }, { name: 'a.local/p' }], images: [{ name: 'app', dmap: { [img.digest]: ['v1', 'v1.0'] } }] }));
-      const trust: TrustConfig = {
-        verifier: memoryVerifier(['builder']),
-        requireSignatures: false,
-        provenance: { require: false, allowedBuilders: [], allowedSourceRepos: [] },
-        signer: memorySigner('promoter'),
-        format: 'simple',
-        placement: 'canonical',
-        maxOps: 1,
-        version: 't',
-      };
+      const trust = memoryTrust();
       const r = await runPromotion({ manifests: { manifest }, confirm: true, parseOnly: false, verifyExisting }, { registry: client, logger: new MemoryLogger() }, { trust });
       assert.equal(r.failure, undefined, r.failure?.message);
       const tagHeads = client.history.filter((h) => h.op === 'headManifest' && h.host === 'a.local' && (h.reference === 'v1' || h.reference === 'v1.0'));

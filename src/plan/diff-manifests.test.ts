@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { digest, imageName, registryName, tag, type Digest } from '../image/ref.js';
+import { digest, tag, type Digest } from '../image/ref.js';
+import { manifestLiteral } from '../manifest/literal.js';
 import type { PromoterManifest } from '../manifest/schema.js';
 import { addedKey, countDigests, diffManifests, filterManifests } from './diff-manifests.js';
 
@@ -9,20 +10,7 @@ const SRC = 'staging.example/p';
 
 /** A manifest from a compact literal: destinations, then image → digest char → tags. */
 function mf(dsts: string[], images: Record<string, Record<string, string[]>>, src = SRC): PromoterManifest {
-  const pos = { file: 'm.yaml' };
-  return {
-    file: 'm.yaml',
-    registries: [
-      { name: registryName(src), src: true, pos },
-      ...dsts.map((d) => ({ name: registryName(d), src: false, pos })),
-    ],
-    images: Object.entries(images).map(([name, dm]) => ({
-      name: imageName(name),
-      dmap: new Map(Object.entries(dm).map(([c, tags]) => [D(c), tags.map(tag)])),
-      pos,
-      digestPos: new Map(),
-    })),
-  };
+  return manifestLiteral(src, dsts, images);
 }
 const k = (image: string, c: string, src = SRC) => addedKey(src, image, D(c));
 

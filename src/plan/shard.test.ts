@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { digest, imageName, registryName, tag, type Digest } from '../image/ref.js';
+import { manifestLiteral } from '../manifest/literal.js';
 import type { PromoterManifest } from '../manifest/schema.js';
 import type { Edge } from './edge.js';
 import { edgeKey } from './edge.js';
@@ -67,22 +68,7 @@ test('shardEdges keeps plan order', () => {
   assert.deepEqual(order, [...order].sort((a, b) => a - b));
 });
 
-function mf(images: Record<string, Record<string, string[]>>): PromoterManifest {
-  const pos = { file: 'm.yaml' };
-  return {
-    file: 'm.yaml',
-    registries: [
-      { name: registryName('staging.example/p'), src: true, pos },
-      { name: registryName('m1.example'), src: false, pos },
-    ],
-    images: Object.entries(images).map(([name, dm]) => ({
-      name: imageName(name),
-      dmap: new Map(Object.entries(dm).map(([c, tags]) => [D(c), tags.map(tag)])),
-      pos,
-      digestPos: new Map(),
-    })),
-  };
-}
+const mf = (images: Record<string, Record<string, string[]>>): PromoterManifest => manifestLiteral('staging.example/p', ['m1.example'], images);
 
 test('shardPlan: summaries of the shards add up to the whole plan (images counted where their digests go)', () => {
   const plan = planFromManifests([mf({ a: { '1': ['v1'], '2': ['v2', 'latest'], '3': [] }, b: { '4': ['x'], '5': [] } })]);

@@ -1,6 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,15 +11,13 @@ import { parsePolicy } from './load.js';
 import { OriginIndex } from './origin.js';
 import { Principals } from './principal.js';
 import { policyCheck } from '../cli/commands/policy-check.js';
+import { gitIn } from '../../test/support/git.js';
 
 let repo: string;
 const D = (c: string) => `sha256:${c.repeat(64)}`;
 const REGS = 'registries:\n- name: staging.example/p\n  src: true\n- name: prod.example/p\n';
 
-function git(args: string[], author?: string): string {
-  const who = author ? ['-c', `user.name=${author.split('@')[0]}`, '-c', `user.email=${author}`] : ['-c', 'user.name=t', '-c', 'user.email=t@example.com'];
-  return execFileSync('git', [...who, ...args], { cwd: repo, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo }, encoding: 'utf8' });
-}
+const git = (args: string[], author?: string): string => gitIn(repo, args, { author });
 function commit(author: string, files: Record<string, string>): string {
   for (const [p, content] of Object.entries(files)) {
     mkdirSync(join(repo, p, '..'), { recursive: true });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { addCipFlags, toCipOptions } from '../cli/cip-options.js';
-import { attributeName, KpromoCommand } from '../cli/flags.js';
+import { KpromoCommand, setOnCommandLine } from '../cli/flags.js';
 import { buildPolicyConfig } from '../cli/commands/policy-config.js';
 import { emptyInput } from './attributes.js';
 import { decide } from './evaluate.js';
@@ -31,7 +31,7 @@ function parse(...argv: string[]) {
   const cmd = new KpromoCommand('cip').exitOverride();
   addCipFlags(cmd);
   cmd.parse(argv, { from: 'user' });
-  return toCipOptions(cmd.opts(), (flag) => cmd.getOptionValueSource(attributeName(flag)) === 'cli');
+  return toCipOptions(cmd.opts(), setOnCommandLine(cmd));
 }
 
 test('vulns: --vuln-severity-threshold with --vuln-report is a deny rule of a normal promotion; without a report it stays the scan mode', async () => {

@@ -16,6 +16,13 @@ export function parseDigest(d: string): { algorithm: DigestAlgorithm; hex: strin
   return { algorithm, hex };
 }
 
+/** The tag-schema fallback tag holding the referrers of `d`: `<alg>-<hex>`. */
+export function referrersTag(d: Digest): string {
+  const { algorithm, hex } = parseDigest(d);
+  // OCI distribution-spec: `<alg>-<ref>`, with ref truncated to 64 characters
+  return `${algorithm}-${hex.slice(0, 64)}`;
+}
+
 /** The digest of `bytes` with `algorithm` (sha256 by default). */
 export function digestOf(bytes: Uint8Array, algorithm: DigestAlgorithm = 'sha256'): Digest {
   return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}` as Digest;

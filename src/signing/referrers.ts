@@ -4,6 +4,7 @@
  * fallback index tag is updated too (OCI distribution-spec "referrers tag schema").
  */
 import type { Digest, RepoRef } from '../image/ref.js';
+import { referrersTag } from '../registry/digest.js';
 import { MediaTypes, type CallOptions, type Descriptor, type RegistryClient } from '../registry/types.js';
 import { getManifestIfPresent, pushImage } from './registry-io.js';
 import { sha256Digest, type BuiltImage } from './sig-image.js';
@@ -41,11 +42,6 @@ export function buildBundleArtifact(
   };
 }
 
-/** The fallback tag of the referrers tag schema: `<alg>-<hex>`, the hex cut to 64 characters. */
-export function referrersTag(digest: Digest): string {
-  const [alg, hex = ''] = digest.split(':');
-  return `${alg}-${hex.slice(0, 64)}`;
-}
 
 /**
  * Pushes `artifact` (whose manifest has a `subject`) by digest; if listing referrers does not

@@ -5,7 +5,7 @@ import { MemoryRegistryClient } from '../registry/memory/client.js';
 import { buildImage, putImage } from '../registry/memory/fixtures.js';
 import { MemoryStore } from '../registry/store/memory.js';
 import { attachBundle } from './bundle-attach.js';
-import { referrersTag } from './referrers.js';
+import { referrersTag } from '../registry/digest.js';
 import { TagIndex } from './tag-index.js';
 
 const repo = (repository: string, host = 'r.local'): RepoRef => ({ host, repository });

@@ -17,7 +17,7 @@
  */
 import { repoKey, type Digest, type RepoRef } from '../image/ref.js';
 import type { CallOptions, Descriptor, RegistryClient } from '../registry/types.js';
-import { referrersTag } from './referrers.js';
+import { referrersTag } from '../registry/digest.js';
 
 /** A per-run cache of tag lists; a repository whose listing failed is "unknown" (every tag may exist). */
 export class TagIndex {

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { digest, imageName, registryName, tag, type Digest, type RepoRef } from '../image/ref.js';
+import { digest, imageName, tag, type Digest, type RepoRef } from '../image/ref.js';
+import { manifestLiteral } from '../manifest/literal.js';
 import type { PromoterManifest } from '../manifest/schema.js';
 import { MemoryProgress } from '../progress.js';
 import { MediaTypes, type FetchedManifest, type RegistryClient } from '../registry/types.js';
@@ -102,19 +103,7 @@ test('an invalid --output is rejected before any read', async () => {
 });
 
 const D = (c: string) => digest(`sha256:${c.repeat(64)}`);
-function mf(src: string, dsts: string[], images: Record<string, Record<string, string[]>>): PromoterManifest {
-  const pos = { file: 'm.yaml' };
-  return {
-    file: 'm.yaml',
-    registries: [{ name: registryName(src), src: true, pos }, ...dsts.map((d) => ({ name: registryName(d), src: false, pos }))],
-    images: Object.entries(images).map(([n, dm]) => ({
-      name: imageName(n),
-      dmap: new Map(Object.entries(dm).map(([c, tags]) => [D(c), tags.map(tag)])),
-      pos,
-      digestPos: new Map(),
-    })),
-  };
-}
+const mf = manifestLiteral;
 
 test('pathUnder matches whole path components', () => {
   const cases: [string, string, string | undefined][] = [

@@ -11,7 +11,7 @@ import { createServer as createNetServer } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { main, type CliIO } from '../../src/cli/main.js';
+import { isolatedEnv, runCli, type CliResult } from '../support/cli.js';
 import { buildImage, fetchManifest, pushImage, type ImageData } from '../support/seed.js';
 import { promote, startEnv, writeManifest, type E2eEnv } from '../e2e/harness.js';
 
@@ -27,13 +27,7 @@ before(async () => {
 });
 after(() => env.stop());
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env: { HOME: env.dir, DOCKER_CONFIG: env.dir } };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const cli = (args: string[]): Promise<CliResult> => runCli(args, isolatedEnv(env.dir));
 
 test('kpromo audit: clean, then findings with exit 1 and a JSON report; --fix promotes only the missing', async () => {
   const [m0, m1] = env.mirrors as [E2eEnv['mirrors'][0], E2eEnv['mirrors'][0]];

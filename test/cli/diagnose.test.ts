@@ -6,6 +6,7 @@ import { main, type CliIO } from '../../src/cli/main.js';
 import { startRegistryServer, type RegistryServer } from '../../src/registry/server/server.js';
 import { seedImage, type ImageData } from '../support/seed.js';
 import { tempTrees } from '../support/tree.js';
+import { captureIO } from '../support/cli.js';
 
 const tree = tempTrees();
 let staging: RegistryServer;
@@ -34,7 +35,7 @@ after(async () => {
 });
 
 async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string }> {
-  const io = { out: '', err: '', isTTY: false, env, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) } satisfies CliIO & { out: string; err: string };
+  const io = captureIO(env);
   const code = await main(argv, io);
   return { code, out: io.out, err: io.err };
 }

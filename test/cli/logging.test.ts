@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, type CliIO } from '../../src/cli/main.js';
+import { main } from '../../src/cli/main.js';
+import { captureIO } from '../support/cli.js';
 
 let fixtures: string;
 before(async () => {
@@ -14,11 +15,6 @@ before(async () => {
   await writeFile(join(fixtures, 'images/p/images.yaml'), `- name: app\n  dmap:\n    "sha256:${'a'.repeat(64)}": ["v1"]\n`);
 });
 after(() => rm(fixtures, { recursive: true, force: true }));
-
-function captureIO(): CliIO & { out: string; err: string } {
-  const io = { out: '', err: '', isTTY: false, env: {} as NodeJS.ProcessEnv, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
-  return io;
-}
 
 test('--log-format json: every stderr line is one JSON object', async () => {
   const io = captureIO();

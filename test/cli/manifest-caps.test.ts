@@ -4,29 +4,18 @@
  * prints the first hundred plus a count.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { constants } from 'node:fs';
-import { open, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { main, type CliIO } from '../../src/cli/main.js';
+import { runCli, type CliResult } from '../support/cli.js';
 import { MAX_MANIFEST_FILE_BYTES } from '../../src/manifest/read.js';
 import { tempTrees } from '../support/tree.js';
+import { makeFifo } from '../support/fifo.js';
 
 const tree = tempTrees();
 const D = (i: number) => 'sha256:' + i.toString(16).padStart(64, '0');
 
-async function run(...argv: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  const io: CliIO = { stdout: () => {}, stderr: (s) => void (err += s), isTTY: false, env: {} };
-  return { code: await main(argv, io), err };
-}
-
-/** Unblocks a reader stuck opening `fifo` (there is none when the code under test is right). */
-async function releaseFifo(fifo: string): Promise<void> {
-  const fh = await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK).catch(() => undefined);
-  await fh?.close();
-}
+const run = (...argv: string[]): Promise<CliResult> => runCli(argv);
 
 describe('kpromo cip: manifest input caps', () => {
   it('refuses a 33 MiB manifest with one line naming the file and the limit', async () => {
@@ -59,8 +48,7 @@ describe('kpromo cip: manifest input caps', () => {
   it('refuses a FIFO given as --manifest without blocking', { timeout: 60_000 }, async (t) => {
     const dir = await tree({});
     const fifo = join(dir, 'm.yaml');
-    execFileSync('mkfifo', [fifo]);
-    t.after(() => releaseFifo(fifo));
+    makeFifo(fifo, t);
     const r = await run('cip', '--manifest', fifo, '--parse-only');
     assert.equal(r.code, 2);
     assert.match(r.err, /m\.yaml: cannot read manifest file: is a FIFO \(named pipe\), expected a regular file/);
@@ -69,8 +57,7 @@ describe('kpromo cip: manifest input caps', () => {
   it('refuses a FIFO as a thin promoter-manifest.yaml without blocking', { timeout: 60_000 }, async (t) => {
     const dir = await tree({ 'images/p/images.yaml': `- name: app\n  dmap:\n    "${D(1)}": ["v1"]\n`, 'manifests/p': null });
     const fifo = join(dir, 'manifests', 'p', 'promoter-manifest.yaml');
-    execFileSync('mkfifo', [fifo]);
-    t.after(() => releaseFifo(fifo));
+    makeFifo(fifo, t);
     const r = await run('cip', '--thin-manifest-dir', dir, '--parse-only');
     assert.equal(r.code, 2);
     assert.match(r.err, /promoter-manifest\.yaml: cannot read thin manifest: is a FIFO \(named pipe\), expected a regular file/);

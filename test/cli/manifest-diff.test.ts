@@ -1,22 +1,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, type CliIO } from '../../src/cli/main.js';
+import { gitIn } from '../support/git.js';
+import { captureIO } from '../support/cli.js';
 
 let repo: string;
 const D = (c: string) => `sha256:${c.repeat(64)}`;
 const MANIFEST = 'registries:\n- name: staging.example/s\n  src: true\n- name: prod.example/a\n- name: prod.example/b\n';
 
-function git(args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
-    cwd: repo,
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo },
-    encoding: 'utf8',
-  });
-}
+const git = (args: string[]): string => gitIn(repo, args);
 function commit(images: string): void {
   mkdirSync(join(repo, 'reg/manifests/p'), { recursive: true });
   mkdirSync(join(repo, 'reg/images/p'), { recursive: true });
@@ -35,7 +30,7 @@ before(() => {
 after(() => rmSync(repo, { recursive: true, force: true }));
 
 function run(argv: string[], env: NodeJS.ProcessEnv) {
-  const io = { out: '', err: '', isTTY: false, env, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
+  const io = captureIO(env);
   return main(argv, io as CliIO).then((code) => ({ code, ...io }));
 }
 

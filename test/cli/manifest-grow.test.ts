@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { main, type CliIO } from '../../src/cli/main.js';
 import { startDistribution, type Distribution } from '../support/distribution.js';
 import { seedImage, seedIndex, type ImageData, type IndexData } from '../support/seed.js';
+import { captureIO } from '../support/cli.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/k8s-io', import.meta.url));
 let reg: Distribution;
@@ -40,7 +41,7 @@ function tree(): string {
 }
 
 function run(argv: string[]) {
-  const io = { out: '', err: '', isTTY: false, env: {}, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
+  const io = captureIO();
   return main(argv, io as CliIO).then((code) => ({ code, ...io }));
 }
 

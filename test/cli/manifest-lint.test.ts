@@ -1,26 +1,21 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main, type CliIO } from '../../src/cli/main.js';
+import { gitIn } from '../support/git.js';
+import { captureIO } from '../support/cli.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/k8s-io', import.meta.url));
 const BOM = 'tree/images/k8s-staging-bom/images.yaml';
 let repo: string;
 
-function git(args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
-    cwd: repo,
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo },
-    encoding: 'utf8',
-  });
-}
+const git = (args: string[]): string => gitIn(repo, args);
 
 function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const io = { out: '', err: '', isTTY: false, env, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
+  const io = captureIO(env);
   const cwd = process.cwd();
   process.chdir(repo);
   return main(argv, io as CliIO)

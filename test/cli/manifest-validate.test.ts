@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main, type CliIO } from '../../src/cli/main.js';
+import { captureIO } from '../support/cli.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/k8s-io', import.meta.url));
 let dir: string;
@@ -15,7 +16,7 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(argv: string[]) {
-  const io = { out: '', err: '', isTTY: false, env: {}, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
+  const io = captureIO();
   return main(argv, io as CliIO).then((code) => ({ code, ...io }));
 }
 

@@ -9,6 +9,7 @@ import { main, type CliIO } from '../../src/cli/main.js';
 import { startDistribution, type Distribution } from '../support/distribution.js';
 import { startGitHubFake, type GitHubFake } from '../support/github-fake.js';
 import { seedImage, type ImageData } from '../support/seed.js';
+import { captureIO } from '../support/cli.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/k8s-io', import.meta.url));
 const TOKEN = 'ghp_Zq8RTiKpromoTestToken0123456789abcdXY';
@@ -46,7 +47,7 @@ after(async () => {
 });
 
 function run(extra: string[] = []) {
-  const io = { out: '', err: '', isTTY: false, env, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
+  const io = captureIO(env);
   const argv = ['pr', '--fork', 'me', '--project', 'bom', '-t', 'v0.6.0', '--github-api-url', gh.url,
     '--clone-url', `file://${join(root, 'upstream.git')}`, '--fork-url', `file://${join(root, 'fork.git')}`, ...extra];
   return main(argv, io as CliIO).then((code) => ({ code, ...io }));
@@ -102,7 +103,7 @@ test('kpromo pr in a checkout after the merge: nothing to promote, exit 0, no pu
 });
 
 test('kpromo pr without GITHUB_TOKEN or --fork is invalid input', async () => {
-  const io = { out: '', err: '', isTTY: false, env: { ...env, GITHUB_TOKEN: '' }, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
+  const io = captureIO({ ...env, GITHUB_TOKEN: '' });
   const code = await main(['pr', '-t', 'v1'], io as CliIO);
   assert.equal(code, 2);
   assert.match(io.err, /--fork is required/);

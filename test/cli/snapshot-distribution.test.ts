@@ -1,8 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { main, type CliIO } from '../../src/cli/main.js';
+import { main } from '../../src/cli/main.js';
 import { startDistribution, type Distribution } from '../support/distribution.js';
 import { seedImage, seedIndex } from '../support/seed.js';
+import { captureIO } from '../support/cli.js';
 
 let reg: Distribution;
 before(async () => {
@@ -15,7 +16,7 @@ test('kpromo cip --snapshot against a real Distribution registry (catalog, tags,
   const list = await seedIndex(target, 'k8s/images/pause', '3.10', { seed: 'dist-pause', format: 'docker' });
   const one = await seedImage(target, 'k8s/images/nested/tool', 'v1', { seed: 'dist-tool' });
   await seedImage(target, 'k8s-other/x', 'v1', { seed: 'dist-other' });
-  const io = { out: '', err: '', isTTY: false, env: {}, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) } as CliIO & { out: string; err: string };
+  const io = captureIO();
   const code = await main(['cip', '--snapshot', `${reg.host}/k8s/images`, '--output', 'csv'], io);
   assert.equal(code, 0, io.err);
   // sorted by name ("nested/tool" < "pause"), then by digest

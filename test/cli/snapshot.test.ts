@@ -3,14 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, type CliIO } from '../../src/cli/main.js';
+import { main } from '../../src/cli/main.js';
 import { startRegistryServer, type RegistryServer } from '../../src/registry/server/server.js';
 import { seedImage, seedIndex, type ImageData, type IndexData } from '../support/seed.js';
-
-function captureIO(): CliIO & { out: string; err: string } {
-  const io = { out: '', err: '', isTTY: false, env: {} as NodeJS.ProcessEnv, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
-  return io;
-}
+import { captureIO } from '../support/cli.js';
 
 let reg: RegistryServer;
 let app: IndexData;

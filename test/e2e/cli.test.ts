@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { main, type CliIO } from '../../src/cli/main.js';
+import { isolatedEnv, runCli, type CliResult } from '../support/cli.js';
 import { buildImage, fetchManifest, pushImage, seedImage, type ImageData } from '../support/seed.js';
 import { assertHasImage, startEnv, writeManifest, type E2eEnv } from './harness.js';
 
@@ -20,18 +20,7 @@ before(async () => {
 });
 after(() => env.stop());
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = {
-    stdout: (s) => void (out += s),
-    stderr: (s) => void (err += s),
-    isTTY: false,
-    env: { HOME: env.dir, DOCKER_CONFIG: env.dir }, // no credentials from the machine running the tests
-  };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const cli = (args: string[]): Promise<CliResult> => runCli(args, isolatedEnv(env.dir));
 
 test('kpromo cip: dry run, then --confirm with a report, then a tag move exits 1', async () => {
   const [m0, m1] = env.mirrors as [E2eEnv['mirrors'][0], E2eEnv['mirrors'][0]];

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { main, type CliIO } from '../../src/cli/main.js';
+import { isolatedEnv, runCli, type CliResult } from '../support/cli.js';
 import { buildImage, fetchManifest, pushImage, type ImageData } from '../support/seed.js';
 import { assertHasImage, startEnv, writeManifest, type E2eEnv } from './harness.js';
 
@@ -22,13 +22,7 @@ before(async () => {
 });
 after(() => env.stop());
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env: { HOME: env.dir, DOCKER_CONFIG: env.dir } };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const cli = (args: string[]): Promise<CliResult> => runCli(args, isolatedEnv(env.dir));
 
 const POLICY = (condition?: string) => `apiVersion: kpromo.sigs.k8s.io/v1alpha1
 kind: PromotionPolicy

@@ -6,73 +6,42 @@
  * is refused before the upload is committed, even by a destination that does not check digests.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { main, type CliIO } from '../../src/cli/main.js';
 import { startRegistryServer } from '../../src/registry/server/server.js';
 import { startDistributions, type Distribution } from '../support/distribution.js';
-import { startFaultProxy, type FaultKind, type FaultProxy, type FaultProxyOptions, type NthFault } from '../support/fault-proxy.js';
-import { fetchBlob, fetchManifest, seedImage, sha256, type ImageData, type SeedTarget } from '../support/seed.js';
+import { type FaultKind, type FaultProxy, type NthFault } from '../support/fault-proxy.js';
+import { assertPromoted as assertImage, FaultRun, type ProxyOptions } from '../support/fault-run.js';
+import { fetchManifest, seedImage, type ImageData, type SeedTarget } from '../support/seed.js';
 
 /** 1.5 MiB: over SMALL_BLOB_BYTES, so the layer is streamed. */
 const LAYER = 1536 * 1024;
 
-let dir: string;
+let faults: FaultRun;
 let staging: Distribution;
 let img: ImageData;
-const cleanups: Array<() => Promise<void>> = [];
 
-async function fronted(target: string, opts: Omit<FaultProxyOptions, 'target'> = {}): Promise<FaultProxy> {
-  const p = await startFaultProxy({ target, lifetimeMs: 120_000, maxRequests: 5_000, retryAfterSeconds: 1, ...opts });
-  cleanups.push(() => p.stop());
-  return p;
-}
-
-async function mirrors(n: number): Promise<Distribution[]> {
-  const regs = await startDistributions(n);
-  cleanups.push(() => Promise.all(regs.map((r) => r.stop())).then(() => {}));
-  return regs;
-}
+const fronted = (target: string, opts: ProxyOptions = {}): Promise<FaultProxy> => faults.fronted(target, opts);
+const mirrors = (n: number): Promise<Distribution[]> => faults.mirrors(n);
 
 type Report = { outcomes: Array<{ outcome: string; error?: string }> };
 
 /** Runs `kpromo cip --confirm` promoting `img` as prod/app:v1 from `src` to `dsts`. */
-async function promote(src: string, dsts: string[], extra: string[] = []): Promise<{ code: number; err: string; report: Report }> {
-  const manifest = join(dir, `m-${Math.random().toString(36).slice(2)}.yaml`);
-  await writeFile(manifest, JSON.stringify({
-    registries: [{ name: `${src}/staging`, src: true }, ...dsts.map((d) => ({ name: `${d}/prod` }))],
-    images: [{ name: 'app', dmap: { [img.digest]: ['v1'] } }],
-  }));
-  const reportFile = join(dir, `r-${Math.random().toString(36).slice(2)}.json`);
-  let err = '';
-  const io: CliIO = { stdout: () => {}, stderr: (s) => void (err += s), isTTY: false, env: { HOME: dir, DOCKER_CONFIG: dir } };
-  const code = await main(['cip', '--manifest', manifest, '--confirm', '--sign=false', '--report-file', reportFile, ...extra], io);
-  return { code, err, report: JSON.parse(await readFile(reportFile, 'utf8')) };
-}
+const promote = (src: string, dsts: string[], extra: string[] = []): Promise<{ code: number; err: string; report: Report }> =>
+  faults.promote<Report>(src, dsts, [{ name: 'app', data: img }], extra);
 
 /** prod/app:v1 on `reg` with its manifest and every blob hashing to their digests. */
-async function assertPromoted(reg: SeedTarget): Promise<void> {
-  const m = await fetchManifest(reg, 'prod/app', 'v1');
-  assert.equal(m.status, 200);
-  assert.equal(sha256(m.body), img.digest);
-  for (const b of [img.config, ...img.layers]) assert.equal(sha256((await fetchBlob(reg, 'prod/app', b.digest)).body), b.digest);
-}
+const assertPromoted = (reg: SeedTarget & { host: string }): Promise<void> => assertImage(reg, { name: 'app', data: img });
 
 const unique = (): number => img.config.size + img.layers[0]!.size;
 
 describe('large blobs under faults', () => {
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kpromo-large-'));
+    faults = await FaultRun.start('kpromo-large-', { maxRequests: 5_000, retryAfterSeconds: 1 });
     [staging] = (await startDistributions(1)) as [Distribution];
-    cleanups.push(() => staging.stop());
+    faults.defer(() => staging.stop());
     img = await seedImage(staging, 'staging/app', 'v1', { seed: 'large-blob', layers: 1, layerSize: LAYER });
   });
-  after(async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => {});
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => faults.stop());
 
   it('without faults the source is read once per blob', async () => {
     const regs = await mirrors(2);
@@ -133,7 +102,7 @@ describe('large blobs under faults', () => {
 
   it('a corrupt source blob is refused before commit by a destination that does not check digests', async () => {
     const dst = await startRegistryServer({ trustClientDigests: true, referrers: false });
-    cleanups.push(() => dst.stop());
+    faults.defer(() => dst.stop());
     const layer = img.layers[0]!;
     const src = await fronted(staging.url, { paths: [{ path: layer.digest, fault: 'flip' }] });
     const run = await promote(src.host, [dst.host], ['--registry-retries', '1']);

@@ -5,72 +5,35 @@
  * the others complete.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { main, type CliIO } from '../../src/cli/main.js';
 import { startRegistryServer, type RegistryServer } from '../../src/registry/server/server.js';
 import { startDistributions, type Distribution } from '../support/distribution.js';
-import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../support/fault-proxy.js';
-import { fetchBlob, fetchManifest, seedImage, seedIndex, sha256, type ImageData, type IndexData, type SeedTarget } from '../support/seed.js';
+import { type FaultProxy } from '../support/fault-proxy.js';
+import { assertPromoted, FaultRun, type NamedImage, type ProxyOptions } from '../support/fault-run.js';
+import { fetchManifest, seedImage, seedIndex, type ImageData } from '../support/seed.js';
 
-let dir: string;
+let faults: FaultRun;
 let staging: Distribution;
-const images: Array<{ name: string; data: ImageData | IndexData }> = [];
-const cleanups: Array<() => Promise<void>> = [];
+const images: NamedImage[] = [];
 
-async function fronted(reg: Distribution, opts: Omit<FaultProxyOptions, 'target'> = {}): Promise<FaultProxy> {
-  const p = await startFaultProxy({ target: reg.url, lifetimeMs: 120_000, maxRequests: 20_000, ...opts });
-  cleanups.push(() => p.stop());
-  return p;
-}
+const fronted = (reg: Distribution, opts: ProxyOptions = {}): Promise<FaultProxy> => faults.fronted(reg.url, opts);
+const mirrors = (n: number): Promise<Distribution[]> => faults.mirrors(n);
 
-async function mirrors(n: number): Promise<Distribution[]> {
-  const regs = await startDistributions(n);
-  cleanups.push(() => Promise.all(regs.map((r) => r.stop())).then(() => {}));
-  return regs;
-}
+type Report = { outcomes: Array<{ dstRegistry: string; srcImage: string; outcome: string }> };
 
-/** Runs `kpromo cip --confirm` on a manifest from `src` to `dsts`; returns exit code and report. */
-async function promote(src: string, dsts: string[], retries = 8, extra: string[] = []): Promise<{ code: number; err: string; report: { outcomes: Array<{ dstRegistry: string; srcImage: string; outcome: string }> } }> {
-  const manifest = join(dir, `m-${Math.random().toString(36).slice(2)}.yaml`);
-  await writeFile(manifest, JSON.stringify({
-    registries: [{ name: `${src}/staging`, src: true }, ...dsts.map((d) => ({ name: `${d}/prod` }))],
-    images: images.map((i) => ({ name: i.name, dmap: { [i.data.digest]: ['v1'] } })),
-  }));
-  const reportFile = join(dir, `r-${Math.random().toString(36).slice(2)}.json`);
-  let err = '';
-  const io: CliIO = { stdout: () => {}, stderr: (s) => void (err += s), isTTY: false, env: { HOME: dir, DOCKER_CONFIG: dir } };
-  const args = ['cip', '--manifest', manifest, '--confirm', '--sign=false', '--report-file', reportFile, '--registry-retries', String(retries), ...extra];
-  const code = await main(args, io);
-  return { code, err, report: JSON.parse(await readFile(reportFile, 'utf8')) };
-}
-
-function blobsOf(d: ImageData | IndexData): Array<{ digest: string }> {
-  return 'manifests' in d ? d.manifests.flatMap(blobsOf) : [d.config, ...d.layers];
-}
-
-/** The image is on `reg` under prod/<name>:v1 with every manifest and blob hashing to its digest. */
-async function assertPromoted(reg: SeedTarget & { host: string }, img: (typeof images)[number]): Promise<void> {
-  const m = await fetchManifest(reg, `prod/${img.name}`, 'v1');
-  assert.equal(m.status, 200, `${reg.host} prod/${img.name}:v1`);
-  assert.equal(sha256(m.body), img.data.digest);
-  for (const b of blobsOf(img.data)) assert.equal(sha256((await fetchBlob(reg, `prod/${img.name}`, b.digest)).body), b.digest);
-}
+/** Runs `kpromo cip --confirm` on a manifest of `images` from `src` to `dsts`; returns exit code and report. */
+const promote = (src: string, dsts: string[], retries = 8, extra: string[] = []): Promise<{ code: number; err: string; report: Report }> =>
+  faults.promote<Report>(src, dsts, images, ['--registry-retries', String(retries), ...extra]);
 
 describe('promotion under faults', () => {
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kpromo-faults-'));
+    faults = await FaultRun.start('kpromo-faults-', { maxRequests: 20_000 });
     [staging] = (await startDistributions(1)) as [Distribution];
-    cleanups.push(() => staging.stop());
+    faults.defer(() => staging.stop());
     for (let i = 0; i < 3; i++) images.push({ name: `app${i}`, data: await seedImage(staging, `staging/app${i}`, 'v1', { seed: `pf-${i}`, layers: 2, layerSize: 16_384 }) });
     images.push({ name: 'multi', data: await seedIndex(staging, 'staging/multi', 'v1', { seed: 'pf-multi' }) });
   });
-  after(async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => {});
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => faults.stop());
 
   it('converges with every digest correct under 429/503/resets/truncations', async () => {
     const regs = await mirrors(3);
@@ -174,7 +137,7 @@ describe('promotion under faults', () => {
     const lax: RegistryServer[] = [];
     for (let i = 0; i < 2; i++) {
       const r = await startRegistryServer({ trustClientDigests: true, referrers: false });
-      cleanups.push(() => r.stop());
+      faults.defer(() => r.stop());
       lax.push(r);
     }
     const bad = images[2]!;

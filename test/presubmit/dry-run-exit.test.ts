@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { main, type CliIO } from '../../src/cli/main.js';
+import { isolatedEnv, runCli } from '../support/cli.js';
 import { createHttpRegistryClient } from '../../src/registry/http/client.js';
 import { createKeySigner } from '../../src/signing/key-signer.js';
 import { buildImage, pushImage, type ImageData } from '../support/seed.js';
@@ -54,13 +54,10 @@ async function closedPort(): Promise<string> {
 }
 
 async function dryRun(manifest: string): Promise<{ code: number; out: string; err: string; report: any }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env: { HOME: env.dir, DOCKER_CONFIG: env.dir } };
   const reportFile = join(env.dir, `report-${Math.random().toString(36).slice(2)}.json`);
   const args = ['cip', '--manifest', manifest, '--registry-retries', '0', '--verification-key', join(env.dir, 'verify.pub'), '--report-file', reportFile];
-  const code = await main(args, io);
-  return { code, out, err, report: JSON.parse(await readFile(reportFile, 'utf8')) };
+  const r = await runCli(args, isolatedEnv(env.dir));
+  return { ...r, report: JSON.parse(await readFile(reportFile, 'utf8')) };
 }
 
 const missing = `sha256:${'e'.repeat(64)}`;

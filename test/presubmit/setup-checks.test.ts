@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { main, type CliIO } from '../../src/cli/main.js';
+import { isolatedEnv, runCli, type CliResult } from '../support/cli.js';
 import { buildImage, fetchManifest, pushImage, type ImageData } from '../support/seed.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { startStub, type HttpStub } from '../support/stub-http.js';
@@ -41,12 +41,7 @@ after(async () => {
 
 const requests = (): number => proxies.reduce((n, p) => n + p.counters().requests, 0);
 
-async function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env: { HOME: env.dir, DOCKER_CONFIG: env.dir, ...extraEnv } };
-  return { code: await main(args, io), out, err };
-}
+const cli = (args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> => runCli(args, isolatedEnv(env.dir, extraEnv));
 
 const keyless = (tokenFile: string): string[] => ['--identity-token', tokenFile, '--fulcio-url', `http://${fulcio.host}`, '--rekor-url', `http://${fulcio.host}`, '--tsa-url', ''];
 

@@ -7,10 +7,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fetchBlob, fetchManifest, fetchTags, pushImage, pushIndex, type ImageData, type IndexData } from '../support/seed.js';
-import { main, type CliIO } from '../../src/cli/main.js';
+import { main } from '../../src/cli/main.js';
 import { writeManifest } from '../e2e/harness.js';
 import { keyTrust, newKey, promoteWithTrust, referrersOf, startTrustEnv, type RegistryKind, type TrustEnv } from '../trust/harness.js';
 import { artifactIndex, emptyConfigArtifact, helmChart, wasmModule } from './seed-artifacts.js';
+import { captureIO } from '../support/cli.js';
 
 const sigTagOf = (d: string): string => `${d.replace(':', '-')}.sig`;
 const PROMOTION = 'https://k8s.io/promo-tools/promotion/v1';
@@ -56,7 +57,7 @@ for (const kind of ['distribution', 'in-process'] as RegistryKind[]) {
         assert.equal(attested.length, 1, `${name} attested once`);
       }
       // A snapshot of a mirror lists every artifact under its tag.
-      const io = { out: '', err: '', isTTY: false, env: {}, stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) } as CliIO & { out: string; err: string };
+      const io = captureIO();
       assert.equal(await main(['cip', '--snapshot', `${env.mirrors[2]!.host}/prod`, '--output', 'csv'], io), 0, io.err);
       for (const [name, a] of all) assert.ok(io.out.split('\n').includes(`${name}@${a.digest},${name}:v1`), `${name} in the snapshot:\n${io.out}`);
       const rerun = await promoteWithTrust(manifest, keyTrust(staging, promoter, { placement: 'replicate' }));

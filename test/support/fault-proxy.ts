@@ -13,167 +13,19 @@ import { createHash } from 'node:crypto';
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { RequestKind } from '../../src/net/transport.js';
+import { classify } from './fault-classify.js';
+import { FaultDice } from './fault-dice.js';
+import { emptyCounters, type Announcement, type Arrival, type FaultKind, type FaultProxy, type FaultProxyOptions } from './fault-proxy-types.js';
+import { Pacer, QuotaWindow } from './fault-throttle.js';
 
-/** Faults the proxy can inject. */
-export type FaultKind = 'throttle' | 'throttle-no-retry-after' | 'unavailable' | 'reset' | 'truncate' | 'flip' | 'trickle' | 'lose';
-
-/** Probability (0..1) of each fault per eligible request. */
-export type FaultRates = Partial<Record<FaultKind, number>>;
-
-/** A deterministic fault: the `n`-th (1-based) request of `kind` gets `fault`. */
-export interface NthFault {
-  kind: RequestKind | '*';
-  n: number;
-  fault: FaultKind;
-}
-
-/** Options of the proxy. */
-export interface FaultProxyOptions {
-  /** The registry behind the proxy, `http://127.0.0.1:PORT`. */
-  target: string;
-  /** PRNG seed (default 1): the same seed and request order give the same faults. */
-  seed?: number;
-  rates?: FaultRates;
-  nth?: NthFault[];
-  /** Faults by path: requests whose path contains `path` get `fault` (e.g. one corrupt blob); only the first `times` when given. */
-  paths?: Array<{ path: string; fault: FaultKind; times?: number }>;
-  /** A trickled body sends one byte every this many ms (default 2000). */
-  trickleMs?: number;
-  /** Retry-After announced with injected 429s (seconds, default 1). */
-  retryAfterSeconds?: number;
-  /**
-   * Round-trip latency of each forwarded request, as a network between client and registry
-   * adds it: half before the request is forwarded, half before the response starts (jitter
-   * added to the round trip).
-   */
-  latency?: { ms: number; jitterMs?: number };
-  /**
-   * Bandwidth of each client connection, bytes per second in each direction: request bodies
-   * reach the registry, and response bodies the client, no faster.
-   */
-  bandwidth?: { bytesPerSecond: number };
-  /** Waits `ms` (default setTimeout): latency and bandwidth pacing, injectable with `now` for tests. */
-  sleep?: (ms: number) => Promise<void>;
-  /** Admit at most `limit` requests per fixed window (default 60 s); the rest get 429. */
-  quota?: { limit: number; windowMs?: number; announce?: boolean };
-  /** Start down: every connection is reset at once. */
-  down?: boolean;
-  /** Hard cap on requests; past it every request gets 503 (default 200,000). */
-  maxRequests?: number;
-  /** The proxy closes itself after this long (default 15 min). */
-  lifetimeMs?: number;
-  /** Clock of the log and the quota window, in ms (default Date.now): pass the run's clock. */
-  now?: () => number;
-}
-
-/** One request as the proxy saw it. */
-export interface Arrival {
-  /** The proxy's clock (`now`, default Date.now) at arrival, in ms. */
-  at: number;
-  kind: RequestKind;
-  method: string;
-  path: string;
-  /** Status sent, or 'reset'. */
-  outcome: number | 'reset';
-  fault?: FaultKind | 'quota';
-}
-
-/** A 429 sent with a Retry-After: nothing should arrive before `notBefore`. */
-export interface Announcement {
-  at: number;
-  notBefore: number;
-  /** Position in `arrivals` of the request that was answered with this 429. */
-  index: number;
-}
-
-/** Counters of the proxy. */
-export interface ProxyCounters {
-  requests: number;
-  byKind: Partial<Record<RequestKind, number>>;
-  faults: Partial<Record<FaultKind | 'quota', number>>;
-  /** Bytes of request bodies from the client, and of response bodies to it. */
-  bytesFromClient: number;
-  bytesToClient: number;
-  /** Response body bytes of blob GETs (source bytes read, for the benchmark). */
-  blobBytesToClient: number;
-}
-
-/** A running proxy. */
-export interface FaultProxy {
-  /** `127.0.0.1:PORT` */
-  host: string;
-  url: string;
-  arrivals: Arrival[];
-  announcements: Announcement[];
-  counters(): ProxyCounters;
-  /**
-   * Resolves once `condition` holds, checked now and after every logged arrival and response;
-   * rejects after `timeoutMs` (default 10 s) with `what` in the message.
-   */
-  until(condition: () => boolean, what: string, timeoutMs?: number): Promise<void>;
-  /** Clears arrivals, announcements and counters (between benchmark scenarios). */
-  reset(): void;
-  /** Changes the fault plan from now on. */
-  configure(opts: Partial<Pick<FaultProxyOptions, 'rates' | 'nth' | 'paths' | 'latency' | 'bandwidth' | 'quota' | 'down' | 'retryAfterSeconds' | 'trickleMs'>>): void;
-  stop(): Promise<void>;
-  /** Resolves when the proxy has closed (stop() or the end of its lifetime). */
-  readonly closed: Promise<void>;
-}
-
-/** Classifies a distribution-API request like the client's RequestKind. */
-export function classify(method: string, path: string, query: URLSearchParams): RequestKind {
-  if (!path.startsWith('/v2/')) return /token|auth/.test(path) ? 'token' : 'other';
-  if (path === '/v2/' || path === '/v2') return 'ping';
-  if (/\/tags\/list$/.test(path)) return 'tags';
-  if (/\/referrers\/[^/]+$/.test(path)) return 'referrers';
-  if (/\/manifests\/[^/]+$/.test(path)) {
-    if (method === 'HEAD') return 'manifest-head';
-    if (method === 'GET') return 'manifest-get';
-    if (method === 'PUT') return 'manifest-put';
-    return 'other';
-  }
-  if (/\/blobs\/uploads\/?/.test(path)) {
-    if (method === 'POST') return query.has('mount') ? 'blob-mount' : 'upload-start';
-    if (method === 'PATCH') return 'upload-patch';
-    if (method === 'PUT') return 'upload-put';
-    return 'other';
-  }
-  if (/\/blobs\/[^/]+$/.test(path)) {
-    if (method === 'HEAD') return 'blob-head';
-    if (method === 'GET') return 'blob-get';
-  }
-  return 'other';
-}
-
-/** mulberry32: a small seeded PRNG, plenty for fault dice. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Which faults make sense for a request: body faults only where a body comes back. */
-function eligible(fault: FaultKind, kind: RequestKind, method: string): boolean {
-  if (fault === 'flip') return kind === 'blob-get';
-  if (fault === 'truncate') return method === 'GET' && (kind === 'blob-get' || kind === 'manifest-get');
-  if (fault === 'trickle') return method === 'GET';
-  if (fault === 'lose') return kind === 'manifest-put';
-  return true;
-}
-
-/** Faults rolled by `rates`; 'trickle' is injected by `nth` and `paths` only, keeping seeded sequences as they were. */
-const FAULT_ORDER: FaultKind[] = ['throttle', 'throttle-no-retry-after', 'unavailable', 'reset', 'truncate', 'flip'];
+export { classify } from './fault-classify.js';
+export type { Announcement, Arrival, FaultKind, FaultProxy, FaultProxyOptions, FaultRates, NthFault, ProxyCounters } from './fault-proxy-types.js';
 
 /** Starts a proxy in front of `opts.target`. */
 export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultProxy> {
   const target = new URL(opts.target);
   let plan = { ...opts };
-  const rand = prng(opts.seed ?? 1);
+  const dice = new FaultDice(opts.seed ?? 1);
   const maxRequests = opts.maxRequests ?? 200_000;
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const sockets = new Set<Socket>();
@@ -181,31 +33,15 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   let announcements: Announcement[] = [];
   let counters = emptyCounters();
   const now = opts.now ?? Date.now;
-  let window = { start: now(), admitted: 0 };
+  const quota = new QuotaWindow(now());
   const watchers = new Set<() => void>();
   const changed = (): void => {
     for (const w of [...watchers]) w();
   };
   let origin = '';
-  const pathHits = new Map<object, number>();
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  /** When each direction of a client connection is free again (bandwidth pacing), on the proxy's clock. */
-  const links = new WeakMap<Socket, { in: number; out: number }>();
-  /** How long to hold `n` bytes going `dir` on `socket` so the connection carries no more than the bandwidth. */
-  function pace(socket: Socket, dir: 'in' | 'out', n: number): number {
-    const bw = plan.bandwidth?.bytesPerSecond;
-    if (!bw || n === 0) return 0;
-    let link = links.get(socket);
-    if (!link) links.set(socket, (link = { in: 0, out: 0 }));
-    const t = now();
-    link[dir] = Math.max(link[dir], t) + (n * 1000) / bw;
-    return link[dir] - t;
-  }
-  /** Half of this request's round trip (latency plus jitter), drawn once per request. */
-  function halfTrip(): number {
-    if (!plan.latency) return 0;
-    return (plan.latency.ms + rand() * (plan.latency.jitterMs ?? 0)) / 2;
-  }
+  const pacer = new Pacer(now);
+  const pace = (socket: Socket, dir: 'in' | 'out', n: number): number => pacer.pace(plan.bandwidth, socket, dir, n);
 
   const server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 5_000;
@@ -214,35 +50,6 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-
-  function pickFault(kind: RequestKind, method: string, path: string): FaultKind | undefined {
-    const byPath = plan.paths?.find((f) => path.includes(f.path) && eligible(f.fault, kind, method) && (f.times === undefined || (pathHits.get(f) ?? 0) < f.times));
-    if (byPath) {
-      pathHits.set(byPath, (pathHits.get(byPath) ?? 0) + 1);
-      return byPath.fault;
-    }
-    const nth = plan.nth?.find((f) => (f.kind === '*' ? counters.requests : counters.byKind[kind]) === f.n && (f.kind === '*' || f.kind === kind));
-    if (nth) return nth.fault;
-    for (const f of FAULT_ORDER) {
-      const p = plan.rates?.[f] ?? 0;
-      // Roll the dice for every kind so the sequence depends only on the request order.
-      const roll = rand();
-      if (p > 0 && roll < p && eligible(f, kind, method)) return f;
-    }
-    return undefined;
-  }
-
-  function quotaExceeded(t: number): number | undefined {
-    const q = plan.quota;
-    if (!q) return undefined;
-    const w = q.windowMs ?? 60_000;
-    if (t - window.start >= w) window = { start: t - ((t - window.start) % w), admitted: 0 };
-    if (window.admitted < q.limit) {
-      window.admitted++;
-      return undefined;
-    }
-    return window.start + w;
-  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://proxy');
@@ -257,7 +64,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     changed();
     req.on('data', (c: Buffer) => (counters.bytesFromClient += c.length));
     if (counters.requests > maxRequests) return reply(res, arrival, 503, 'proxy request cap reached');
-    const quotaEnd = quotaExceeded(arrival.at);
+    const quotaEnd = quota.exceeded(plan.quota, arrival.at);
     if (quotaEnd !== undefined) {
       const seconds = Math.max(1, Math.ceil((quotaEnd - arrival.at) / 1000));
       const headers: Record<string, string> = { 'retry-after': String(seconds) };
@@ -267,7 +74,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       count(arrival, 'quota');
       return reply(res, arrival, 429, 'quota exceeded', headers);
     }
-    const fault = pickFault(kind, method, url.pathname);
+    const fault = dice.pick(plan, counters, kind, method, url.pathname);
     if (fault) count(arrival, fault);
     if (fault === 'throttle') {
       const s = plan.retryAfterSeconds ?? 1;
@@ -283,7 +90,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       return changed();
     }
     if (fault === 'lose') return lose(req, res, url, arrival);
-    const half = halfTrip();
+    const half = dice.halfTrip(plan);
     if (half > 0) {
       // hold the request body while waiting (the byte counter's 'data' listener made it flow): the forwarder resumes it
       req.pause();
@@ -483,7 +290,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       arrivals = [];
       announcements = [];
       counters = emptyCounters();
-      window = { start: now(), admitted: 0 };
+      quota.reset(now());
     },
     configure(next) {
       plan = { ...plan, ...next };
@@ -494,6 +301,3 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   };
 }
 
-function emptyCounters(): ProxyCounters {
-  return { requests: 0, byKind: {}, faults: {}, bytesFromClient: 0, bytesToClient: 0, blobBytesToClient: 0 };
-}

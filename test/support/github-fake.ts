@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import type { NewPullRequest } from '../../src/gitops/github.js';
 
 type Schema = Record<string, unknown>;
 interface Spec {
@@ -38,15 +39,9 @@ export interface RecordedRequest {
   authorization?: string;
 }
 
-/** A pull request held by the fake. */
-export interface FakePull {
+/** A pull request held by the fake: what was opened, and its number. */
+export interface FakePull extends NewPullRequest {
   number: number;
-  owner: string;
-  repo: string;
-  title: string;
-  body: string;
-  head: string;
-  base: string;
 }
 
 /** The running fake. */

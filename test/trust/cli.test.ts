@@ -9,7 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, type CliIO } from '../../src/cli/main.js';
+import { isolatedEnv, runCli, type CliResult } from '../support/cli.js';
 import { createHttpRegistryClient } from '../../src/registry/http/client.js';
 import { startRegistryServer, type RegistryServer } from '../../src/registry/server/server.js';
 import { encryptCosignKey } from '../../src/signing/cosign-key.js';
@@ -42,12 +42,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env: { HOME: dir, DOCKER_CONFIG: dir, ...env } };
-  return { code: await main(args, io), out, err };
-}
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => runCli(args, isolatedEnv(dir, env));
 
 const sigTag = (d: string) => `${d.replace(':', '-')}.sig`;
 

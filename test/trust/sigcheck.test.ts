@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { main, type CliIO } from '../../src/cli/main.js';
+import { isolatedEnv, runCli, type CliResult } from '../support/cli.js';
 import { createKeySigner } from '../../src/signing/key-signer.js';
 import { buildImage, buildMultiPlatform, pushImage, pushIndex, type ImageData, type IndexData } from '../support/seed.js';
 import { writeManifest } from '../e2e/harness.js';
@@ -28,12 +28,7 @@ before(async () => {
 });
 after(() => env.stop());
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env: { HOME: env.dir, DOCKER_CONFIG: env.dir } };
-  return { code: await main(args, io), out, err };
-}
+const cli = (args: string[]): Promise<CliResult> => runCli(args, isolatedEnv(env.dir));
 
 test('sigcheck reports unsigned mirrors, --confirm copies the signatures, a rerun finds all signed', async () => {
   const [m0, m1] = env.mirrors as [TrustEnv['staging'], TrustEnv['staging']];

@@ -9,10 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { InputError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { FlagReader, FlagSpec } from '../flags.js';
-import { ExitCode, type CliIO } from '../main.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 import { readNetworkOptions } from '../network-options.js';
 import { readTrustExpectations } from './audit-options.js';
-import type { SetExit } from './index.js';
 
 /** Flags of `audit serve` only (marked [serve] in the help). */
 export const SERVE_FLAGS: FlagSpec[] = ([

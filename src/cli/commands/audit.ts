@@ -11,13 +11,12 @@ import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { ManifestSource } from '../../manifest/schema.js';
-import { addFlags, attributeName, FlagReader, type FlagSpec } from '../flags.js';
+import { addFlags, type FlagSpec, readFlags } from '../flags.js';
 import { createCliLogger } from '../log-setup.js';
-import { ExitCode, type CliIO } from '../main.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 import { readNetworkOptions, type NetworkSettings } from '../network-options.js';
 import { AUDIT_READ_FLAGS, readTrustExpectations } from './audit-options.js';
 import * as serve from './audit-serve.js';
-import type { SetExit } from './index.js';
 import type { TrustExpectations } from '../../audit/read.js';
 
 /** Flags of the one-shot audit only. */
@@ -58,7 +57,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
   cmd.argument('[mode]', '"serve" runs the auditor service (flags marked [serve]); without it, one audit');
   addFlags(cmd, [...FLAGS, ...serve.SERVE_FLAGS]);
   cmd.action(async (mode: string | undefined, _opts: unknown, command: Command) => {
-    const f = new FlagReader(command.opts(), (flag) => command.getOptionValueSource(attributeName(flag)) === 'cli');
+    const f = readFlags(command);
     const globals = command.optsWithGlobals();
     const logger = createCliLogger({ level: String(globals.logLevel ?? 'info'), format: String(globals.logFormat ?? 'text'), write: io.stderr });
     if (mode !== undefined && mode !== 'serve') throw new InputError([{ message: `unknown audit mode ${JSON.stringify(mode)}: the only one is "serve"` }]);

@@ -1,6 +1,6 @@
 /** What a `kpromo cip` mode runner gets besides its options: output sinks and a logger. */
 import type { Logger } from '../../log.js';
-import type { CliIO } from '../main.js';
+import type { CliIO } from '../io.js';
 import type { LogFormat } from '../log-setup.js';
 import type { Terminal } from '../progress.js';
 

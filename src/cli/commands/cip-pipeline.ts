@@ -4,7 +4,7 @@
  * dry run and the outcomes after a promotion, writes the report, and turns a partly failed run
  * into exit 1 (after the report is written).
  */
-import { buildTrustConfig } from '../../pipeline/phases/trust-config.js';
+import { buildTrustConfig } from '../trust-config.js';
 import { runPromotion as promote } from '../../pipeline/promoter.js';
 import type { PromotionDeps } from '../../pipeline/state.js';
 import { formatOutcomes, formatPlan } from '../../plan/format.js';
@@ -14,7 +14,7 @@ import { formatAttachments } from '../../referrers/summary.js';
 import type { CipOptions } from '../cip-options.js';
 import { createNetworkedClient } from '../network-client.js';
 import { credentialEnv } from '../network-options.js';
-import { ExitCode } from '../main.js';
+import { ExitCode } from '../io.js';
 import { formatSummary, ProgressRenderer } from '../progress.js';
 import { logFailureCauses } from '../diagnose.js';
 import { stopOnSignals, type SignalStop } from '../signals.js';

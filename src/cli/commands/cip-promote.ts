@@ -8,7 +8,7 @@ import type { PlanSummary } from '../../plan/edges.js';
 import { plural } from '../../plan/format.js';
 import { buildReport, writeReport } from '../../report/report.js';
 import type { CipOptions } from '../cip-options.js';
-import { ExitCode } from '../main.js';
+import { ExitCode } from '../io.js';
 import type { CipContext } from './cip-context.js';
 import { preflight } from './cip-preflight.js';
 import { loadScopedPlan, shardReportField } from './cip-scope.js';

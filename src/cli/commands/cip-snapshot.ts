@@ -9,7 +9,7 @@ import type { RegistryClient } from '../../registry/types.js';
 import { takeSnapshot } from '../../snapshot/snapshot.js';
 import type { CipOptions } from '../cip-options.js';
 import { createNetworkedClient } from '../network-client.js';
-import { ExitCode } from '../main.js';
+import { ExitCode } from '../io.js';
 import { ProgressRenderer } from '../progress.js';
 import { stderrLines, type CipContext } from './cip-context.js';
 

@@ -7,13 +7,12 @@ import type { Command } from 'commander';
 import { InputError, NotSupportedError, type Problem } from '../../errors.js';
 import type { LogLevel } from '../../log.js';
 import { addCipFlags, toCipOptions, type CipOptions } from '../cip-options.js';
-import { attributeName } from '../flags.js';
+import { setOnCommandLine } from '../flags.js';
 import { parseLogLevel } from '../logger.js';
 import { createCliLogger, parseLogFormat } from '../log-setup.js';
-import type { CliIO } from '../main.js';
+import type { CliIO, SetExit } from '../io.js';
 import { Terminal } from '../progress.js';
 import type { CipContext } from './cip-context.js';
-import type { SetExit } from './index.js';
 
 /** Registers `kpromo cip` on `program`. */
 export function register(program: Command, io: CliIO, setExit: SetExit): void {
@@ -51,7 +50,7 @@ function parseCipCommand(command: Command, env: NodeJS.ProcessEnv): { options: C
     }
   };
   const level = collect(() => parseLogLevel(String(command.optsWithGlobals().logLevel ?? 'info')));
-  const options = collect(() => toCipOptions(command.opts(), (flag) => command.getOptionValueSource(attributeName(flag)) === 'cli', env));
+  const options = collect(() => toCipOptions(command.opts(), setOnCommandLine(command), env));
   if (problems.length || !options || !level) throw new InputError(problems);
   return { options, level };
 }

@@ -3,8 +3,7 @@
  * registry to three in-process mirrors with `kpromo cip`, twice, and shows where they went.
  */
 import type { Command } from 'commander';
-import type { CliIO } from '../main.js';
-import type { SetExit } from './index.js';
+import type { CliIO, SetExit } from '../io.js';
 
 /** Registers `kpromo demo` on `program`. */
 export function register(program: Command, io: CliIO, setExit: SetExit): void {
@@ -14,7 +13,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
     .option('--keep <dir>', 'keep the manifests, signing key and registry content in this new or empty directory, and print how to rerun')
     .action(async (o: { keep?: string }) => {
       // imported on use: the demo loads registries, signing and the pipeline
-      const { runDemo } = await import('../../demo/run.js');
+      const { runDemo } = await import('../demo/run.js');
       const r = await runDemo(io, o.keep ? { keep: o.keep } : {});
       setExit(r.firstExit || r.secondExit);
     });

@@ -3,7 +3,7 @@
  * command to the program; commands are typed async functions callable without argv.
  */
 import type { Command } from 'commander';
-import type { CliIO } from '../main.js';
+import type { CliIO, SetExit } from '../io.js';
 import * as audit from './audit.js';
 import * as cip from './cip.js';
 import * as demo from './demo.js';
@@ -14,9 +14,6 @@ import * as registry from './registry.js';
 import * as report from './report.js';
 import * as sigcheck from './sigcheck.js';
 import * as version from './version.js';
-
-/** Sets the process exit code chosen by a command. */
-export type SetExit = (code: number) => void;
 
 /** Registers every subcommand on `program`. */
 export function registerCommands(program: Command, io: CliIO, setExit: SetExit): void {

@@ -4,9 +4,8 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { addFlags, attributeName, FlagReader } from '../flags.js';
-import { ExitCode, type CliIO } from '../main.js';
-import type { SetExit } from './index.js';
+import { addFlags, readFlags } from '../flags.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 
 /** Registers `kpromo manifest files`. */
 export function register(parent: Command, io: CliIO, setExit: SetExit): void {
@@ -16,7 +15,7 @@ export function register(parent: Command, io: CliIO, setExit: SetExit): void {
     { name: 'prefix', kind: 'string', arg: '<prefix>', description: 'prepended to each file name' },
   ]);
   cmd.action(async (_opts: unknown, command: Command) => {
-    const f = new FlagReader(command.opts(), (flag) => command.getOptionValueSource(attributeName(flag)) === 'cli');
+    const f = readFlags(command);
     const src = f.str('src');
     if (!src) f.fail('--src DIR is required');
     if (f.problems.length) throw new InputError(f.problems);

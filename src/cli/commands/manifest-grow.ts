@@ -8,11 +8,10 @@ import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import type { GrowFilters } from '../../manifest/grow.js';
 import type { GrowTarget } from '../../manifest/grow-file.js';
-import { addFlags, attributeName, FlagReader, type FlagSpec } from '../flags.js';
+import { addFlags, FlagReader, type FlagSpec, readFlags } from '../flags.js';
 import { createCliLogger } from '../log-setup.js';
-import { ExitCode, type CliIO } from '../main.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 import { NETWORK_FLAGS, readNetworkOptions } from '../network-options.js';
-import type { SetExit } from './index.js';
 
 /** The filters shared by `manifest grow` and `pr`. */
 export const FILTER_FLAGS: FlagSpec[] = [
@@ -36,7 +35,7 @@ export function register(parent: Command, io: CliIO, setExit: SetExit): void {
   const cmd = parent.command('grow').description('add the digests and tags of a staging repository to the images file of its manifest');
   addFlags(cmd, FLAGS);
   cmd.action(async (_opts: unknown, command: Command) => {
-    const f = new FlagReader(command.opts(), (flag) => command.getOptionValueSource(attributeName(flag)) === 'cli');
+    const f = readFlags(command);
     const globals = command.optsWithGlobals();
     const logger = createCliLogger({ level: String(globals.logLevel ?? 'info'), format: String(globals.logFormat ?? 'text'), write: io.stderr });
     const source = { manifest: f.str('manifest'), thinManifestDir: f.str('thin-manifest-dir') };

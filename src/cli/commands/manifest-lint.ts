@@ -6,9 +6,8 @@
  */
 import type { Command } from 'commander';
 import { formatProblem, InputError } from '../../errors.js';
-import { addFlags, attributeName, FlagReader, type FlagSpec } from '../flags.js';
-import { ExitCode, type CliIO } from '../main.js';
-import type { SetExit } from './index.js';
+import { addFlags, type FlagSpec, readFlags } from '../flags.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'manifest', kind: 'string', arg: '<file>', description: 'a plain manifest to lint' },
@@ -22,7 +21,7 @@ export function register(parent: Command, io: CliIO, setExit: SetExit): void {
   const cmd = parent.command('lint').description('check a git change of manifests: tag moves, removals, duplicates, order, schema');
   addFlags(cmd, FLAGS);
   cmd.action(async (_opts: unknown, command: Command) => {
-    const f = new FlagReader(command.opts(), (flag) => command.getOptionValueSource(attributeName(flag)) === 'cli');
+    const f = readFlags(command);
     const source = { manifest: f.str('manifest'), thinManifestDir: f.str('thin-manifest-dir') };
     if (!source.manifest && !source.thinManifestDir) f.fail('give --manifest FILE or --thin-manifest-dir DIR');
     let base = f.str('base');

@@ -6,9 +6,8 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { addFlags, attributeName, FlagReader, type FlagSpec } from '../flags.js';
-import { ExitCode, type CliIO } from '../main.js';
-import type { SetExit } from './index.js';
+import { addFlags, type FlagSpec, readFlags } from '../flags.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'manifest', kind: 'string', arg: '<file>', description: 'a plain image manifest' },
@@ -23,7 +22,7 @@ export function register(parent: Command, io: CliIO, setExit: SetExit): void {
     .argument('[paths...]', 'file manifests: a directory, or a filestores file and a files file or directory');
   addFlags(cmd, FLAGS);
   cmd.action(async (paths: string[], _opts: unknown, command: Command) => {
-    const f = new FlagReader(command.opts(), (flag) => command.getOptionValueSource(attributeName(flag)) === 'cli');
+    const f = readFlags(command);
     const source = { manifest: f.str('manifest'), thinManifestDir: f.str('thin-manifest-dir') };
     const images = Boolean(source.manifest || source.thinManifestDir);
     if (paths.length > 2) f.fail('give a file manifest directory, or a filestores file and a files file or directory');

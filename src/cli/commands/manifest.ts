@@ -5,12 +5,11 @@
  * own file and is registered here.
  */
 import type { Command } from 'commander';
-import type { CliIO } from '../main.js';
+import type { CliIO, SetExit } from '../io.js';
 import * as files from './manifest-files.js';
 import * as grow from './manifest-grow.js';
 import * as lint from './manifest-lint.js';
 import * as validate from './manifest-validate.js';
-import type { SetExit } from './index.js';
 
 /** Registers `kpromo manifest` and its subcommands. */
 export function register(program: Command, io: CliIO, setExit: SetExit): void {

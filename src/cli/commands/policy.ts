@@ -11,10 +11,9 @@ import { formatDecisions, policyReport } from '../../policy/report.js';
 import { loadVulnReports } from '../../policy/vulns.js';
 import { vulnThresholdRule, withBuiltins } from '../../policy/builtin.js';
 import { writeFile } from 'node:fs/promises';
-import { addFlags, attributeName, FlagReader, type FlagSpec } from '../flags.js';
-import { ExitCode, type CliIO } from '../main.js';
+import { addFlags, FlagReader, type FlagSpec, readFlags } from '../flags.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 import { POLICY_FLAGS, readPolicyFlags } from '../policy-options.js';
-import type { SetExit } from './index.js';
 
 const CHECK_FLAGS: FlagSpec[] = [
   { name: 'manifest', kind: 'string', arg: '<file>', description: 'plain promoter manifest file' },
@@ -27,7 +26,7 @@ const CHECK_FLAGS: FlagSpec[] = [
   ...POLICY_FLAGS,
 ];
 
-const reader = (command: Command): FlagReader => new FlagReader(command.opts(), (flag) => command.getOptionValueSource(attributeName(flag)) === 'cli');
+const reader = (command: Command): FlagReader => readFlags(command);
 
 /** Registers `kpromo policy` and its subcommands. */
 export function register(program: Command, io: CliIO, setExit: SetExit): void {

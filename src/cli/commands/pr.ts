@@ -9,11 +9,10 @@
 import { Option, type Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { InputError, formatProblem } from '../../errors.js';
-import { addFlags, attributeName, FlagReader, type FlagSpec } from '../flags.js';
+import { addFlags, type FlagSpec, readFlags } from '../flags.js';
 import { createCliLogger } from '../log-setup.js';
-import { ExitCode, type CliIO } from '../main.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 import { NETWORK_FLAGS, readNetworkOptions } from '../network-options.js';
-import type { SetExit } from './index.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'fork', kind: 'string', arg: '<owner[/repo]>', description: 'your fork of --repo, to push the branch to (required)' },
@@ -41,7 +40,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
   cmd.addOption(new Option('-i, --interactive', 'show the change and ask before pushing'));
   addFlags(cmd, FLAGS);
   cmd.action(async (_opts: unknown, command: Command) => {
-    const f = new FlagReader(command.opts(), (flag) => command.getOptionValueSource(attributeName(flag)) === 'cli');
+    const f = readFlags(command);
     const globals = command.optsWithGlobals();
     const logger = createCliLogger({ level: String(globals.logLevel ?? 'info'), format: String(globals.logFormat ?? 'text'), write: io.stderr });
     const fork = f.str('fork');

@@ -6,8 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InputError, KpromoError, errorMessage } from '../../errors.js';
-import type { CliIO } from '../main.js';
-import type { SetExit } from './index.js';
+import type { CliIO, SetExit } from '../io.js';
 
 /** Default cap of the memory store (1 GiB): a registry for trials should not take the machine's memory. */
 export const DEFAULT_MEMORY_MAX_BYTES = 1024 ** 3;

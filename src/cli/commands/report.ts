@@ -9,9 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { InputError, RunFailedError } from '../../errors.js';
 import { mergeReports, type NamedReport } from '../../report/merge.js';
 import { writeReport, type Report } from '../../report/report.js';
-import { addFlags, attributeName, FlagReader } from '../flags.js';
-import { ExitCode, type CliIO } from '../main.js';
-import type { SetExit } from './index.js';
+import { addFlags, readFlags } from '../flags.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 
 /** Registers `kpromo report` and its `merge` subcommand. */
 export function register(program: Command, io: CliIO, setExit: SetExit): void {
@@ -23,7 +22,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
     .addHelpText('after', '\nExit codes: 0 every shard succeeded, 1 a shard failed, was interrupted or has no report, 2 the files are not reports of one sharded run.');
   addFlags(merge, [{ name: 'output', kind: 'string', arg: '<file>', description: 'write the merged report here (default: stdout)' }]);
   merge.action(async (files: string[], _opts: unknown, command: Command) => {
-    const f = new FlagReader(command.opts(), (flag) => command.getOptionValueSource(attributeName(flag)) === 'cli');
+    const f = readFlags(command);
     const output = f.str('output');
     if (f.problems.length) throw new InputError(f.problems);
     setExit(await runMerge(files, output, io));

@@ -12,11 +12,10 @@ import { isDigest } from '../../image/ref.js';
 import type { RegistryClient } from '../../registry/types.js';
 import type { SigcheckResult, SigcheckTarget } from '../../signing/sigcheck.js';
 import { DEFAULT_MAX_SIGNATURE_OPS, DEFAULT_OIDC_ISSUER, DEFAULT_SIGNER_ACCOUNT } from '../cip-options.js';
-import { addFlags, attributeName, FlagReader, type FlagSpec } from '../flags.js';
+import { addFlags, type FlagSpec, readFlags } from '../flags.js';
 import { createCliLogger } from '../log-setup.js';
 import { NETWORK_FLAGS, readNetworkOptions } from '../network-options.js';
-import { ExitCode, type CliIO } from '../main.js';
-import type { SetExit } from './index.js';
+import { ExitCode, type CliIO, type SetExit } from '../io.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'manifest', kind: 'string', arg: '<file>', description: "check every destination of this manifest's images" },
@@ -40,7 +39,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
     .argument('[refs...]', 'image references: registry/image@sha256:… or registry/image:tag');
   addFlags(cmd, FLAGS);
   cmd.action(async (refs: string[], _opts: unknown, command: Command) => {
-    const f = new FlagReader(command.opts(), (flag) => command.getOptionValueSource(attributeName(flag)) === 'cli');
+    const f = readFlags(command);
     const globals = command.optsWithGlobals();
     const logger = createCliLogger({ level: String(globals.logLevel ?? 'info'), format: String(globals.logFormat ?? 'text'), write: io.stderr });
     const verification: Record<string, string | undefined> = {};
@@ -59,7 +58,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
     const network = readNetworkOptions(f);
     if (f.problems.length) throw new InputError(f.problems);
     const [{ buildVerifier }, { createNetworkedClient }, { sigcheck, withIndexChildren }] = await Promise.all([
-      import('../../pipeline/phases/trust-config.js'),
+      import('../trust-config.js'),
       import('../network-client.js'),
       import('../../signing/sigcheck.js'),
     ]);

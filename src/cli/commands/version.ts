@@ -6,9 +6,8 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { VERSION } from '../../version.js';
-import { addFlags, attributeName, FlagReader } from '../flags.js';
-import type { CliIO } from '../main.js';
-import type { SetExit } from './index.js';
+import { addFlags, readFlags } from '../flags.js';
+import type { CliIO, SetExit } from '../io.js';
 
 /** What `kpromo version` reports. */
 export interface VersionInfo {
@@ -37,7 +36,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
   const cmd = program.command('version').description('print the version of kpromo');
   addFlags(cmd, [{ name: 'json', kind: 'bool', description: 'print the version information as JSON' }]);
   cmd.action((_opts: unknown, command: Command) => {
-    const f = new FlagReader(command.opts(), (flag) => command.getOptionValueSource(attributeName(flag)) === 'cli');
+    const f = readFlags(command);
     const json = f.bool('json');
     if (f.problems.length) throw new InputError(f.problems);
     const v = versionInfo();

@@ -7,7 +7,7 @@
 import { KpromoError } from '../../errors.js';
 import { srcRepo } from '../../plan/inventory.js';
 import type { Edge } from '../../plan/edge.js';
-import { decideEdges, type EdgeDecision, type TrustFacts } from '../../policy/engine.js';
+import { decideEdges, type TrustFacts } from '../../policy/engine.js';
 import { ImageFactsReader } from '../../policy/image-facts.js';
 import { OriginIndex } from '../../policy/origin.js';
 import type { Policy, PolicyAction } from '../../policy/policy.js';
@@ -15,7 +15,10 @@ import { Principals, type RequestOptions } from '../../policy/principal.js';
 import type { VulnIndex } from '../../policy/vulns.js';
 import type { Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
+import type { PolicyRecord } from './policy-record.js';
 import { sourceImageKey, type TrustRecord } from './trust.js';
+
+export type { PolicyRecord };
 
 /** Configuration of the policy phase, built once per run from the flags. */
 export interface PolicyConfig {
@@ -26,13 +29,6 @@ export interface PolicyConfig {
   signs: boolean;
 }
 
-/** What the policy phase decided, for the report. */
-export interface PolicyRecord {
-  file: string;
-  decisions: EdgeDecision[];
-  /** Manifests read from the registry for `image` attributes. */
-  imageReads: number;
-}
 
 /** The trust phases' verdicts for an edge's source image, as attributes. */
 export function trustFacts(trust: TrustRecord | undefined): ((edge: Edge) => TrustFacts | undefined) | undefined {

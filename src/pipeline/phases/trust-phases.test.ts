@@ -8,7 +8,7 @@ import { readInventory } from '../../plan/inventory.js';
 import { MemoryRegistryClient, WRITE_OPS } from '../../registry/memory/client.js';
 import { MemoryStore } from '../../registry/store/memory.js';
 import { buildImage, buildMultiPlatform, putImage, putIndex } from '../../registry/memory/fixtures.js';
-import { memorySigner, memoryVerifier } from '../../signing/memory.js';
+import { memorySigner } from '../../signing/memory.js';
 import { buildSimpleSigningPayload } from '../../signing/simple-signing.js';
 import { cosignAnnotations, buildSigImage, sigTag } from '../../signing/sig-image.js';
 import { pushImage } from '../../signing/registry-io.js';
@@ -16,6 +16,7 @@ import { runPromotion } from '../promoter.js';
 import { newPromotionState, type PromotionState } from '../state.js';
 import { attestPhase } from './attest.js';
 import { signPhase } from './sign.js';
+import { memoryTrust } from './memory-trust.js';
 import type { TrustConfig } from './trust.js';
 import { validatePhase } from './validate.js';
 
@@ -28,17 +29,7 @@ const edge = (name: string, d: string, dst: string): Edge => ({
   tag: tag('v1'),
 });
 
-const cfg = (over: Partial<TrustConfig> = {}): TrustConfig => ({
-  verifier: memoryVerifier(['builder']),
-  requireSignatures: false,
-  provenance: { require: false, allowedBuilders: [], allowedSourceRepos: [] },
-  signer: memorySigner('promoter'),
-  format: 'simple',
-  placement: 'canonical',
-  maxOps: 2,
-  version: 't',
-  ...over,
-});
+const cfg = (over: Partial<TrustConfig> = {}): TrustConfig => memoryTrust({ maxOps: 2, ...over });
 
 async function setup() {
   const stores = { 'staging.local': new MemoryStore(), 'a.local': new MemoryStore(), 'b.local': new MemoryStore() };

@@ -7,13 +7,14 @@ import type { Digest, RepoRef } from '../../image/ref.js';
 import { repoKey } from '../../image/ref.js';
 import type { PlannedEdge } from '../../plan/classify.js';
 import { dstRepo, srcRepo } from '../../plan/inventory.js';
-import type { ProvenanceOutcome } from '../../provenance/check.js';
 import type { ProvenancePolicy } from '../../provenance/slsa-policy.js';
-import type { SignatureOutcome } from '../../signing/check.js';
 import { TagIndex } from '../../signing/tag-index.js';
 import type { Signer, Verifier } from '../../signing/types.js';
 import type { PromotionState } from '../state.js';
 import type { ReferrerFilter } from '../../referrers/filter.js';
+import { newTrustRecord, type TrustRecord, type TrustWrite } from './trust-record.js';
+
+export { newTrustRecord, type TrustRecord, type TrustWrite };
 
 /** Where signatures live: the first destination only (upstream ≥ v4.5) or every destination. */
 export type SignaturePlacement = 'canonical' | 'replicate';
@@ -45,35 +46,6 @@ export interface TrustConfig {
   now?: () => Date;
   /** Which attachments travel with their images (--copy-referrers; default all). */
   referrers?: ReferrerFilter;
-}
-
-/** One signature or attestation written (or found already there, or copied to a replica). */
-export interface TrustWrite {
-  ref: string;
-  digest: Digest;
-  result: 'written' | 'already-present' | 'copied' | 'failed';
-  error?: string;
-  /** The destination repository, `host/repo`. */
-  repo?: string;
-  /** The image (top digest) the write is for: an index, for its children's signatures. */
-  image?: Digest;
-  /** Written for an image that was already at its destination before this run (a missing piece healed). */
-  healed?: true;
-  /** The staging signature: copied along by this run, or already there. */
-  staging?: 'copied' | 'present';
-}
-
-/** What the trust phases found and did, for the report. */
-export interface TrustRecord {
-  provenance: Map<string, ProvenanceOutcome>;
-  signatures: Map<string, SignatureOutcome>;
-  signed: TrustWrite[];
-  attested: TrustWrite[];
-}
-
-/** A fresh, empty record. */
-export function newTrustRecord(): TrustRecord {
-  return { provenance: new Map(), signatures: new Map(), signed: [], attested: [] };
 }
 
 /**

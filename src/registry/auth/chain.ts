@@ -1,7 +1,7 @@
 /**
  * The credential chain of a run, per registry host, in this order:
  *   1. explicit credentials: docker's config.json (credential helpers, credsStore, auths) and
- *      containers' auth.json, exactly as before;
+ *      containers' auth.json (http/credentials.ts);
  *   2. the cloud provider owning the host (see hosts.ts), loaded on first use;
  *   3. anonymous.
  * A cloud credential is kept until shortly before it expires, then fetched again. Which source

@@ -28,6 +28,7 @@ import { anonymous, type CredentialStore } from './credentials.js';
 import { checkManifest, referrersTag } from './manifest.js';
 import { Session, type Call } from './session.js';
 import { mountBlob, uploadBlob } from './upload.js';
+import { assertManifestSize, putManifestWhere, refString } from '../where.js';
 import { forEachPage, listPages, readBody } from './lists.js';
 import { addTagListPage, emptyTagList } from '../tag-list.js';
 import { repoPath } from './urls.js';
@@ -100,13 +101,13 @@ export class HttpRegistryClient implements RegistryClient {
 
   async listTags(repo: RepoRef, opts: CallOptions = {}): Promise<string[]> {
     const url = new URL(`${repoPath(repo.repository)}/tags/list`, this.session.base(repo.host));
-    const call = { op: 'list tags', reference: ref(repo), host: repo.host, scopes: [this.readScope(repo, opts)], ...opts };
+    const call = { op: 'list tags', reference: refString(repo), host: repo.host, scopes: [this.readScope(repo, opts)], ...opts };
     return this.retry('list tags', repo.host, () => listPages(this.session, call, url, (body) => strings((body as { tags?: unknown }).tags), true));
   }
 
   async tagList(repo: RepoRef, opts: CallOptions = {}): Promise<TagList> {
     const url = new URL(`${repoPath(repo.repository)}/tags/list`, this.session.base(repo.host));
-    const call = { op: 'list tags', reference: ref(repo), host: repo.host, scopes: [this.readScope(repo, opts)], ...opts };
+    const call = { op: 'list tags', reference: refString(repo), host: repo.host, scopes: [this.readScope(repo, opts)], ...opts };
     return this.retry('list tags', repo.host, async () => {
       const out = emptyTagList();
       await forEachPage(this.session, call, url, (body) => addTagListPage(out, body), true);
@@ -119,7 +120,7 @@ export class HttpRegistryClient implements RegistryClient {
     discard(res.body);
     if (res.status === 404) return undefined;
     const header = headerValue(res, 'docker-content-digest');
-    const where = { op: 'head manifest', reference: ref(repo, reference), side: opts.side };
+    const where = { op: 'head manifest', reference: refString(repo, reference), side: opts.side };
     if (header && !isDigest(header)) throw new RegistryError(`registry sent a malformed digest`, { ...where, status: res.status });
     if (isDigest(reference) && header && header !== reference) {
       throw new RegistryError(`registry says the digest is ${header}`, { ...where, status: res.status });
@@ -136,7 +137,7 @@ export class HttpRegistryClient implements RegistryClient {
   }
 
   async getManifest(repo: RepoRef, reference: string, opts: CallOptions = {}): Promise<FetchedManifest> {
-    const where = { op: 'get manifest', reference: ref(repo, reference), side: opts.side };
+    const where = { op: 'get manifest', reference: refString(repo, reference), side: opts.side };
     return this.retry('get manifest', repo.host, async () => {
       const res = await this.session.send(this.manifestCall(repo, reference, 'GET', opts));
       const bytes = await readBody(res, MAX_MANIFEST_BYTES, where);
@@ -156,8 +157,8 @@ export class HttpRegistryClient implements RegistryClient {
     manifest: { bytes: Uint8Array; mediaType: string },
     opts: CallOptions = {},
   ): Promise<{ digest: Digest; confirmed: boolean }> {
-    const where = { op: 'put manifest', reference: ref(repo, reference), side: opts.side ?? 'destination' };
-    if (manifest.bytes.length > MAX_MANIFEST_BYTES) throw new RegistryError(`manifest is larger than ${MAX_MANIFEST_BYTES} bytes`, { ...where, retryable: false });
+    const where = putManifestWhere(repo, reference, opts);
+    assertManifestSize(manifest.bytes, where);
     const check = checkManifest(manifest.bytes, isDigest(reference) ? reference : 'latest', manifest.mediaType, undefined);
     if (!check.ok) throw new RegistryError(`refusing to push: ${check.problem}`, { ...where, retryable: false });
     const url = new URL(`${repoPath(repo.repository)}/manifests/${encodeURIComponent(reference)}`, this.session.base(repo.host));
@@ -178,12 +179,12 @@ export class HttpRegistryClient implements RegistryClient {
     discard(res.body);
     if (res.status === 404) return undefined;
     const size = Number(headerValue(res, 'content-length'));
-    if (!Number.isFinite(size)) throw new RegistryError('blob HEAD has no Content-Length', { op: 'head blob', reference: ref(repo, digest), side: opts.side, status: res.status });
+    if (!Number.isFinite(size)) throw new RegistryError('blob HEAD has no Content-Length', { op: 'head blob', reference: refString(repo, digest), side: opts.side, status: res.status });
     return { size };
   }
 
   async getBlob(repo: RepoRef, digest: Digest, opts: CallOptions & { size?: number } = {}): Promise<Readable> {
-    const where = { op: 'get blob', reference: ref(repo, digest), side: opts.side };
+    const where = { op: 'get blob', reference: refString(repo, digest), side: opts.side };
     return this.retry('get blob', repo.host, async () => {
       const res = await this.session.send({ ...this.blobCall(repo, digest, 'GET', opts), ok: [] });
       const length = headerValue(res, 'content-length');
@@ -215,7 +216,7 @@ export class HttpRegistryClient implements RegistryClient {
   }
 
   async listReferrers(repo: RepoRef, digest: Digest, opts: CallOptions & { artifactType?: string } = {}): Promise<Descriptor[]> {
-    const where = { op: 'list referrers', reference: ref(repo, digest), side: opts.side };
+    const where = { op: 'list referrers', reference: refString(repo, digest), side: opts.side };
     const url = new URL(`${repoPath(repo.repository)}/referrers/${digest}`, this.session.base(repo.host));
     if (opts.artifactType) url.searchParams.set('artifactType', opts.artifactType);
     const index = this.noReferrersApi.has(repo.host) ? undefined : await this.retry('list referrers', repo.host, async () => {
@@ -264,7 +265,7 @@ export class HttpRegistryClient implements RegistryClient {
   private manifestCall(repo: RepoRef, reference: string, method: 'GET' | 'HEAD', opts: CallOptions): Call {
     const url = new URL(`${repoPath(repo.repository)}/manifests/${encodeURIComponent(reference)}`, this.session.base(repo.host));
     return {
-      op: `${method === 'GET' ? 'get' : 'head'} manifest`, reference: ref(repo, reference), host: repo.host, method, url,
+      op: `${method === 'GET' ? 'get' : 'head'} manifest`, reference: refString(repo, reference), host: repo.host, method, url,
       kind: method === 'GET' ? 'manifest-get' : 'manifest-head', scopes: [this.readScope(repo, opts)],
       headers: { accept: MANIFEST_ACCEPT.join(', ') }, ok: method === 'HEAD' ? [404] : [], side: opts.side, signal: opts.signal,
     };
@@ -273,17 +274,10 @@ export class HttpRegistryClient implements RegistryClient {
   private blobCall(repo: RepoRef, digest: Digest, method: 'GET' | 'HEAD', opts: CallOptions): Call {
     const url = new URL(`${repoPath(repo.repository)}/blobs/${digest}`, this.session.base(repo.host));
     return {
-      op: `${method === 'GET' ? 'get' : 'head'} blob`, reference: ref(repo, digest), host: repo.host, method, url,
+      op: `${method === 'GET' ? 'get' : 'head'} blob`, reference: refString(repo, digest), host: repo.host, method, url,
       kind: method === 'GET' ? 'blob-get' : 'blob-head', scopes: [this.readScope(repo, opts)], ok: [404], side: opts.side, signal: opts.signal,
     };
   }
-}
-
-/** `host/repo`, with `:tag` or `@digest` when given. */
-function ref(repo: RepoRef, reference?: string): string {
-  const base = `${repo.host}/${repo.repository}`;
-  if (!reference) return base;
-  return isDigest(reference) || reference.includes(':') ? `${base}@${reference}` : `${base}:${reference}`;
 }
 
 function strings(v: unknown): string[] {

@@ -5,6 +5,8 @@
  */
 import type { Digest } from '../../image/ref.js';
 import { digestOf, parseDigest } from '../digest.js';
+
+export { referrersTag } from '../digest.js';
 import { isDigest } from '../../image/ref.js';
 
 /** What the checks found, or why the bytes are refused. */
@@ -51,9 +53,3 @@ export function checkManifest(
   return { ok: true, digest, mediaType };
 }
 
-/** The tag-schema fallback tag holding the referrers of `d`: `<alg>-<hex>`. */
-export function referrersTag(d: Digest): string {
-  const { algorithm, hex } = parseDigest(d);
-  // OCI distribution-spec: `<alg>-<ref>`, with ref truncated to 64 characters
-  return `${algorithm}-${hex.slice(0, 64)}`;
-}

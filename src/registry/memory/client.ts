@@ -14,6 +14,7 @@ import { findReferrers } from '../store/refs.js';
 import type { RegistryStore } from '../store/store.js';
 import { MAX_MANIFEST_BYTES, MediaTypes, type CallOptions, type Descriptor, type FetchedManifest, type ManifestInfo, type MountResult, type RegistryClient, type TagList, type UploadSession } from '../types.js';
 import { indexEntries } from '../manifest-json.js';
+import { assertManifestSize, putManifestWhere, refString } from '../where.js';
 
 /** Operations of the RegistryClient, as counted. */
 export type MemoryOp =
@@ -125,7 +126,7 @@ export class MemoryRegistryClient implements RegistryClient {
 
   async getManifest(repo: RepoRef, reference: string, opts: CallOptions = {}): Promise<FetchedManifest> {
     const s = await this.begin({ op: 'getManifest', host: repo.host, repository: repo.repository, reference }, opts);
-    const where = { op: 'get manifest', reference: ref(repo, reference), side: opts.side };
+    const where = { op: 'get manifest', reference: refString(repo, reference), side: opts.side };
     const found = await this.resolve(s, repo, reference);
     if (!found) throw new RegistryError('not found', { ...where, status: 404, diagnostics: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }], retryable: false });
     if (found.bytes.length > MAX_MANIFEST_BYTES) throw new RegistryError(`response is larger than ${MAX_MANIFEST_BYTES} bytes`, { ...where, status: 200, retryable: false });
@@ -137,8 +138,8 @@ export class MemoryRegistryClient implements RegistryClient {
 
   async putManifest(repo: RepoRef, reference: string, manifest: { bytes: Uint8Array; mediaType: string }, opts: CallOptions = {}): Promise<Digest> {
     const s = await this.begin({ op: 'putManifest', host: repo.host, repository: repo.repository, reference }, opts);
-    const where = { op: 'put manifest', reference: ref(repo, reference), side: opts.side ?? ('destination' as const) };
-    if (manifest.bytes.length > MAX_MANIFEST_BYTES) throw new RegistryError(`manifest is larger than ${MAX_MANIFEST_BYTES} bytes`, { ...where, retryable: false });
+    const where = putManifestWhere(repo, reference, opts);
+    assertManifestSize(manifest.bytes, where);
     const admitted = await admitManifest(s, repo.repository, reference, manifest.bytes, manifest.mediaType).catch((err: unknown) => {
       throw refusalError(err, where);
     });
@@ -165,7 +166,7 @@ export class MemoryRegistryClient implements RegistryClient {
 
   async getBlob(repo: RepoRef, digest: Digest, opts: CallOptions & { size?: number } = {}): Promise<Readable> {
     const s = await this.begin({ op: 'getBlob', host: repo.host, repository: repo.repository, reference: digest }, opts);
-    const where = { op: 'get blob', reference: ref(repo, digest), side: opts.side };
+    const where = { op: 'get blob', reference: refString(repo, digest), side: opts.side };
     const bytes = await s.getBlob(repo.repository, digest);
     if (!bytes) throw new RegistryError('not found', { ...where, status: 404, diagnostics: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry' }], retryable: false });
     if (opts.size !== undefined && bytes.length !== opts.size) {
@@ -192,7 +193,7 @@ export class MemoryRegistryClient implements RegistryClient {
     opts: CallOptions & { session?: UploadSession; chunkSize?: number } = {},
   ): Promise<void> {
     const s = await this.begin({ op: 'uploadBlob', host: repo.host, repository: repo.repository, reference: blob.digest }, opts);
-    const where = { op: 'upload blob', reference: ref(repo, blob.digest), side: opts.side ?? ('destination' as const) };
+    const where = { op: 'upload blob', reference: refString(repo, blob.digest), side: opts.side ?? ('destination' as const) };
     if (opts.session) {
       const owner = this.sessions.get(opts.session.location);
       if (!owner) throw new RegistryError('upload session unknown', { ...where, status: 404, diagnostics: [{ code: 'BLOB_UPLOAD_UNKNOWN' }], retryable: false });
@@ -267,11 +268,6 @@ export class MemoryRegistryClient implements RegistryClient {
 function refusalError(err: unknown, where: { op: string; reference: string; side?: CallOptions['side'] }): unknown {
   if (!(err instanceof Refusal)) return err;
   return new RegistryError(err.message, { ...where, status: err.status, diagnostics: [{ code: err.code, message: err.message, detail: err.detail }], retryable: false });
-}
-
-/** `host/repo:tag` or `host/repo@digest`. */
-function ref(repo: RepoRef, reference: string): string {
-  return `${repo.host}/${repo.repository}${isDigest(reference) ? '@' : ':'}${reference}`;
 }
 
 async function readAll(body: Readable): Promise<Uint8Array> {

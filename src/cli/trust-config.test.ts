@@ -4,10 +4,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../../errors.js';
+import { InputError } from '../errors.js';
 import { Command } from 'commander';
-import { addCipFlags, DEFAULT_OIDC_ISSUER, DEFAULT_SIGNER_ACCOUNT, toCipOptions, type CipOptions } from '../../cli/cip-options.js';
-import { attributeName } from '../../cli/flags.js';
+import { addCipFlags, DEFAULT_OIDC_ISSUER, DEFAULT_SIGNER_ACCOUNT, toCipOptions, type CipOptions } from './cip-options.js';
+import { setOnCommandLine } from './flags.js';
 import { buildTrustConfig } from './trust-config.js';
 
 const base = (trust: Partial<CipOptions['trust']> = {}, confirm = true, sign = true): Parameters<typeof buildTrustConfig>[0] => ({
@@ -46,7 +46,7 @@ test('trust flags: formats, placements and exclusive verification flags are vali
     const cmd = new Command('cip').exitOverride();
     addCipFlags(cmd);
     cmd.parse(['--manifest', 'm', ...argv], { from: 'user' });
-    return toCipOptions(cmd.opts(), (flag) => cmd.getOptionValueSource(attributeName(flag)) === 'cli');
+    return toCipOptions(cmd.opts(), setOnCommandLine(cmd));
   };
   const d = parse();
   assert.deepEqual([d.trust.signatureFormat, d.trust.signaturePlacement, d.trust.tsaUrl, d.trust.requireSignatures], ['simple', 'canonical', 'https://timestamp.sigstore.dev', false]);

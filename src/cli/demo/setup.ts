@@ -5,11 +5,11 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Digest } from '../image/ref.js';
-import { createHttpRegistryClient } from '../registry/http/client.js';
-import { startRegistryServer, type RegistryServer } from '../registry/server/server.js';
-import { buildImage, buildMultiPlatform, pushTo, type ImageData, type IndexData } from '../registry/memory/fixtures.js';
-import { InputError } from '../errors.js';
+import type { Digest } from '../../image/ref.js';
+import { createHttpRegistryClient } from '../../registry/http/client.js';
+import { startRegistryServer, type RegistryServer } from '../../registry/server/server.js';
+import { buildImage, buildMultiPlatform, pushTo, type ImageData, type IndexData } from '../../registry/memory/fixtures.js';
+import { InputError } from '../../errors.js';
 
 /** Path of the images inside the staging registry and inside each mirror. */
 export const STAGING_PATH = 'k8s-staging-demo';

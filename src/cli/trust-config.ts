@@ -11,16 +11,16 @@
  * a few hundred ms of start-up that a run without keys, certificates or signing does not need.
  */
 import { readFile } from 'node:fs/promises';
-import { InputError, errorMessage } from '../../errors.js';
-import type { Logger } from '../../log.js';
-import type { CipOptions } from '../../cli/cip-options.js';
-import { checkIdentityToken, jwtClaims, resolveTokenProvider, type IdentityTokenProvider } from '../../signing/identity-token.js';
-import { DEFAULT_SIGNER_ACCOUNT } from '../../cli/cip-options.js';
-import { matcherFrom } from '../../signing/matcher.js';
-import { SignatureError } from '../../signing/errors.js';
-import type { Signer, Verifier } from '../../signing/types.js';
-import { VERSION } from '../../version.js';
-import type { TrustConfig } from './trust.js';
+import { InputError, errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { CipOptions } from './cip-options.js';
+import { checkIdentityToken, jwtClaims, resolveTokenProvider, type IdentityTokenProvider } from '../signing/identity-token.js';
+import { DEFAULT_SIGNER_ACCOUNT } from './cip-options.js';
+import { matcherFrom } from '../signing/matcher.js';
+import { SignatureError } from '../signing/errors.js';
+import type { Signer, Verifier } from '../signing/types.js';
+import { VERSION } from '../version.js';
+import type { TrustConfig } from '../pipeline/phases/trust.js';
 
 /** Builds the TrustConfig of a promotion run; InputError for unusable trust flags. */
 export async function buildTrustConfig(
@@ -61,7 +61,7 @@ export async function buildVerifier(
     } catch (err) {
       throw new InputError([{ file, message: `cannot read the verification key: ${errorMessage(err)}` }]);
     }
-    const { createVerifier } = await import('../../signing/verifier.js');
+    const { createVerifier } = await import('../signing/verifier.js');
     try {
       return createVerifier({ kind: 'publicKey', publicKeyPem: pem });
     } catch (err) {
@@ -72,8 +72,8 @@ export async function buildVerifier(
   const issuer = matcherFrom(v.oidcIssuer, v.oidcIssuerRegexp, 'certificate-oidc-issuer') ?? { regexp: '.*' };
   if (!t.trustedRoot) return unverifiable('keyless signatures need --trusted-root FILE (no public sigstore trust root is bundled)');
   const [{ createVerifier }, { loadTrustedRoot }] = await Promise.all([
-    import('../../signing/verifier.js'),
-    import('../../signing/trust-root.js'),
+    import('../signing/verifier.js'),
+    import('../signing/trust-root.js'),
   ]);
   return createVerifier({ kind: 'certificate', identity, issuer }, await loadTrustedRoot(t.trustedRoot));
 }
@@ -93,7 +93,7 @@ async function buildSigner(
 ): Promise<Signer | undefined> {
   const t = opts.trust;
   if (t.signingKey) {
-    const { createKeySigner, loadSigningKey } = await import('../../signing/key-signer.js');
+    const { createKeySigner, loadSigningKey } = await import('../signing/key-signer.js');
     return createKeySigner(await loadSigningKey(t.signingKey, env));
   }
   const tokens = resolveTokenProvider({ identityTokenFile: t.identityTokenFile, identityTokenCommand: t.identityTokenCommand }, env);
@@ -121,7 +121,7 @@ async function buildSigner(
       throw new InputError([{ message: errorMessage(err) }]);
     }
   }
-  const { createKeylessSigner } = await import('../../signing/keyless-signer.js');
+  const { createKeylessSigner } = await import('../signing/keyless-signer.js');
   return createKeylessSigner({ fulcioUrl: t.fulcioUrl, rekorUrl: t.rekorUrl, tsaUrl: t.tsaUrl, tokens: checked });
 }
 

@@ -7,13 +7,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { main, type CliIO } from '../cli/main.js';
-import type { Digest } from '../image/ref.js';
-import { createHttpRegistryClient } from '../registry/http/client.js';
-import type { RegistryServer } from '../registry/server/server.js';
-import { BUNDLE_MEDIA_TYPE } from '../signing/referrers.js';
-import { readRegistrySnapshot } from '../snapshot/read.js';
-import { sortInventory } from '../snapshot/inventory.js';
+import { main, type CliIO } from '../main.js';
+import type { Digest } from '../../image/ref.js';
+import { createHttpRegistryClient } from '../../registry/http/client.js';
+import type { RegistryServer } from '../../registry/server/server.js';
+import { BUNDLE_MEDIA_TYPE } from '../../signing/referrers.js';
+import { readRegistrySnapshot } from '../../snapshot/read.js';
+import { sortInventory } from '../../snapshot/inventory.js';
 import { createDemoWorld, expectedTags, MIRROR_PATH, registryNames, STAGING_PATH, thinManifestFiles, type DemoWorld } from './setup.js';
 
 /** What one mirror holds after the demo: every tag with its digest. */

@@ -1,0 +1,10 @@
+/** What the policy phase decided in a run, for the report. */
+import type { EdgeDecision } from '../../policy/engine.js';
+
+/** What the policy phase decided, for the report. */
+export interface PolicyRecord {
+  file: string;
+  decisions: EdgeDecision[];
+  /** Manifests read from the registry for `image` attributes. */
+  imageReads: number;
+}
