@@ -1,11 +1,13 @@
 /**
  * The policy phase: between validate and promote, every edge still to promote is decided
- * against the policy (promote, and sign when the run signs). A denied edge is refused like a
+ * against the policy (promote, and sign when the run signs; an edge already present is decided
+ * `sign` when the run signs, since the sign phase signs it too). A denied edge is refused like a
  * tag move: it is not written, the others go on, and the run (or the dry run) exits 1. Every
  * decision goes to the report with its rule, its principal and where the principal came from.
  */
 import { KpromoError } from '../../errors.js';
-import { srcRepo } from '../../plan/inventory.js';
+import { repoKey } from '../../image/ref.js';
+import { dstRepo, srcRepo } from '../../plan/inventory.js';
 import type { Edge } from '../../plan/edge.js';
 import { decideEdges, type EdgeDecision, type TrustFacts } from '../../policy/engine.js';
 import { ImageFactsReader } from '../../policy/image-facts.js';
@@ -51,6 +53,32 @@ export function trustFacts(trust: TrustRecord | undefined): ((edge: Edge) => Tru
   };
 }
 
+type PlannedEdge = NonNullable<PromotionState['plan']>['edges'][number];
+
+/** An edge's image at its destination: `host/repo@digest`. */
+const imageKey = (e: Edge): string => `${repoKey(dstRepo(e))}@${e.digest}`;
+
+/**
+ * The refused edges and the decision refusing each: an edge to promote refused for any action,
+ * an edge already present refused `sign`, and, since a signature is per image and not per tag,
+ * every edge of an image denied `sign` at a destination.
+ */
+function refusalsOf(todo: PlannedEdge[], decisions: EdgeDecision[], perEdge: number, present: PlannedEdge[], presentDecisions: EdgeDecision[]): Map<PlannedEdge, EdgeDecision> {
+  const refusals = new Map<PlannedEdge, EdgeDecision>();
+  for (const [i, p] of todo.entries()) {
+    const refusal = decisions.slice(i * perEdge, (i + 1) * perEdge).find((d) => !d.decision.allowed);
+    if (refusal) refusals.set(p, refusal);
+  }
+  for (const [i, p] of present.entries()) if (!presentDecisions[i]!.decision.allowed) refusals.set(p, presentDecisions[i]!);
+  const signDenied = new Map<string, EdgeDecision>();
+  for (const d of refusals.values()) if (d.action === 'sign') signDenied.set(imageKey(d.edge), d);
+  for (const p of [...todo, ...present]) {
+    const d = refusals.get(p) ?? signDenied.get(imageKey(p.edge));
+    if (d) refusals.set(p, d);
+  }
+  return refusals;
+}
+
 /** Builds the policy phase for `cfg`. */
 export function policyPhase(cfg: PolicyConfig): Phase<PromotionState> {
   return {
@@ -65,17 +93,21 @@ export function policyPhase(cfg: PolicyConfig): Phase<PromotionState> {
       const todo = plan.edges.filter((p) => p.decision.kind === 'promote');
       const actions: PolicyAction[] = cfg.signs ? ['promote', 'sign'] : ['promote'];
       const decisions = await decideEdges(ctx, todo.map((p) => p.edge), actions, signal);
-      let denied = 0;
-      for (const [i, p] of todo.entries()) {
-        const refusal = decisions.slice(i * actions.length, (i + 1) * actions.length).find((d) => !d.decision.allowed);
-        if (!refusal) continue;
+      // What is already at its destination is signed too (the sign phase heals missing
+      // signatures): `sign` is decided for it as well.
+      const present = cfg.signs ? plan.edges.filter((p) => p.decision.kind === 'present') : [];
+      const presentDecisions = await decideEdges(ctx, present.map((p) => p.edge), ['sign'], signal);
+      const refusals = refusalsOf(todo, decisions, actions.length, present, presentDecisions);
+      for (const [p, refusal] of refusals) {
         const d = refusal.decision;
         p.decision = { kind: 'refused', reason: `policy ${d.rule}: ${d.reason} (principal ${refusal.principal || 'none'}, from ${refusal.principalFrom})`, by: 'policy' };
-        denied++;
         log.error(`denied ${refusal.action} by ${d.rule}: ${d.reason}`, { edge: `${p.edge.dstRegistry}/${p.edge.dstImage}:${p.edge.tag ?? p.edge.digest}` });
       }
+      const denied = refusals.size;
+      decisions.push(...presentDecisions);
       state.policy = { file: cfg.policy.file, decisions, imageReads: images?.reads ?? 0 };
-      log.info(`policy: ${todo.length - denied} edges allowed, ${denied} denied`, { allowed: todo.length - denied, denied });
+      const decided = todo.length + present.length;
+      log.info(`policy: ${decided - denied} edges allowed, ${denied} denied`, { allowed: decided - denied, denied });
     },
   };
 }
