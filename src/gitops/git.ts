@@ -88,12 +88,15 @@ export class CliGit implements GitWorkspace {
       env.GIT_CONFIG_COUNT = String(n + 1);
       env[`GIT_CONFIG_KEY_${n}`] = 'http.extraHeader';
       env[`GIT_CONFIG_VALUE_${n}`] = `Authorization: Basic ${basic}`;
+      // git's HTTP traces (GIT_TRACE_CURL, GIT_CURL_VERBOSE) end up in our errors: keep the header redacted
+      env.GIT_TRACE_REDACT = '1';
     }
+    const secrets = token ? [token, Buffer.from(`x-access-token:${token}`).toString('base64')] : [];
     return new Promise((resolve, reject) => {
       execFile('git', args, { cwd, env, signal: this.opts.signal, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
         let detail = String(stderr || err.message).trim();
-        if (token) detail = detail.split(token).join('[REDACTED]');
+        for (const secret of secrets) detail = detail.split(secret).join('[REDACTED]');
         reject(new GitCommandError('GIT_ERROR', `git ${args.filter((a) => a !== '--').slice(0, 2).join(' ')}: ${detail}`));
       });
     });
