@@ -58,5 +58,10 @@ describe('CliGit', () => {
     assert.equal(sendsToken('git@github.com:me/k8s.io.git'), false);
     assert.equal(sendsToken('file:///tmp/fork.git'), false);
     assert.equal(sendsToken('http://github.example/me/x.git'), false);
+    assert.equal(sendsToken('https://github.com/me/k8s.io.git', 'github.com'), true);
+    assert.equal(sendsToken('https://GitHub.com/me/k8s.io.git', 'github.com'), true);
+    assert.equal(sendsToken('https://mirror.example/me/k8s.io.git', 'github.com'), false, 'a --clone-url elsewhere gets no GitHub token');
+    assert.equal(sendsToken('https://github.com.evil.example/x.git', 'github.com'), false);
+    assert.equal(sendsToken('http://127.0.0.1:8080/x.git', 'github.com'), true, 'loopback (tests) still does');
   });
 });
