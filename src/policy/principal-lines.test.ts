@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InputError } from '../errors.js';
 import { loadManifests } from '../manifest/load.js';
 import { manifestsToEdges } from '../plan/edges.js';
 import { decideEdges } from './engine.js';
@@ -87,6 +88,23 @@ test('principal: a second manifest naming the same digest with another tag is th
       ['v1', 'alice@example.com', 'allow', 'git blame /reg/images/a/images.yaml:3'],
       ['evil', 'mallory@example.com', 'deny', 'git blame /reg/images/b/images.yaml:3'],
     ]);
+  } finally {
+    r.done();
+  }
+});
+
+test('principal: an OWNERS file that is not YAML is an input error at its file and line, not a crash', async () => {
+  const r = gitRepo();
+  try {
+    const flow = `- name: x\n  dmap:\n    "${D('1')}": ["v1"]\n`;
+    r.commit('alice@example.com', { 'reg/manifests/a/promoter-manifest.yaml': REGS, 'reg/manifests/a/OWNERS': 'approvers:\n  - [alice\n', 'reg/images/a/images.yaml': flow });
+    await assert.rejects(decided(r.dir), (err: unknown) => {
+      assert.ok(err instanceof InputError, String(err));
+      assert.equal(err.problems[0]!.file, join(r.dir, 'reg/manifests/a/OWNERS'));
+      assert.equal(typeof err.problems[0]!.line, 'number');
+      assert.match(err.problems[0]!.message, /^invalid YAML: /);
+      return true;
+    });
   } finally {
     r.done();
   }
