@@ -27,7 +27,7 @@ async function readYaml(file: string): Promise<unknown> {
   } catch (err) {
     if (!(err instanceof YAMLError)) throw err;
     const at = err.linePos?.[0];
-    throw new InputError([{ file, line: at?.line, column: at?.col, message: `invalid YAML: ${err.message.split('\n')[0]}` }]);
+    throw new InputError([{ file, line: at?.line, column: at?.col, message: `invalid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?\s*$/, '')}` }]);
   }
 }
 
