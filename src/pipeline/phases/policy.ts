@@ -1,12 +1,11 @@
 /**
  * The policy phase: between validate and promote, every edge still to promote is decided
  * against the policy (promote, and sign when the run signs; an edge already present is decided
- * `sign` when the run signs, since the sign phase signs it too). A denied edge is refused like a
+ * `sign` when the run signs, since the sign phase may sign it: a denial leaves it unsigned). A denied edge is refused like a
  * tag move: it is not written, the others go on, and the run (or the dry run) exits 1. Every
  * decision goes to the report with its rule, its principal and where the principal came from.
  */
 import { KpromoError } from '../../errors.js';
-import { repoKey } from '../../image/ref.js';
 import { dstRepo, srcRepo } from '../../plan/inventory.js';
 import type { Edge } from '../../plan/edge.js';
 import { decideEdges, type EdgeDecision, type TrustFacts } from '../../policy/engine.js';
@@ -18,6 +17,7 @@ import type { VulnIndex } from '../../policy/vulns.js';
 import type { Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
 import { sourceImageKey, type TrustRecord } from './trust.js';
+import { imageAt } from './trust-targets.js';
 
 /** Configuration of the policy phase, built once per run from the flags. */
 export interface PolicyConfig {
@@ -34,6 +34,8 @@ export interface PolicyRecord {
   decisions: EdgeDecision[];
   /** Manifests read from the registry for `image` attributes. */
   imageReads: number;
+  /** Images denied `sign` at a destination (`host/repo@digest`): the sign phase signs none of them. */
+  signDenied?: ReadonlySet<string>;
 }
 
 /** The trust phases' verdicts for an edge's source image, as attributes. */
@@ -55,28 +57,27 @@ export function trustFacts(trust: TrustRecord | undefined): ((edge: Edge) => Tru
 
 type PlannedEdge = NonNullable<PromotionState['plan']>['edges'][number];
 
-/** An edge's image at its destination: `host/repo@digest`. */
-const imageKey = (e: Edge): string => `${repoKey(dstRepo(e))}@${e.digest}`;
+/** An edge's image at its destination: `host/repo@digest` (as trust-targets' imageAt). */
+const imageKey = (e: Edge): string => imageAt(dstRepo(e), e.digest);
 
 /**
- * The refused edges and the decision refusing each: an edge to promote refused for any action,
- * an edge already present refused `sign`, and, since a signature is per image and not per tag,
- * every edge of an image denied `sign` at a destination.
+ * The images denied `sign` at a destination (`host/repo@digest`), and the edges to promote
+ * refused with the decision refusing each: refused for any action, or, since a signature is per
+ * image and not per tag, because their image is denied `sign` at that destination.
  */
-function refusalsOf(todo: PlannedEdge[], decisions: EdgeDecision[], perEdge: number, present: PlannedEdge[], presentDecisions: EdgeDecision[]): Map<PlannedEdge, EdgeDecision> {
+function refusalsOf(todo: PlannedEdge[], decisions: EdgeDecision[], perEdge: number, presentDecisions: EdgeDecision[]): { refusals: Map<PlannedEdge, EdgeDecision>; signDenied: Map<string, EdgeDecision> } {
   const refusals = new Map<PlannedEdge, EdgeDecision>();
   for (const [i, p] of todo.entries()) {
     const refusal = decisions.slice(i * perEdge, (i + 1) * perEdge).find((d) => !d.decision.allowed);
     if (refusal) refusals.set(p, refusal);
   }
-  for (const [i, p] of present.entries()) if (!presentDecisions[i]!.decision.allowed) refusals.set(p, presentDecisions[i]!);
   const signDenied = new Map<string, EdgeDecision>();
-  for (const d of refusals.values()) if (d.action === 'sign') signDenied.set(imageKey(d.edge), d);
-  for (const p of [...todo, ...present]) {
+  for (const d of [...refusals.values(), ...presentDecisions]) if (d.action === 'sign' && !d.decision.allowed) signDenied.set(imageKey(d.edge), d);
+  for (const p of todo) {
     const d = refusals.get(p) ?? signDenied.get(imageKey(p.edge));
     if (d) refusals.set(p, d);
   }
-  return refusals;
+  return { refusals, signDenied };
 }
 
 /** Builds the policy phase for `cfg`. */
@@ -93,21 +94,24 @@ export function policyPhase(cfg: PolicyConfig): Phase<PromotionState> {
       const todo = plan.edges.filter((p) => p.decision.kind === 'promote');
       const actions: PolicyAction[] = cfg.signs ? ['promote', 'sign'] : ['promote'];
       const decisions = await decideEdges(ctx, todo.map((p) => p.edge), actions, signal);
-      // What is already at its destination is signed too (the sign phase heals missing
-      // signatures): `sign` is decided for it as well.
+      // What is already at its destination is signed too when its signature is missing (the sign
+      // phase heals it): `sign` is decided for it as well. A denial leaves it unsigned; it was
+      // promoted before, so it is not refused.
       const present = cfg.signs ? plan.edges.filter((p) => p.decision.kind === 'present') : [];
       const presentDecisions = await decideEdges(ctx, present.map((p) => p.edge), ['sign'], signal);
-      const refusals = refusalsOf(todo, decisions, actions.length, present, presentDecisions);
+      const { refusals, signDenied } = refusalsOf(todo, decisions, actions.length, presentDecisions);
       for (const [p, refusal] of refusals) {
         const d = refusal.decision;
         p.decision = { kind: 'refused', reason: `policy ${d.rule}: ${d.reason} (principal ${refusal.principal || 'none'}, from ${refusal.principalFrom})`, by: 'policy' };
         log.error(`denied ${refusal.action} by ${d.rule}: ${d.reason}`, { edge: `${p.edge.dstRegistry}/${p.edge.dstImage}:${p.edge.tag ?? p.edge.digest}` });
       }
+      for (const d of presentDecisions) {
+        if (!d.decision.allowed) log.warn(`not signed: sign denied by ${d.decision.rule}: ${d.decision.reason}`, { edge: `${d.edge.dstRegistry}/${d.edge.dstImage}:${d.edge.tag ?? d.edge.digest}` });
+      }
       const denied = refusals.size;
       decisions.push(...presentDecisions);
-      state.policy = { file: cfg.policy.file, decisions, imageReads: images?.reads ?? 0 };
-      const decided = todo.length + present.length;
-      log.info(`policy: ${decided - denied} edges allowed, ${denied} denied`, { allowed: decided - denied, denied });
+      state.policy = { file: cfg.policy.file, decisions, imageReads: images?.reads ?? 0, signDenied: new Set(signDenied.keys()) };
+      log.info(`policy: ${todo.length - denied} edges allowed, ${denied} denied`, { allowed: todo.length - denied, denied });
     },
   };
 }
