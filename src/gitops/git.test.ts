@@ -39,11 +39,29 @@ describe('CliGit', () => {
     assert.ok(!readFileSync(join(w, '.git/config'), 'utf8').includes('extraHeader'));
   });
 
+  it('keeps the token out of errors when the environment asks git to trace HTTP unredacted', async () => {
+    const server = createServer((_req, res) => void res.writeHead(401, { 'www-authenticate': 'Basic realm="x"' }).end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/me/k8s.io.git`;
+    const git = new CliGit({ token: TOKEN, env: { ...env(), GIT_TRACE_REDACT: '0', GIT_CURL_VERBOSE: '1', GIT_TRACE_CURL: '1' } });
+    const err = await git.clone(url, join(dir, 'traced'), 'main').then(() => undefined, (e: unknown) => e);
+    await new Promise<void>((r) => server.close(() => r()));
+    assert.ok(err instanceof GitCommandError);
+    assert.match(err.message, /Authorization: Basic/, 'the trace is in the error');
+    assert.ok(!err.message.includes(TOKEN));
+    assert.ok(!err.message.includes(Buffer.from(`x-access-token:${TOKEN}`).toString('base64')), err.message);
+  });
+
   it('sends no token to SSH, file or remote plain-HTTP URLs', () => {
     assert.equal(sendsToken('https://github.com/me/k8s.io.git'), true);
     assert.equal(sendsToken('http://localhost:8080/x.git'), true);
     assert.equal(sendsToken('git@github.com:me/k8s.io.git'), false);
     assert.equal(sendsToken('file:///tmp/fork.git'), false);
     assert.equal(sendsToken('http://github.example/me/x.git'), false);
+    assert.equal(sendsToken('https://github.com/me/k8s.io.git', 'github.com'), true);
+    assert.equal(sendsToken('https://GitHub.com/me/k8s.io.git', 'github.com'), true);
+    assert.equal(sendsToken('https://mirror.example/me/k8s.io.git', 'github.com'), false, 'a --clone-url elsewhere gets no GitHub token');
+    assert.equal(sendsToken('https://github.com.evil.example/x.git', 'github.com'), false);
+    assert.equal(sendsToken('http://127.0.0.1:8080/x.git', 'github.com'), true, 'loopback (tests) still does');
   });
 });

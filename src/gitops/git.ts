@@ -36,14 +36,26 @@ export interface GitWorkspace {
 export interface CliGitOptions {
   /** Token for HTTPS remotes, sent as an http.extraHeader through the environment of each command. */
   token?: string;
+  /** The only HTTPS host (`host[:port]`) the token goes to; default any. */
+  tokenHost?: string;
   /** Environment for git (default process.env). */
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }
 
-/** Whether a remote gets the token: HTTPS, or plain HTTP to this machine (loopback). */
-export function sendsToken(remote: string): boolean {
-  return /^https:\/\//i.test(remote) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/i.test(remote);
+/**
+ * Whether a remote gets the token: HTTPS (to `host` only, when given: the token is GitHub's, not
+ * a mirror's), or plain HTTP to this machine (loopback).
+ */
+export function sendsToken(remote: string, host?: string): boolean {
+  if (/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/i.test(remote)) return true;
+  if (!/^https:\/\//i.test(remote)) return false;
+  if (host === undefined) return true;
+  try {
+    return new URL(remote).host.toLowerCase() === host.toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 /** GitWorkspace over the `git` binary. */
@@ -82,18 +94,21 @@ export class CliGit implements GitWorkspace {
   private run(args: string[], cwd: string, remote?: string): Promise<string> {
     const env: NodeJS.ProcessEnv = { ...(this.opts.env ?? process.env), GIT_TERMINAL_PROMPT: '0' };
     const token = this.opts.token;
-    if (token && remote && sendsToken(remote)) {
+    if (token && remote && sendsToken(remote, this.opts.tokenHost)) {
       const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
       const n = Number(env.GIT_CONFIG_COUNT ?? 0) || 0;
       env.GIT_CONFIG_COUNT = String(n + 1);
       env[`GIT_CONFIG_KEY_${n}`] = 'http.extraHeader';
       env[`GIT_CONFIG_VALUE_${n}`] = `Authorization: Basic ${basic}`;
+      // git's HTTP traces (GIT_TRACE_CURL, GIT_CURL_VERBOSE) end up in our errors: keep the header redacted
+      env.GIT_TRACE_REDACT = '1';
     }
+    const secrets = token ? [token, Buffer.from(`x-access-token:${token}`).toString('base64')] : [];
     return new Promise((resolve, reject) => {
       execFile('git', args, { cwd, env, signal: this.opts.signal, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
         let detail = String(stderr || err.message).trim();
-        if (token) detail = detail.split(token).join('[REDACTED]');
+        for (const secret of secrets) detail = detail.split(secret).join('[REDACTED]');
         reject(new GitCommandError('GIT_ERROR', `git ${args.filter((a) => a !== '--').slice(0, 2).join(' ')}: ${detail}`));
       });
     });

@@ -99,10 +99,15 @@ function decodeDmap(r: YamlReader, pair: Pair<unknown, unknown>, into: ImageEntr
     const d = digest(r.text(item.key, 'a dmap digest', pos) ?? '');
     const tags = r.seq(item.value, `the tags of ${quote(d)}`, pos);
     const list: Tag[] = into.dmap.get(d) ?? [];
+    const tagPos = new Map<Tag, SourcePos>();
     for (const t of tags?.items ?? []) {
       const s = r.text(t, `a tag of ${quote(d)}`, pos);
-      if (s !== undefined && !list.includes(tag(s))) list.push(tag(s));
+      if (s !== undefined && !list.includes(tag(s))) {
+        list.push(tag(s));
+        tagPos.set(tag(s), r.pos(t));
+      }
     }
+    if (tagPos.size) (into.tagPos ??= new Map()).set(d as Digest, tagPos);
     into.dmap.set(d as Digest, list);
     into.digestPos.set(d, pos);
   }

@@ -31,6 +31,8 @@ export interface ImageEntry {
   pos: SourcePos;
   /** Where each digest key is written, for messages about one digest or tag. */
   digestPos: Map<Digest, SourcePos>;
+  /** Where each tag is written, by digest (a tag of a block list sits on its own line). */
+  tagPos?: Map<Digest, Map<Tag, SourcePos>>;
 }
 
 /** A promoter manifest, plain or thin (thin: registries and images come from two files). */

@@ -44,40 +44,45 @@ export interface EdgeDecision {
 /** The attributes a run does not know, shared by every input (inputs are never mutated). */
 const EMPTY = emptyInput();
 
-/** The input of one (edge, action). */
-export async function edgeInput(ctx: PolicyContext, edge: Edge, action: PolicyAction, signal?: AbortSignal): Promise<{ input: PolicyInput; from: string }> {
+/** The inputs of one (edge, action): one per principal of the edge (see Principals.all). */
+export async function edgeInputs(ctx: PolicyContext, edge: Edge, action: PolicyAction, signal?: AbortSignal): Promise<{ input: PolicyInput; from: string }[]> {
   const base = EMPTY;
   const origin = ctx.origins.of(edge);
-  const { request, from } = await ctx.principals.of(edge, signal, origin);
+  const who = await ctx.principals.all(edge, signal, origin);
   const trust = ctx.trust?.(edge);
   const image = ctx.images && ctx.policy.reads.has('image') ? await ctx.images.of(repoOf(edge.srcRegistry, edge.srcImage), edge.digest, signal) : base.image;
-  const input: PolicyInput = {
-    action,
-    edge: {
-      srcRegistry: edge.srcRegistry,
-      srcImage: edge.srcImage,
-      dstRegistry: edge.dstRegistry,
-      dstImage: edge.dstImage,
-      digest: edge.digest,
-      tag: edge.tag ?? '',
-      project: origin?.project ?? '',
+  return who.map(({ request, from }) => ({
+    input: {
+      action,
+      edge: {
+        srcRegistry: edge.srcRegistry,
+        srcImage: edge.srcImage,
+        dstRegistry: edge.dstRegistry,
+        dstImage: edge.dstImage,
+        digest: edge.digest,
+        tag: edge.tag ?? '',
+        project: origin?.project ?? '',
+      },
+      image,
+      provenance: trust?.provenance ?? base.provenance,
+      signature: trust?.signature ?? base.signature,
+      vulnerabilities: ctx.vulns?.get(edge.digest) ?? base.vulnerabilities,
+      request,
     },
-    image,
-    provenance: trust?.provenance ?? base.provenance,
-    signature: trust?.signature ?? base.signature,
-    vulnerabilities: ctx.vulns?.get(edge.digest) ?? base.vulnerabilities,
-    request,
-  };
-  return { input, from };
+    from,
+  }));
 }
 
-/** Decides every (edge, action); an edge is allowed when every one of its actions is. */
+/**
+ * Decides every (edge, action); an edge is allowed when every one of its actions is, for every
+ * principal of the edge. The decision recorded is the first refusal, else the first allowance.
+ */
 export async function decideEdges(ctx: PolicyContext, edges: readonly Edge[], actions: readonly PolicyAction[], signal?: AbortSignal): Promise<EdgeDecision[]> {
   const out: EdgeDecision[] = [];
   for (const edge of edges) {
     for (const action of actions) {
-      const { input, from } = await edgeInput(ctx, edge, action, signal);
-      out.push({ edge, action, decision: decide(ctx.policy, input), principal: input.request.principal, principalFrom: from });
+      const decided = (await edgeInputs(ctx, edge, action, signal)).map(({ input, from }) => ({ edge, action, decision: decide(ctx.policy, input), principal: input.request.principal, principalFrom: from }));
+      out.push(decided.find((d) => !d.decision.allowed) ?? decided[0]!);
     }
   }
   return out;

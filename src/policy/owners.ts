@@ -4,7 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { parse, YAMLError } from 'yaml';
+import { InputError } from '../errors.js';
 
 /** The approvers and reviewers of one directory. */
 export interface OwnersOf {
@@ -12,12 +13,21 @@ export interface OwnersOf {
   reviewers: ReadonlySet<string>;
 }
 
+/** The YAML of `file`, undefined when it does not exist; InputError (file:line) when it is not YAML. */
 async function readYaml(file: string): Promise<unknown> {
+  let text: string;
   try {
-    return parse(await readFile(file, 'utf8')) as unknown;
+    text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
+  }
+  try {
+    return parse(text) as unknown;
+  } catch (err) {
+    if (!(err instanceof YAMLError)) throw err;
+    const at = err.linePos?.[0];
+    throw new InputError([{ file, line: at?.line, column: at?.col, message: `invalid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?\s*$/, '')}` }]);
   }
 }
 

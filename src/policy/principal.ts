@@ -5,6 +5,7 @@
  * runner's workload identity (the signing token's issuer and subject) is the same for every edge.
  */
 import { dirname, parse as parsePath } from 'node:path';
+import type { SourcePos } from '../manifest/schema.js';
 import type { Edge } from '../plan/edge.js';
 import { blameFile, type LineAuthors } from './blame.js';
 import { groupsOf } from './groups.js';
@@ -45,26 +46,29 @@ export class Principals {
     private readonly opts: RequestOptions,
   ) {}
 
-  /** The request attributes of `edge`. */
+  /** The request attributes of `edge`, from its digest line. */
   async of(edge: Edge, signal?: AbortSignal, origin: EdgeOrigin | undefined = this.origins.of(edge)): Promise<Attribution> {
-    let principal = this.opts.principal?.toLowerCase() ?? '';
-    let from = '--principal';
-    let source = 'flag';
-    if (!this.opts.principal) {
-      source = 'none';
-      from = 'no principal: the digest line is not committed in git';
-      if (origin?.pos.line !== undefined) {
-        const file = origin.pos.file;
-        let blame = this.blames.get(file);
-        if (!blame) this.blames.set(file, (blame = blameFile(file, { signal })));
-        const author = (await blame).get(origin.pos.line);
-        if (author) {
-          principal = author;
-          source = 'git-blame';
-          from = `git blame ${file}:${origin.pos.line}`;
-        }
-      } else if (!origin) {
-        from = 'no principal: the edge is not in the manifests';
+    return (await this.all(edge, signal, origin))[0]!;
+  }
+
+  /**
+   * The request attributes of every author of `edge`: the author of its digest line and, when its
+   * tag sits on a line of its own, the author of that line too (each once). Whoever wrote either
+   * line asked for the edge, so a decision must hold for all of them.
+   */
+  async all(edge: Edge, signal?: AbortSignal, origin: EdgeOrigin | undefined = this.origins.of(edge)): Promise<Attribution[]> {
+    const who: { principal: string; source: string; from: string }[] = [];
+    if (this.opts.principal) {
+      who.push({ principal: this.opts.principal.toLowerCase(), source: 'flag', from: '--principal' });
+    } else if (!origin) {
+      who.push({ principal: '', source: 'none', from: 'no principal: the edge is not in the manifests' });
+    } else {
+      for (const pos of origin.tagPos ? [origin.pos, origin.tagPos] : [origin.pos]) {
+        const author = await this.author(pos, signal);
+        const w = author
+          ? { principal: author, source: 'git-blame', from: `git blame ${pos.file}:${pos.line}` }
+          : { principal: '', source: 'none', from: 'no principal: the digest line is not committed in git' };
+        if (!who.some((x) => x.principal === w.principal)) who.push(w);
       }
     }
     let owners: OwnersOf | undefined;
@@ -73,13 +77,23 @@ export class Principals {
       else this.ownersByManifest.set(origin.manifestFile, (owners = await this.ownersOf(origin.manifestFile, origin.pos.file)));
     }
     const memo = child(this.groupsMemo, owners ?? null);
-    let groups = memo.get(principal);
-    if (!groups) memo.set(principal, (groups = groupsOf(this.policy, principal, this.opts.groups ?? [], owners)));
     const runner = this.opts.runner;
-    return {
-      request: { principal, principalSource: source, groups, runnerIssuer: runner?.issuer ?? '', runnerSubject: runner?.subject ?? '' },
-      from,
-    };
+    return who.map(({ principal, source, from }) => {
+      let groups = memo.get(principal);
+      if (!groups) memo.set(principal, (groups = groupsOf(this.policy, principal, this.opts.groups ?? [], owners)));
+      return {
+        request: { principal, principalSource: source, groups, runnerIssuer: runner?.issuer ?? '', runnerSubject: runner?.subject ?? '' },
+        from,
+      };
+    });
+  }
+
+  /** The author of the commit that last wrote `pos`'s line (undefined: not committed, or no line). */
+  private async author(pos: SourcePos, signal?: AbortSignal): Promise<string | undefined> {
+    if (pos.line === undefined) return undefined;
+    let blame = this.blames.get(pos.file);
+    if (!blame) this.blames.set(pos.file, (blame = blameFile(pos.file, { signal })));
+    return (await blame).get(pos.line);
   }
 
   /** OWNERS beside the project's manifest, else beside its images.yaml. */

@@ -16,10 +16,13 @@ import type { Attachment } from './attachment.js';
 /** Copies one attachment's content and manifest from `src` to `dst` (by tag for the tag scheme); returns its descriptor. */
 export async function copyAttachment(client: RegistryClient, src: RepoRef, dst: RepoRef, a: Attachment, opts: CallOptions = {}): Promise<Descriptor> {
   const m = await client.getManifest(src, a.digest, { ...opts, side: 'source' });
-  await copyContent(client, src, dst, m, opts);
   const body = { bytes: m.bytes, mediaType: m.mediaType };
+  // Checked before any write: a referrer whose subject is another image would be listed among
+  // that image's referrers at the destination as soon as it is written.
+  const descriptor = a.scheme === 'referrer' ? describeArtifact(body, a.subject, dst) : { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length };
+  await copyContent(client, src, dst, m, opts);
   await client.putManifest(dst, a.tag ?? a.digest, body, { ...opts, side: 'destination' });
-  return a.scheme === 'referrer' ? describeArtifact(body, a.subject, dst) : { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length };
+  return descriptor;
 }
 
 /** The blobs of an image manifest, or the children (and their blobs) of an index, copied to `dst`. */

@@ -83,18 +83,25 @@ export function mergeReports(inputs: readonly NamedReport[]): MergedReport {
   return { report: out, ...(failure ? { failure } : interrupted >= 0 ? { failure: (out.interrupted as { reason: string }).reason } : {}) };
 }
 
-/** Reports of different runs (mode, version, shard count) or a shard given twice cannot be merged. */
+/**
+ * Reports of different runs (mode, version, shard count, the whole plan's summary) or a shard
+ * given twice or out of range cannot be merged.
+ */
 function checkInputs(inputs: readonly NamedReport[]): void {
   const problems: Problem[] = [];
   const first = inputs[0]!.report;
   const seen = new Map<number, string>();
   let count: number | undefined;
+  let total: PlanSummary | undefined;
   for (const { file, report } of inputs) {
     if (typeof report !== 'object' || report === null || typeof report.mode !== 'string' || typeof report.summary !== 'object') {
       problems.push({ message: `${file}: not a kpromo report (no mode or summary)` });
       continue;
     }
     if (report.mode !== first.mode) problems.push({ message: `${file}: mode ${report.mode} differs from ${inputs[0]!.file} (${first.mode}): reports of one run have one mode` });
+    if (report.kpromoVersion !== first.kpromoVersion) {
+      problems.push({ message: `${file}: kpromo ${String(report.kpromoVersion)} differs from ${inputs[0]!.file} (${String(first.kpromoVersion)}): the shards of one run run one version` });
+    }
     const s = shardOf(report);
     if (!s) {
       if (inputs.length > 1) problems.push({ message: `${file}: not a shard report (no "shard" field): only the reports of --shard runs are merged` });
@@ -102,12 +109,19 @@ function checkInputs(inputs: readonly NamedReport[]): void {
     }
     count ??= s.count;
     if (s.count !== count) problems.push({ message: `${file}: shard ${s.index}/${s.count} is from a run split ${s.count} ways, not ${count}` });
+    if (s.index < 0 || s.index >= s.count) problems.push({ message: `${file}: shard ${s.index}/${s.count} is not a shard of a run split ${s.count} ways (0 to ${s.count - 1})` });
+    total ??= s.total;
+    if (total && s.total && SUMMARY_KEYS.some((k) => s.total![k] !== total![k])) {
+      problems.push({ message: `${file}: shard ${s.index}/${s.count} planned ${s.total.edges} edges in all, ${inputs[0]!.file}'s run ${total.edges} (${describeTotal(s.total)} vs ${describeTotal(total)}): reports of different manifests, not of one run` });
+    }
     const prior = seen.get(s.index);
     if (prior) problems.push({ message: `${file}: shard ${s.index}/${s.count} is also in ${prior}` });
     seen.set(s.index, file);
   }
   if (problems.length) throw new InputError(problems);
 }
+
+const describeTotal = (t: PlanSummary): string => SUMMARY_KEYS.map((k) => `${t[k]} ${k}`).join(', ');
 
 function shardOf(r: Report): ShardField | undefined {
   const s = r.shard as ShardField | undefined;

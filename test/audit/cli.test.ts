@@ -65,6 +65,31 @@ test('kpromo audit: clean, then findings with exit 1 and a JSON report; --fix pr
   assert.doesNotMatch(after.out, /missing/);
 });
 
+test('kpromo audit --fix --policy: the policy decides what the fix promotes; a denied tag is not written', async () => {
+  const [m0] = env.mirrors as [E2eEnv['mirrors'][0]];
+  const gated = await pushImage(env.staging, 'staging/gated', buildImage({ seed: 'audit-cli-gated' }), 'ok');
+  const m = await writeManifest(env.dir, `${env.staging.host}/staging`, [`${m0.host}/prod`], [{ name: 'gated', dmap: { [gated.digest]: ['ok', 'denied'] } }]);
+  const policy = join(env.dir, 'audit-fix-policy.yaml');
+  await writeFile(
+    policy,
+    `apiVersion: kpromo.sigs.k8s.io/v1alpha1
+kind: PromotionPolicy
+roles:
+- {name: releaser, rules: [{name: everything}]}
+bindings:
+- {name: ci, role: releaser, subjects: [{kind: User, name: ci@example.com}]}
+deny:
+- {name: no-denied, reason: never this tag, tags: [denied]}
+`,
+  );
+  assert.equal((await cli(['audit', '--manifest', m, '--policy', policy])).code, 2, '--policy without --fix');
+  const fixed = await cli(['audit', '--manifest', m, '--fix', '--policy', policy, '--principal', 'ci@example.com']);
+  assert.equal(fixed.code, 1, fixed.out + fixed.err);
+  assert.match(fixed.out, /fix: promoted 1 of 2 missing \(promotion incomplete: 1 edge denied by the policy/);
+  assert.equal((await fetchManifest(m0, 'prod/gated', 'ok')).status, 200);
+  assert.equal((await fetchManifest(m0, 'prod/gated', 'denied')).status, 404, 'the denied tag is not written by --fix');
+});
+
 test('kpromo audit: bad input exits 2', async () => {
   assert.equal((await cli(['audit'])).code, 2);
   assert.equal((await cli(['audit', '--manifest', manifest, '--require-signatures', 'everywhere'])).code, 2);

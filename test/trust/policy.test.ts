@@ -68,3 +68,40 @@ test('policy after trust: verified provenance and signature allow one image; the
   assert.equal(b.outcome, 'failed');
   assert.match(b.error!, /policy deny\/needs-provenance: production needs provenance from the good builder/);
 });
+
+test('policy after trust: an image already at its destination is left unsigned (not refused) when the policy denies sign for it', async () => {
+  const mirror = env.mirrors[0]!;
+  const present = buildImage({ seed: 'policy-present-unsigned' });
+  await pushImage(env.staging, 'staging/c', present, 'v1');
+  await pushImage(mirror, 'prod/c', present, 'v1');
+  const manifest = await writeManifest(env.dir, `${env.staging.host}/staging`, [`${mirror.host}/prod`], [{ name: 'c', dmap: { [present.digest]: ['v1'] } }]);
+  const signOnly = parsePolicy(
+    'policy.yaml',
+    `apiVersion: kpromo.sigs.k8s.io/v1alpha1
+kind: PromotionPolicy
+roles:
+- name: releaser
+  rules:
+  - name: everything
+bindings:
+- name: ci
+  role: releaser
+  subjects: [{kind: User, name: ci@example.com}]
+deny:
+- name: sign-needs-provenance
+  reason: only images with provenance are signed
+  actions: [sign]
+  condition: '!provenance.verified'
+`,
+  );
+  const r = await promote(manifest, { trust: keyTrust(staging, newKey()), policy: { policy: signOnly, request: { principal: 'ci@example.com' }, signs: true } });
+  const decisions = (r.report.policy as { decisions: { edge: string; action: string; result: string; rule: string }[] }).decisions.map((d) => [d.edge.split('/').at(-1), d.action, d.result, d.rule]);
+  assert.deepEqual(decisions, [['c:v1', 'sign', 'deny', 'deny/sign-needs-provenance']]);
+  assert.equal(r.failure, undefined, 'an image promoted before is not refused: it is only left unsigned');
+  assert.deepEqual(r.state.outcomes?.map((o) => o.outcome), ['already-present']);
+  assert.deepEqual(r.state.trust?.signed ?? [], [], 'nothing is signed');
+  assert.deepEqual(r.state.trust?.attested ?? [], [], 'nor attested');
+  assert.ok(r.logger.records.some((l) => l.level === 'warn' && /not signed: sign denied by deny\/sign-needs-provenance/.test(l.msg)), 'the denial is logged');
+  const tags = (await (await fetch(`${mirror.url}/v2/prod/c/tags/list`)).json()) as { tags: string[] };
+  assert.deepEqual(tags.tags, ['v1'], 'no signature tag is written');
+});

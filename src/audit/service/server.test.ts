@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { MemoryLogger } from '../../log.js';
 import type { RegistryEvent } from '../events.js';
@@ -61,6 +61,30 @@ test('audit server: a body over the cap is refused (413) before authentication o
   await withServer({ ready: true, offer: () => assert.fail('nothing is taken') }, async (url) => {
     const big = Buffer.alloc(MAX_EVENT_BODY_BYTES + 1, 0x20);
     assert.equal((await call(`${url}/events/distribution`, { method: 'POST', body: big, headers: auth })).status, 413);
+  });
+});
+
+test('audit server: a request without any credential is answered 401 without its body being read', { timeout: 30_000 }, async () => {
+  await withServer({ ready: true, offer: () => assert.fail('nothing is taken') }, async (url, metrics) => {
+    const { port } = new URL(url);
+    const sock = connect(Number(port), '127.0.0.1');
+    let got = '';
+    const answered = new Promise<void>((resolve) => {
+      sock.on('data', (c) => {
+        got += c.toString();
+        if (got.includes('\r\n\r\n')) resolve();
+      });
+      sock.on('close', () => resolve());
+    });
+    // declares a large body and sends almost none of it; the answer must not wait for the rest
+    sock.write(`POST /events/distribution HTTP/1.1\r\nHost: audit\r\nContent-Length: ${MAX_EVENT_BODY_BYTES}\r\n\r\n{"events":`);
+    await answered;
+    sock.destroy();
+    assert.match(got, /^HTTP\/1\.1 401 /);
+    assert.match(await metrics.registry.metrics(), /kpromo_audit_requests_rejected_total\{reason="unauthenticated"\} 1/);
+    // the HMAC form still reads the body first, and a wrong one is refused
+    assert.equal((await call(`${url}/events/distribution`, { method: 'POST', body: envelope, headers: { 'x-kpromo-signature': 'sha256=00' } })).status, 401);
+    assert.equal((await call(`${url}/events/distribution`, { method: 'POST', body: envelope, headers: { authorization: 'Bearer wrong' } })).status, 401);
   });
 });
 

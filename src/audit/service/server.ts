@@ -87,20 +87,21 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: AuditServ
   const parse = parsers[url.pathname];
   if (!parse) return reply(res, 404, 'not found');
   if (req.method !== 'POST') return reply(res, 405, 'POST only', { allow: 'POST' });
-  const body = await readCapped(req, MAX_EVENT_BODY_BYTES);
-  if (!body) {
-    opts.metrics.rejected.inc({ reason: 'too-large' });
-    return reply(res, 413, 'request too large', { connection: 'close' });
-  }
   const who = {
     authorization: req.headers.authorization,
     signature: req.headers[SIGNATURE_HEADER] as string | undefined,
     ...(url.pathname === EVENT_PATHS.pubsub && url.searchParams.get('token') ? { queryToken: url.searchParams.get('token')! } : {}),
   };
-  if (!authenticated(opts.secret, who, body)) {
-    opts.metrics.rejected.inc({ reason: 'unauthenticated' });
-    return reply(res, 401, 'unauthenticated', { 'www-authenticate': 'Bearer realm="kpromo-audit"' });
+  // A bearer or query secret is checked before the body is read: a sender without any
+  // credential costs no buffering. Only an HMAC needs the body first.
+  const byToken = authenticated(opts.secret, { authorization: who.authorization, queryToken: who.queryToken }, NO_BODY);
+  if (!byToken && who.signature === undefined) return unauthenticated(res, opts.metrics);
+  const body = await readCapped(req, MAX_EVENT_BODY_BYTES);
+  if (!body) {
+    opts.metrics.rejected.inc({ reason: 'too-large' });
+    return reply(res, 413, 'request too large', { connection: 'close' });
   }
+  if (!byToken && !authenticated(opts.secret, who, body)) return unauthenticated(res, opts.metrics);
   if (!opts.intake.ready) return reply(res, 503, 'shutting down', { 'retry-after': String(RETRY_AFTER_SECONDS) });
   let events: RegistryEvent[];
   try {
@@ -115,6 +116,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: AuditServ
     return reply(res, 503, 'queue full', { 'retry-after': String(RETRY_AFTER_SECONDS) });
   }
   reply(res, 202, `accepted ${events.length}`);
+}
+
+const NO_BODY = new Uint8Array(0);
+
+function unauthenticated(res: ServerResponse, metrics: AuditMetrics): void {
+  metrics.rejected.inc({ reason: 'unauthenticated' });
+  // the body (if any) is not read: the connection is not reused
+  reply(res, 401, 'unauthenticated', { 'www-authenticate': 'Bearer realm="kpromo-audit"', connection: 'close' });
 }
 
 function reply(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {

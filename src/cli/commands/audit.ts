@@ -14,6 +14,9 @@ import type { ManifestSource } from '../../manifest/schema.js';
 import { addFlags, type FlagSpec, readFlags } from '../flags.js';
 import { createCliLogger } from '../log-setup.js';
 import { ExitCode, type CliIO, type SetExit } from '../io.js';
+import { POLICY_FLAGS, readPolicyFlags } from '../policy-options.js';
+import { policyConfigOf } from './policy-config.js';
+import type { PolicyConfig } from '../../pipeline/phases/policy.js';
 import { readNetworkOptions, type NetworkSettings } from '../network-options.js';
 import { AUDIT_READ_FLAGS, readTrustExpectations } from './audit-options.js';
 import * as serve from './audit-serve.js';
@@ -23,6 +26,7 @@ import type { TrustExpectations } from '../../audit/read.js';
 const ONE_SHOT_FLAGS: FlagSpec[] = [
   { name: 'report-file', kind: 'string', arg: '<file>', description: 'write the findings as JSON to this file' },
   { name: 'fix', kind: 'bool', description: 'promote the missing images (never moves a tag or deletes anything)' },
+  ...POLICY_FLAGS.map((s) => ({ ...s, description: `with --fix: ${s.description}` })),
 ];
 
 const FLAGS: FlagSpec[] = [
@@ -37,6 +41,8 @@ export interface AuditOptions {
   manifests: ManifestSource;
   reportFile?: string;
   fix: boolean;
+  /** The policy that decides what --fix promotes (as `kpromo cip --policy` does). */
+  policy?: PolicyConfig;
   trust: TrustExpectations;
   requestsPerHost: number;
   network: NetworkSettings;
@@ -67,11 +73,16 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
     const manifest = f.str('manifest');
     const thin = f.str('thin-manifest-dir');
     if (!manifest && !thin) f.fail('give --manifest FILE or --thin-manifest-dir DIR');
+    const policyFlags = readPolicyFlags(f);
+    for (const s of POLICY_FLAGS) if (f.explicit(s.name) && !f.bool('fix')) f.fail(`--${s.name} decides what --fix promotes: give it with --fix`);
+    if (f.problems.length) throw new InputError(f.problems);
     const options: AuditOptions = {
       manifests: { manifest, thinManifestDir: thin },
       reportFile: f.str('report-file'),
       fix: f.bool('fix'),
       trust: readTrustExpectations(f),
+      // The policy is read and checked before any request (exit 2), like cip's.
+      policy: await policyConfigOf(policyFlags, -1, false),
       requestsPerHost: f.int('requests-per-host', 1, 1000),
       network: readNetworkOptions(f),
     };
@@ -101,6 +112,7 @@ export async function runAudit(options: AuditOptions, io: CliIO, logger: Logger)
       const r = await runPromotion(
         { manifests: options.manifests, confirm: true, parseOnly: false, requestsPerHost: options.requestsPerHost },
         { registry: client, logger, stats: () => network.stats(), loadPlan: async () => ({ ...plan, edges: missing }) },
+        { policy: options.policy },
       );
       const promoted = r.state.outcomes?.filter((o) => o.outcome === 'promoted').length ?? 0;
       io.stdout(`fix: promoted ${promoted} of ${missing.length} missing${r.failure ? ` (${r.failure.message})` : ''}\n`);

@@ -10,6 +10,7 @@ import { loadPolicy } from '../../policy/load.js';
 import { loadVulnReports } from '../../policy/vulns.js';
 import { jwtClaims, resolveTokenProvider } from '../../signing/identity-token.js';
 import type { CipOptions } from '../cip-options.js';
+import type { PolicyFlags } from '../policy-options.js';
 
 /** The runner's workload identity: the identity token's issuer and subject (email when present). */
 export async function runnerIdentity(opts: CipOptions, env: NodeJS.ProcessEnv): Promise<{ issuer: string; subject: string } | undefined> {
@@ -28,16 +29,28 @@ export async function runnerIdentity(opts: CipOptions, env: NodeJS.ProcessEnv): 
 
 /** The policy phase's configuration, or undefined when no flag asks for one. */
 export async function buildPolicyConfig(opts: CipOptions, env: NodeJS.ProcessEnv): Promise<PolicyConfig | undefined> {
-  const p = opts.policy;
-  const threshold = opts.scan.vulnSeverityThreshold;
+  const signs = opts.signing.sign && !opts.run.parseOnly;
+  return policyConfigOf(opts.policy, opts.scan.vulnSeverityThreshold, signs, () => runnerIdentity(opts, env));
+}
+
+/**
+ * The policy phase's configuration from the policy flags and --vuln-severity-threshold (`-1`: not
+ * given), or undefined when no flag asks for one.
+ */
+export async function policyConfigOf(
+  p: PolicyFlags,
+  threshold: number,
+  signs: boolean,
+  runner: () => Promise<{ issuer: string; subject: string } | undefined> = async () => undefined,
+): Promise<PolicyConfig | undefined> {
   const gate = p.vulnReport !== undefined && threshold > 0;
   if (!p.file && !gate) return undefined;
   const policy = p.file ? await loadPolicy(p.file) : undefined;
   const vulns = p.vulnReport !== undefined ? await loadVulnReports(p.vulnReport) : undefined;
   return {
     policy: withBuiltins(policy, gate ? [vulnThresholdRule(threshold)] : []),
-    request: { principal: p.principal, groups: p.groups, runner: await runnerIdentity(opts, env) },
+    request: { principal: p.principal, groups: p.groups, runner: await runner() },
     vulns,
-    signs: opts.signing.sign && !opts.run.parseOnly,
+    signs,
   };
 }

@@ -86,7 +86,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
     const { client, network: net } = createNetworkedClient(network, { logger, env: io.env });
     try {
       const outcome = await openPromotionPr(options, {
-        git: new CliGit({ token, env: io.env }),
+        git: new CliGit({ token, tokenHost: host, env: io.env }),
         github: await createOctokitGitHub({ token: token!, baseUrl: apiUrl }),
         registry: client,
         logger,

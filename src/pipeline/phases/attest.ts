@@ -15,7 +15,7 @@ import { PREDICATE_TYPE_ANNOTATION } from '../../signing/referrers.js';
 import type { Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
 import { newTrustRecord, runTags, type TrustConfig, type TrustWrite } from './trust.js';
-import { knownSubject, trustTargets } from './trust-targets.js';
+import { exceptSignDenied, knownSubject, trustTargets } from './trust-targets.js';
 
 /** Referrer annotation identifying the promotion an attestation records (`src -> dst`). */
 export const PROMOTION_ANNOTATION = 'dev.kpromo.promotion';
@@ -39,7 +39,7 @@ export function attestPhase(cfg: TrustConfig): Phase<PromotionState> {
       const now = cfg.now ?? (() => new Date());
       const tags = runTags(state);
       await Promise.all(
-        trustTargets(state.plan, state.outcomes, state.inventory).map((img) =>
+        exceptSignDenied(trustTargets(state.plan, state.outcomes, state.inventory), state.policy?.signDenied).map((img) =>
           limit(async () => {
             const dst = img.destinations[0];
             const dstRef = `${dst.reference}@${img.digest}`;

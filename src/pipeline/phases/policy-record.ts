@@ -7,4 +7,6 @@ export interface PolicyRecord {
   decisions: EdgeDecision[];
   /** Manifests read from the registry for `image` attributes. */
   imageReads: number;
+  /** Images denied `sign` at a destination (`host/repo@digest`): the sign phase signs none of them. */
+  signDenied?: ReadonlySet<string>;
 }

@@ -1,13 +1,14 @@
 /**
  * The policy phase: between validate and promote, every edge still to promote is decided
- * against the policy (promote, and sign when the run signs). A denied edge is refused like a
+ * against the policy (promote, and sign when the run signs; an edge already present is decided
+ * `sign` when the run signs, since the sign phase may sign it: a denial leaves it unsigned). A denied edge is refused like a
  * tag move: it is not written, the others go on, and the run (or the dry run) exits 1. Every
  * decision goes to the report with its rule, its principal and where the principal came from.
  */
 import { KpromoError } from '../../errors.js';
-import { srcRepo } from '../../plan/inventory.js';
+import { dstRepo, srcRepo } from '../../plan/inventory.js';
 import type { Edge } from '../../plan/edge.js';
-import { decideEdges, type TrustFacts } from '../../policy/engine.js';
+import { decideEdges, type EdgeDecision, type TrustFacts } from '../../policy/engine.js';
 import { ImageFactsReader } from '../../policy/image-facts.js';
 import { OriginIndex } from '../../policy/origin.js';
 import type { Policy, PolicyAction } from '../../policy/policy.js';
@@ -17,6 +18,7 @@ import type { Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
 import type { PolicyRecord } from './policy-record.js';
 import { sourceImageKey, type TrustRecord } from './trust.js';
+import { imageAt } from './trust-targets.js';
 
 export type { PolicyRecord };
 
@@ -47,6 +49,31 @@ export function trustFacts(trust: TrustRecord | undefined): ((edge: Edge) => Tru
   };
 }
 
+type PlannedEdge = NonNullable<PromotionState['plan']>['edges'][number];
+
+/** An edge's image at its destination: `host/repo@digest` (as trust-targets' imageAt). */
+const imageKey = (e: Edge): string => imageAt(dstRepo(e), e.digest);
+
+/**
+ * The images denied `sign` at a destination (`host/repo@digest`), and the edges to promote
+ * refused with the decision refusing each: refused for any action, or, since a signature is per
+ * image and not per tag, because their image is denied `sign` at that destination.
+ */
+function refusalsOf(todo: PlannedEdge[], decisions: EdgeDecision[], perEdge: number, presentDecisions: EdgeDecision[]): { refusals: Map<PlannedEdge, EdgeDecision>; signDenied: Map<string, EdgeDecision> } {
+  const refusals = new Map<PlannedEdge, EdgeDecision>();
+  for (const [i, p] of todo.entries()) {
+    const refusal = decisions.slice(i * perEdge, (i + 1) * perEdge).find((d) => !d.decision.allowed);
+    if (refusal) refusals.set(p, refusal);
+  }
+  const signDenied = new Map<string, EdgeDecision>();
+  for (const d of [...refusals.values(), ...presentDecisions]) if (d.action === 'sign' && !d.decision.allowed) signDenied.set(imageKey(d.edge), d);
+  for (const p of todo) {
+    const d = refusals.get(p) ?? signDenied.get(imageKey(p.edge));
+    if (d) refusals.set(p, d);
+  }
+  return { refusals, signDenied };
+}
+
 /** Builds the policy phase for `cfg`. */
 export function policyPhase(cfg: PolicyConfig): Phase<PromotionState> {
   return {
@@ -61,16 +88,23 @@ export function policyPhase(cfg: PolicyConfig): Phase<PromotionState> {
       const todo = plan.edges.filter((p) => p.decision.kind === 'promote');
       const actions: PolicyAction[] = cfg.signs ? ['promote', 'sign'] : ['promote'];
       const decisions = await decideEdges(ctx, todo.map((p) => p.edge), actions, signal);
-      let denied = 0;
-      for (const [i, p] of todo.entries()) {
-        const refusal = decisions.slice(i * actions.length, (i + 1) * actions.length).find((d) => !d.decision.allowed);
-        if (!refusal) continue;
+      // What is already at its destination is signed too when its signature is missing (the sign
+      // phase heals it): `sign` is decided for it as well. A denial leaves it unsigned; it was
+      // promoted before, so it is not refused.
+      const present = cfg.signs ? plan.edges.filter((p) => p.decision.kind === 'present') : [];
+      const presentDecisions = await decideEdges(ctx, present.map((p) => p.edge), ['sign'], signal);
+      const { refusals, signDenied } = refusalsOf(todo, decisions, actions.length, presentDecisions);
+      for (const [p, refusal] of refusals) {
         const d = refusal.decision;
         p.decision = { kind: 'refused', reason: `policy ${d.rule}: ${d.reason} (principal ${refusal.principal || 'none'}, from ${refusal.principalFrom})`, by: 'policy' };
-        denied++;
         log.error(`denied ${refusal.action} by ${d.rule}: ${d.reason}`, { edge: `${p.edge.dstRegistry}/${p.edge.dstImage}:${p.edge.tag ?? p.edge.digest}` });
       }
-      state.policy = { file: cfg.policy.file, decisions, imageReads: images?.reads ?? 0 };
+      for (const d of presentDecisions) {
+        if (!d.decision.allowed) log.warn(`not signed: sign denied by ${d.decision.rule}: ${d.decision.reason}`, { edge: `${d.edge.dstRegistry}/${d.edge.dstImage}:${d.edge.tag ?? d.edge.digest}` });
+      }
+      const denied = refusals.size;
+      decisions.push(...presentDecisions);
+      state.policy = { file: cfg.policy.file, decisions, imageReads: images?.reads ?? 0, signDenied: new Set(signDenied.keys()) };
       log.info(`policy: ${todo.length - denied} edges allowed, ${denied} denied`, { allowed: todo.length - denied, denied });
     },
   };

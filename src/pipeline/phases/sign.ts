@@ -28,7 +28,7 @@ import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_V1, statementBytes } from '../.
 import type { Phase } from '../phase.js';
 import type { PromotionState } from '../state.js';
 import { newTrustRecord, runTags, type TrustConfig, type TrustRecord, type TrustWrite } from './trust.js';
-import { imageAt, trustTargets, withChildren, type TrustDestination, type TrustTarget } from './trust-targets.js';
+import { exceptSignDenied, imageAt, trustTargets, withChildren, type TrustDestination, type TrustTarget } from './trust-targets.js';
 
 /** Annotation naming kpromo's signer on bundle referrers (dedup across runs). */
 export const SIGNER_ANNOTATION = 'dev.kpromo.signer';
@@ -46,7 +46,8 @@ export function signPhase(cfg: TrustConfig): Phase<PromotionState> {
       const trust = (state.trust ??= newTrustRecord());
       const io: SignIo = { client: state.deps.registry, signer, cfg, tags: runTags(state), signal, log, trust, once: new Map() };
       const limit = pLimit(cfg.maxOps);
-      await Promise.all(trustTargets(state.plan, state.outcomes, state.inventory).map((t) => limit(() => signTarget(io, t))));
+      const targets = exceptSignDenied(trustTargets(state.plan, state.outcomes, state.inventory), state.policy?.signDenied);
+      await Promise.all(targets.map((t) => limit(() => signTarget(io, t))));
       // Interrupted: what was cut short is recorded failed; the run stops in this phase.
       signal.throwIfAborted();
       const n = (r: TrustWrite['result']): number => trust.signed.filter((w) => w.result === r).length;

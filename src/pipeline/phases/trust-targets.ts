@@ -78,6 +78,11 @@ export function trustTargets(plan: Plan, outcomes: readonly EdgeOutcome[], inv?:
   return out.filter((t) => t.destinations.some((d) => d.ready));
 }
 
+/** `targets` without the images the policy denies `sign` at one of their destinations (keys `repo@digest`): neither signed nor attested. */
+export function exceptSignDenied(targets: TrustTarget[], denied: ReadonlySet<string> | undefined): TrustTarget[] {
+  return denied?.size ? targets.filter((t) => !t.destinations.some((d) => denied.has(imageAt(d.repo, t.digest)))) : targets;
+}
+
 const destination = (e: Edge): TrustDestination => ({ repo: dstRepo(e), reference: `${e.dstRegistry}/${e.dstImage}`, ready: false });
 
 /**
