@@ -43,7 +43,8 @@ deny:
   reason: latest moves
   tags: [latest]
 - name: broken
-  reason: never, the condition errors
+  reason: the condition errors
+  tags: ["broken-*"]
   condition: image.platforms[5] == "x"
 `,
 );
@@ -100,8 +101,11 @@ for (const c of cases) {
   });
 }
 
-test('decide: a condition that errors does not match, and the decision says so', () => {
-  const d = decide(policy, input({ request: { principal: 'alice@example.com' } }));
+test('decide: a deny rule whose condition errors denies (fail closed), and the decision says why', () => {
+  const d = decide(policy, input({ edge: { tag: 'broken-1' }, request: { principal: 'alice@example.com' } }));
+  assert.equal(d.allowed, false, JSON.stringify(d));
+  assert.equal(d.rule, 'deny/broken');
+  assert.match(d.reason, /could not be evaluated, so it denies/);
   assert.ok(d.errors?.some((e) => e.startsWith('deny/broken:')), JSON.stringify(d));
 });
 

@@ -51,15 +51,17 @@ class Evaluation {
   readonly errors: string[] = [];
   constructor(readonly input: PolicyInput) {}
 
-  /** Whether `rule`'s condition holds (no condition: it does). */
-  holds(rule: { id: string; condition?: Condition }): boolean {
+  /** Whether `rule`'s condition holds (no condition: it does), or the error that stopped it. */
+  test(rule: { id: string; condition?: Condition }): boolean | string {
     if (!rule.condition) return true;
     const r = rule.condition.evaluate(this.input, () => (this.activation ??= toActivation(this.input)));
-    if (typeof r === 'string') {
-      this.errors.push(`${rule.id}: ${r}`);
-      return false;
-    }
+    if (typeof r === 'string') this.errors.push(`${rule.id}: ${r}`);
     return r;
+  }
+
+  /** Whether `rule`'s condition holds; one that errors does not (an allow rule never allows on an error). */
+  holds(rule: { id: string; condition?: Condition }): boolean {
+    return this.test(rule) === true;
   }
 
   done(d: PolicyDecision): PolicyDecision {
@@ -71,7 +73,11 @@ class Evaluation {
 export function decide(policy: Policy, input: PolicyInput): PolicyDecision {
   const ev = new Evaluation(input);
   for (const d of policy.deny) {
-    if (selects(d, input) && ev.holds(d)) return ev.done({ allowed: false, rule: d.id, reason: d.reason });
+    if (!selects(d, input)) continue;
+    // fail closed: a deny rule whose condition cannot be evaluated denies
+    const r = ev.test(d);
+    if (r === true) return ev.done({ allowed: false, rule: d.id, reason: d.reason });
+    if (typeof r === 'string') return ev.done({ allowed: false, rule: d.id, reason: `${d.reason} (its condition could not be evaluated, so it denies: ${r})` });
   }
   for (const b of policy.bindings) {
     const who = firstSubject(b, input);
