@@ -5,15 +5,15 @@
  *  - `?token=<secret>` on the Pub/Sub path only (a push subscription's endpoint URL is all it sends).
  * Comparisons are constant-time.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Header carrying an HMAC of the body. */
 export const SIGNATURE_HEADER = 'x-kpromo-signature';
 
+/** Constant-time equality that does not reveal the length either: the SHA-256 digests are compared. */
 const same = (a: string, b: string): boolean => {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(a), digest(b));
 };
 
 /** Whether the request carries the secret (or a valid HMAC of `body` under it). */
