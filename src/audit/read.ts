@@ -22,6 +22,7 @@ import { COSIGN_SIGN_PREDICATE_TYPE } from '../signing/check.js';
 import { PREDICATE_TYPE_ANNOTATION } from '../signing/referrers.js';
 import { sigTag } from '../signing/sig-image.js';
 import { TagIndex } from '../signing/tag-index.js';
+import { readTagList } from '../registry/tag-list.js';
 import { isAttachmentTag, type Declared, type DeclaredRepo } from './declared.js';
 import type { ObservedRepo } from './findings.js';
 
@@ -59,7 +60,7 @@ export async function readObserved(
 
   const readRepo = async (want: DeclaredRepo): Promise<ObservedRepo> => {
     const repo = want.repo;
-    const list: TagList = await on(repo, () => (client.tagList ? client.tagList(repo, call) : client.listTags(repo, call).then((tags) => ({ tags }))));
+    const list: TagList = await on(repo, () => readTagList(client, repo, call));
     tagIndex.seed(repo, list.tags);
     const tags = new Map<string, Digest | undefined>();
     const heads: string[] = [];

@@ -11,6 +11,7 @@ import { isIndexMediaType, type RegistryClient } from '../registry/types.js';
 import { matchesAny } from './glob.js';
 import type { GrowFilters, StagingDigest, StagingImage } from './grow.js';
 import { LATEST } from './grow.js';
+import { readTagList } from '../registry/tag-list.js';
 
 /** Requests in flight at once while reading staging. */
 const CONCURRENCY = 8;
@@ -28,7 +29,7 @@ export async function readStaging(
   return Promise.all(
     names.map(async (name) => {
       const repo = repoOf(registry, name);
-      const list = client.tagList ? await client.tagList(repo, call) : { tags: await client.listTags(repo, call) };
+      const list = await readTagList(client, repo, call);
       const tags = list.tags.filter((t) => t !== LATEST && matchesAny(t, filters.tags ?? []));
       const digests = new Map<string, StagingDigest>();
       const media = new Map<string, string>();

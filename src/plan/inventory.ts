@@ -26,6 +26,7 @@ import type { Logger } from '../log.js';
 import { RegistryError } from '../registry/errors.js';
 import type { FetchedManifest, ManifestInfo, RegistryClient, TagList } from '../registry/types.js';
 import { nullProgress, type ProgressSink } from '../progress.js';
+import { readTagList } from '../registry/tag-list.js';
 import type { Edge } from './edge.js';
 import { HostLimits } from './host-limits.js';
 import { needsTagHeads, probeTags, unproven, wantedByRepo, writesTo, type RepoWants } from './wants.js';
@@ -236,10 +237,6 @@ export async function readInventory(
   return { repos: new Map([...repos].map(([k, r]) => [k, freeze(r)])), sourceManifests };
 }
 
-/** The tag list with digests when the client can read them, else the plain one. */
-function readTagList(client: RegistryClient, ref: RepoRef, call: { signal?: AbortSignal; side: 'destination' }): Promise<TagList> {
-  return client.tagList ? client.tagList(ref, call) : client.listTags(ref, call).then((tags) => ({ tags }));
-}
 
 /** Keeps of a tag list only what the edges name (the rest of a big repository is dropped). */
 function keepList(r: MutableRepo, want: RepoWants, list: TagList): void {

@@ -4,6 +4,9 @@
  */
 import type { Digest } from '../image/ref.js';
 import type { Edge } from './edge.js';
+import { cosignTag } from '../referrers/attachment.js';
+import { COSIGN_SUFFIXES } from '../referrers/filter.js';
+import { referrersTag } from '../registry/digest.js';
 
 /** The digests and tags the edges name in one destination repository. */
 export interface RepoWants {
@@ -88,8 +91,7 @@ export function needsTagHeads(want: RepoWants, known: ListedRepo, verifyExisting
  * SBOM images (`sha256-<hex>.sig|.att|.sbom`) and the referrers fallback index (`sha256-<hex>`).
  */
 export function attachmentTags(d: Digest): string[] {
-  const base = d.replace(':', '-');
-  return [`${base}.sig`, `${base}.att`, `${base}.sbom`, base];
+  return [...COSIGN_SUFFIXES.map((s) => cosignTag(d, s)), referrersTag(d)];
 }
 
 /**

@@ -12,7 +12,7 @@ import { RegistryError } from '../registry/errors.js';
 import type { CallOptions } from '../registry/types.js';
 import type { TagIndex } from '../signing/tag-index.js';
 import { cosignTag, type Attachment } from './attachment.js';
-import { COSIGN_TAG_TYPES, wanted, type CosignSuffix, type ReferrerFilter } from './filter.js';
+import { COSIGN_SUFFIXES, wanted, type CosignSuffix, type ReferrerFilter } from './filter.js';
 
 /** How deep attachments of attachments are followed (an image's SBOM's signature is depth 2). */
 export const MAX_DEPTH = 3;
@@ -53,7 +53,7 @@ async function discoverUnder(io: DiscoverIo, repo: RepoRef, subject: Digest, dep
     if (!wanted(filter, d)) continue;
     add({ scheme: 'referrer', subject, digest: d.digest, mediaType: d.mediaType, ...(d.artifactType ? { artifactType: d.artifactType } : {}), children: [] });
   }
-  for (const suffix of Object.keys(COSIGN_TAG_TYPES) as CosignSuffix[]) {
+  for (const suffix of COSIGN_SUFFIXES) {
     if (depth === 1 && io.skipOwn?.includes(suffix)) continue;
     if (!wanted(filter, { suffix })) continue;
     const tag = cosignTag(subject, suffix);

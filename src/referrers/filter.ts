@@ -22,6 +22,9 @@ export const COSIGN_TAG_TYPES = {
 /** A cosign tag-scheme suffix. */
 export type CosignSuffix = keyof typeof COSIGN_TAG_TYPES;
 
+/** Every cosign tag-scheme suffix: `sig`, `att`, `sbom`. */
+export const COSIGN_SUFFIXES = Object.keys(COSIGN_TAG_TYPES) as CosignSuffix[];
+
 /** Parses the flag's values (repeated or comma-separated): `all`, `none`, or types. InputError on a mix. */
 export function parseReferrerFilter(values: readonly string[]): ReferrerFilter {
   const items = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');

@@ -14,7 +14,7 @@ import type { RegistryServer } from '../../registry/server/server.js';
 import { BUNDLE_MEDIA_TYPE } from '../../signing/referrers.js';
 import { readRegistrySnapshot } from '../../snapshot/read.js';
 import { sortInventory } from '../../snapshot/inventory.js';
-import { createDemoWorld, expectedTags, MIRROR_PATH, registryNames, STAGING_PATH, thinManifestFiles, type DemoWorld } from './setup.js';
+import { createDemoWorld, expectedTags, MIRROR_PATH, registryNames, STAGING_PATH, DEMO_IMAGES_FILE, DEMO_MANIFEST_FILE, type DemoWorld } from './setup.js';
 
 /** What one mirror holds after the demo: every tag with its digest. */
 export interface MirrorContent {
@@ -104,7 +104,7 @@ export async function runDemo(io: CliIO, opts: DemoOptions = {}): Promise<DemoRe
 
 /** Prints the kept manifests and how to run the registries and the promotion again by hand. */
 async function sayKept(say: (s?: string) => void, world: DemoWorld, argv: string[]): Promise<void> {
-  const files = Object.keys(thinManifestFiles('', [], []));
+  const files = [DEMO_MANIFEST_FILE, DEMO_IMAGES_FILE];
   say(`\nkept in ${world.dir}:`);
   for (const rel of files) {
     say(`--- ${rel}`);

@@ -49,6 +49,10 @@ export function sampleImages(): SampleImage[] {
   ];
 }
 
+/** Where the demo's thin manifest tree keeps its registries and its images, relative to its root. */
+export const DEMO_MANIFEST_FILE = 'manifests/k8s-staging-demo/promoter-manifest.yaml';
+export const DEMO_IMAGES_FILE = 'images/k8s-staging-demo/images.yaml';
+
 /** The thin manifest files promoting `images` from staging to every mirror. */
 export function thinManifestFiles(staging: string, mirrors: readonly string[], images: readonly SampleImage[]): Record<string, string> {
   const registries = [
@@ -58,8 +62,8 @@ export function thinManifestFiles(staging: string, mirrors: readonly string[], i
   ];
   const list = images.flatMap((i) => [`- name: ${i.name}`, '  dmap:', `    "${i.manifest.digest}": [${i.tags.map((t) => `"${t}"`).join(', ')}]`]);
   return {
-    'manifests/k8s-staging-demo/promoter-manifest.yaml': `# written by kpromo demo\nregistries:\n${registries.join('\n')}\n`,
-    'images/k8s-staging-demo/images.yaml': `${list.join('\n')}\n`,
+    [DEMO_MANIFEST_FILE]: `# written by kpromo demo\nregistries:\n${registries.join('\n')}\n`,
+    [DEMO_IMAGES_FILE]: `${list.join('\n')}\n`,
   };
 }
 
