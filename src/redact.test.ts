@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { redact } from './redact.js';
+import { redact, redactKnown } from './redact.js';
 
 const enc = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
 const jwt = `${enc({ alg: 'RS256', kid: 'k1' })}.${enc({ iss: 'https://accounts.google.com', email: 'x@y', aud: 'sigstore' })}.QWxhZGRpbjpvcGVuIHNlc2FtZQ-_abc`;
@@ -52,4 +52,9 @@ test('redact: an authentication challenge keeps its realm (it is where tokens co
   for (const k of ['WWW-Authenticate: Bearer realm="https://auth.example/token",service="registry"', 'Basic realm="kpromo"']) {
     assert.equal(redact(k), k);
   }
+});
+
+test('redactKnown: each known secret is replaced wherever it stands; an empty one changes nothing', () => {
+  assert.equal(redactKnown('push to https://x:s3cr3t@h failed (s3cr3t)', ['s3cr3t', '']), 'push to https://x:[REDACTED]@h failed ([REDACTED])');
+  assert.equal(redactKnown('nothing here', ['']), 'nothing here');
 });

@@ -24,6 +24,13 @@ const LONG_BASE64 = /[A-Za-z0-9+_-]{40,}={0,2}/g;
 /** Whether a long base64-alphabet run looks like a secret: it mixes upper case, lower case and digits. */
 const secretLike = (s: string): boolean => /[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s);
 
+/** `text` with each of the known `secrets` (exact strings, empty ones ignored) replaced by [REDACTED]. */
+export function redactKnown(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s) out = out.split(s).join(REDACTED);
+  return out;
+}
+
 /** `text` with every token-shaped secret replaced by [REDACTED]. */
 export function redact(text: string): string {
   return text

@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { KpromoError } from '../errors.js';
+import { redactKnown } from '../redact.js';
 
 /** A failed git command (its stderr, with any credential removed). */
 export class GitCommandError extends KpromoError<'GIT_ERROR'> {}
@@ -107,8 +108,7 @@ export class CliGit implements GitWorkspace {
     return new Promise((resolve, reject) => {
       execFile('git', args, { cwd, env, signal: this.opts.signal, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
-        let detail = String(stderr || err.message).trim();
-        for (const secret of secrets) detail = detail.split(secret).join('[REDACTED]');
+        const detail = redactKnown(String(stderr || err.message).trim(), secrets);
         reject(new GitCommandError('GIT_ERROR', `git ${args.filter((a) => a !== '--').slice(0, 2).join(' ')}: ${detail}`));
       });
     });

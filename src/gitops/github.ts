@@ -4,6 +4,7 @@
  * the in-memory one (memory-github.ts) records what it was asked.
  */
 import { KpromoError } from '../errors.js';
+import { redactKnown } from '../redact.js';
 
 /** A failed GitHub API call (status and GitHub's message; never the token). */
 export class GitHubError extends KpromoError<'GITHUB_ERROR'> {}
@@ -44,7 +45,7 @@ export async function createOctokitGitHub(opts: { token: string; baseUrl?: strin
       return await fn();
     } catch (err) {
       const e = err as { status?: number; message?: string };
-      const msg = String(e.message ?? err).split(opts.token).join('[REDACTED]');
+      const msg = redactKnown(String(e.message ?? err), [opts.token]);
       throw new GitHubError('GITHUB_ERROR', `GitHub ${what}: ${e.status ? `HTTP ${e.status}: ` : ''}${msg}`);
     }
   };
