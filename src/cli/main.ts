@@ -13,9 +13,21 @@ import { VERSION } from '../version.js';
 
 export { ExitCode, type CliIO } from './io.js';
 
+/** A reader that went away (`kpromo … | head`) ends the output quietly, not the process with a stack trace. */
+function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  if (!guarded.has(stream)) {
+    guarded.add(stream);
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    });
+  }
+  return stream;
+}
+const guarded = new WeakSet<NodeJS.WriteStream>();
+
 const defaultIO = (): CliIO => ({
-  stdout: (s) => process.stdout.write(s),
-  stderr: (s) => process.stderr.write(s),
+  stdout: (s) => endQuietlyOnClosedPipe(process.stdout).write(s),
+  stderr: (s) => endQuietlyOnClosedPipe(process.stderr).write(s),
   isTTY: Boolean(process.stderr.isTTY),
   env: process.env,
 });
