@@ -3,13 +3,15 @@
  * shape, small (bench/scale-fixture.ts written straight into Distribution's storage): a dry run
  * with a few new digests, the promotion of them, and a rerun. Reports plan requests ÷ the list
  * floor (one tag list per destination repository), wall time, peak RSS and the report's size.
- * Writes bench/results/scale.json. Loopback only; not run in CI.
+ * Writes bench/results/scale.json. `--runs=dry,promote,rerun` picks runs; `--hold` only writes the
+ * fixture and keeps the registries up until Ctrl-C (for runs by hand). Loopback only; not run in CI.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pLimit from 'p-limit';
 import { startMirrors, startStaging, stopAll, type Fronted } from './env.js';
 import { buildScaleFixture, scaleCounts, SCALE_SPEC, StorageWriter, type ScaleImage } from './scale-fixture.js';
 import { kpromoCommand, peakRssOf, type KpromoCommand } from './tools.js';
@@ -75,14 +77,18 @@ async function runOnce(cmd: KpromoCommand, name: string, manifest: string, dir: 
 }
 
 async function writeStorage(images: ScaleImage[], staging: Fronted, mirrors: Fronted[]): Promise<void> {
+  // many small files: written 64 at a time (one after another took 5 minutes at full scale)
+  const limit = pLimit(64);
+  const jobs: Array<Promise<void>> = [];
   const s = new StorageWriter(join(staging.registry.dir, 'data'));
-  for (const img of images) for (const d of [...img.digests, ...img.fresh]) await s.write(`staging/${img.name}`, d);
+  for (const img of images) for (const d of [...img.digests, ...img.fresh]) jobs.push(limit(() => s.write(`staging/${img.name}`, d)));
   for (const [i, m] of mirrors.entries()) {
     const w = new StorageWriter(join(m.registry.dir, 'data'));
-    for (const img of images) for (const d of img.digests) await w.write(`prod/${img.name}`, d);
+    for (const img of images) for (const d of img.digests) jobs.push(limit(() => w.write(`prod/${img.name}`, d)));
     // the promoted digests are signed on the first mirror (canonical placement), as on registry.k8s.io
-    if (i === 0) for (const img of images) for (const d of img.digests) await w.signature(`prod/${img.name}`, d);
+    if (i === 0) for (const img of images) for (const d of img.digests) jobs.push(limit(() => w.signature(`prod/${img.name}`, d)));
   }
+  await Promise.all(jobs);
 }
 
 async function main(): Promise<void> {
@@ -105,6 +111,12 @@ async function main(): Promise<void> {
       })),
     };
     await writeFile(manifest, JSON.stringify(doc));
+    if (args.includes('--hold')) {
+      // keep the registries up for runs by hand (profiling); Ctrl-C ends it
+      log(`holding: manifest ${manifest}; stop with Ctrl-C`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+      return;
+    }
     const cmd = kpromoCommand(root, !args.includes('--built'));
     const listFloor = images.length * k;
     // on Distribution a list carries no digests: a tagless digest costs a HEAD on every mirror
@@ -116,7 +128,9 @@ async function main(): Promise<void> {
       ['promote', ['--confirm']],
       ['rerun', ['--confirm']],
     ];
-    for (const [name, flags] of runs.filter(([n]) => !(skipVerify && n.includes('verify')))) {
+    const only = arg('runs')?.split(',');
+    const chosen = runs.filter(([n]) => !(skipVerify && n.includes('verify')) && (!only || only.includes(n.replace(/ .*/, ''))));
+    for (const [name, flags] of chosen) {
       log(`${name} …`);
       const r = await runOnce(cmd, name.replace(/ /g, '-'), manifest, dir, [...flags], all, listFloor);
       log(`  ${r.wallMs} ms, ${r.requests} requests (${r.ratio} × list floor ${listFloor}), peak RSS ${r.peakRssMiB} MiB, report ${r.reportBytes} B`);
