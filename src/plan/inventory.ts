@@ -28,7 +28,7 @@ import type { FetchedManifest, ManifestInfo, RegistryClient, TagList } from '../
 import { nullProgress, type ProgressSink } from '../progress.js';
 import { readTagList } from '../registry/tag-list.js';
 import type { Edge } from './edge.js';
-import { HostLimits } from './host-limits.js';
+import { eachByHost, HostLimits } from './host-limits.js';
 import { needsTagHeads, probeTags, unproven, wantedByRepo, writesTo, type RepoWants } from './wants.js';
 
 /** What the plan learnt about one repository. */
@@ -84,15 +84,44 @@ export interface InventoryOptions {
  */
 export const DEFAULT_REQUESTS_PER_HOST = 16;
 
+/**
+ * What the plan is learning about one repository. Collections start as shared empty ones and are
+ * created on the first write: 27,000 repositories mostly answered by their tag list alone would
+ * otherwise hold 135,000 empty maps and sets.
+ */
 interface MutableRepo {
   ref: RepoRef;
-  tags: Set<string>;
+  tags: ReadonlySet<string>;
   listed: boolean;
-  tagDigests: Map<string, Digest>;
-  verified: Set<string>;
-  manifests: Map<Digest, boolean>;
-  infos: Map<Digest, ManifestInfo>;
+  tagDigests: ReadonlyMap<string, Digest>;
+  verified: ReadonlySet<string>;
+  manifests: ReadonlyMap<Digest, boolean>;
+  infos: ReadonlyMap<Digest, ManifestInfo>;
   error?: string;
+}
+
+const NO_STRINGS: ReadonlySet<string> = new Set();
+const NO_DIGESTS: ReadonlyMap<string, Digest> = new Map();
+const NO_MANIFESTS: ReadonlyMap<Digest, boolean> = new Map();
+const NO_INFOS: ReadonlyMap<Digest, ManifestInfo> = new Map();
+
+/** The repository's own (writable) copy of a collection that may still be the shared empty one. */
+const own = <C extends Set<unknown> | Map<unknown, unknown>>(c: unknown, none: unknown, make: () => C): C => (c === none ? make() : (c as C));
+
+function addTag(r: MutableRepo, tag: string): void {
+  (r.tags = own(r.tags, NO_STRINGS, () => new Set<string>())).add(tag);
+}
+function setTagDigest(r: MutableRepo, tag: string, d: Digest): void {
+  (r.tagDigests = own(r.tagDigests, NO_DIGESTS, () => new Map<string, Digest>())).set(tag, d);
+}
+function markVerified(r: MutableRepo, ref: string): void {
+  (r.verified = own(r.verified, NO_STRINGS, () => new Set<string>())).add(ref);
+}
+function setManifest(r: MutableRepo, d: Digest, present: boolean): void {
+  (r.manifests = own(r.manifests, NO_MANIFESTS, () => new Map<Digest, boolean>())).set(d, present);
+}
+function setInfo(r: MutableRepo, d: Digest, info: ManifestInfo): void {
+  (r.infos = own(r.infos, NO_INFOS, () => new Map<Digest, ManifestInfo>())).set(d, info);
 }
 
 /** Whether a registry error means "no such manifest or repository". */
@@ -107,13 +136,14 @@ export async function readInventory(
   edges: readonly Edge[],
   opts: InventoryOptions,
 ): Promise<Inventory> {
-  const limits = new HostLimits(opts.perHost ?? DEFAULT_REQUESTS_PER_HOST);
+  const perHost = opts.perHost ?? DEFAULT_REQUESTS_PER_HOST;
+  const limits = new HostLimits(perHost);
   const call = { signal: opts.signal, side: 'destination' as const };
   const repos = new Map<string, MutableRepo>();
   const repo = (ref: RepoRef): MutableRepo => {
     const k = repoKey(ref);
     let r = repos.get(k);
-    if (!r) repos.set(k, (r = { ref, tags: new Set(), listed: false, tagDigests: new Map(), verified: new Set(), manifests: new Map(), infos: new Map() }));
+    if (!r) repos.set(k, (r = { ref, tags: NO_STRINGS, listed: false, tagDigests: NO_DIGESTS, verified: NO_STRINGS, manifests: NO_MANIFESTS, infos: NO_INFOS }));
     return r;
   };
   const fail = (r: MutableRepo, what: string, err: unknown): void => {
@@ -128,13 +158,14 @@ export async function readInventory(
     try {
       const info = await on(r, () => client.headManifest(r.ref, tag, call));
       if (info) {
-        r.tags.add(tag);
-        r.tagDigests.set(tag, info.digest);
-        r.verified.add(tag).add(info.digest);
-        r.manifests.set(info.digest, true);
-        r.infos.set(info.digest, info);
-      } else {
-        r.tags.delete(tag); // deleted since the list was read
+        addTag(r, tag);
+        setTagDigest(r, tag, info.digest);
+        markVerified(r, tag);
+        markVerified(r, info.digest);
+        setManifest(r, info.digest, true);
+        setInfo(r, info.digest, info);
+      } else if (r.tags.has(tag)) {
+        (r.tags as Set<string>).delete(tag); // deleted since the list was read
       }
     } catch (err) {
       fail(r, 'resolving tags', err); // the repository's error, shared by all its edges: no one tag named
@@ -143,10 +174,10 @@ export async function readInventory(
   const headDigest = async (r: MutableRepo, d: Digest): Promise<void> => {
     try {
       const info = await on(r, () => client.headManifest(r.ref, d, call));
-      r.manifests.set(d, info !== undefined);
+      setManifest(r, d, info !== undefined);
       if (info) {
-        r.verified.add(d);
-        r.infos.set(d, info);
+        markVerified(r, d);
+        setInfo(r, d, info);
       }
     } catch (err) {
       fail(r, `checking ${d}`, err);
@@ -169,9 +200,9 @@ export async function readInventory(
         try {
           const m = await on(r, () => client.getManifest(r.ref, e.digest, { signal: opts.signal, side: 'source' }));
           sourceManifests.set(k, m);
-          r.manifests.set(e.digest, true);
+          setManifest(r, e.digest, true);
         } catch (err) {
-          if (isNotFound(err)) r.manifests.set(e.digest, false);
+          if (isNotFound(err)) setManifest(r, e.digest, false);
           else fail(r, `reading ${e.digest}`, err);
         }
       })(),
@@ -180,24 +211,25 @@ export async function readInventory(
   const edgesTo = new Map<MutableRepo, Edge[]>();
   for (const e of edges) {
     const d = repo(dstRepo(e));
-    edgesTo.set(d, [...(edgesTo.get(d) ?? []), e]);
+    const list = edgesTo.get(d);
+    if (list) list.push(e);
+    else edgesTo.set(d, [e]);
   }
   // Destinations: every repository's list (and its tagless digests, which a list without digests
   // cannot answer) first, since a digest written to one destination has its tags verified on all.
   const wants = wantedByRepo(edges, (e) => repo(dstRepo(e)));
-  await Promise.all(
-    [...wants].map(async ([r, want]) => {
-      try {
-        keepList(r, want, await on(r, () => readTagList(client, r.ref, call)));
-        for (const e of edgesTo.get(r) ?? []) if (e.tag !== null && !r.tags.has(e.tag)) readSource(e);
-      } catch (err) {
-        return fail(r, 'listing tags', err);
-      } finally {
-        progress.advance({ images: 1 });
-      }
-      await Promise.all([...want.tagless].filter((d) => !r.manifests.has(d)).map((d) => headDigest(r, d)));
-    }),
-  );
+  const hostOf = ([r]: readonly [MutableRepo, RepoWants]): string => r.ref.host;
+  await eachByHost(wants, hostOf, perHost, async ([r, want]) => {
+    try {
+      keepList(r, want, await on(r, () => readTagList(client, r.ref, call)));
+      for (const e of edgesTo.get(r) ?? []) if (e.tag !== null && !r.tags.has(e.tag)) readSource(e);
+    } catch (err) {
+      return fail(r, 'listing tags', err);
+    } finally {
+      progress.advance({ images: 1 });
+    }
+    await Promise.all([...want.tagless].filter((d) => !r.manifests.has(d)).map((d) => headDigest(r, d)));
+  });
   const written = new Set<Digest>();
   for (const [r, want] of wants) if (!r.error) for (const d of writesTo(want, r)) written.add(d);
   const readable = [...wants].filter(([r]) => !r.error);
@@ -208,21 +240,19 @@ export async function readInventory(
     progress.grow({ images: tags.length });
     await Promise.all(tags.map((t) => headTag(r, t).finally(() => progress.advance({ images: 1 }))));
   };
-  await Promise.all(
-    readable.map(async ([r, want]) => {
-      await headAll(r, [...needsTagHeads(want, r, opts.verifyExisting === true, written), ...(probes.get(r) ?? []).map((p) => p.tag)]);
-      // A digest to write under new tags only: present already (then only the tags are put)?
-      if (r.tags.size > 0) {
-        const asks = [...want.tagged].filter(([d, tags]) => !r.manifests.has(d) && [...tags].some((t) => !r.tags.has(t)));
-        await Promise.all(asks.map(([d]) => headDigest(r, d)));
-      }
-    }),
-  );
+  await eachByHost(readable, hostOf, perHost, async ([r, want]) => {
+    await headAll(r, [...needsTagHeads(want, r, opts.verifyExisting === true, written), ...(probes.get(r) ?? []).map((p) => p.tag)]);
+    // A digest to write under new tags only: present already (then only the tags are put)?
+    if (r.tags.size > 0) {
+      const asks = [...want.tagged].filter(([d, tags]) => !r.manifests.has(d) && [...tags].some((t) => !r.tags.has(t)));
+      await Promise.all(asks.map(([d]) => headDigest(r, d)));
+    }
+  });
   // A probe that found its tag elsewhere (or gone): that digest's listed tags are checked on every mirror.
   const moved = new Set<Digest>();
   for (const [r, list] of probes) for (const p of list) if (!r.error && r.tagDigests.get(p.tag) !== p.digest) moved.add(p.digest);
   if (moved.size > 0) {
-    await Promise.all(readable.map(([r, want]) => (r.error ? undefined : headAll(r, needsTagHeads(want, r, false, moved)))));
+    await eachByHost(readable, hostOf, perHost, async ([r, want]) => (r.error ? undefined : headAll(r, needsTagHeads(want, r, false, moved))));
   }
 
   // The rest of the sources (tagless digests, tags the HEADs found gone), then every read done.
@@ -240,16 +270,16 @@ export async function readInventory(
 
 /** Keeps of a tag list only what the edges name (the rest of a big repository is dropped). */
 function keepList(r: MutableRepo, want: RepoWants, list: TagList): void {
-  for (const t of list.tags) r.tags.add(t);
+  r.tags = r.tags.size === 0 ? new Set(list.tags) : new Set([...r.tags, ...list.tags]);
   r.listed = true;
   if (list.tagDigests) {
     for (const t of want.tags) {
       const d = list.tagDigests.get(t);
-      if (d !== undefined) r.tagDigests.set(t, d);
+      if (d !== undefined) setTagDigest(r, t, d);
     }
   }
   if (list.manifests) {
-    for (const d of want.digests) r.manifests.set(d, list.manifests.has(d));
+    for (const d of want.digests) setManifest(r, d, list.manifests.has(d));
   }
 }
 

@@ -75,3 +75,20 @@ test('needsTagHeads: a digest written to another destination has its listed tags
   assert.deepEqual(needsTagHeads(w, here, false, new Set([D1])), ['v1']);
   assert.deepEqual(needsTagHeads(w, here, false, new Set()), []);
 });
+
+test('wantedByRepo: repositories that want the same digests and tags share one frozen RepoWants; others get their own', () => {
+  const to = (reg: string, t: string | null, d: Digest): Edge => ({ ...edge(t, d), dstRegistry: registryName(reg) });
+  const edges = [
+    to('m1.local/p', 'v1', D1), to('m2.local/p', 'v1', D1), to('m3.local/p', 'v1', D1),
+    to('m1.local/p', null, D3), to('m2.local/p', null, D3), to('m3.local/p', null, D3),
+    to('m3.local/p', 'v2', D2), // only m3 wants D2
+  ];
+  const w = wantedByRepo(edges, (e) => e.dstRegistry);
+  assert.equal(w.get(registryName('m1.local/p')), w.get(registryName('m2.local/p')));
+  assert.notEqual(w.get(registryName('m1.local/p')), w.get(registryName('m3.local/p')));
+  assert.ok(Object.isFrozen(w.get(registryName('m1.local/p'))));
+  const shared = w.get(registryName('m1.local/p'))!;
+  assert.deepEqual([...shared.tagged].map(([d, t]) => [d, [...t]]), [[D1, ['v1']]]);
+  assert.deepEqual([...shared.tagless], [D3]);
+  assert.deepEqual([...w.get(registryName('m3.local/p'))!.tags].sort(), ['v1', 'v2']);
+});

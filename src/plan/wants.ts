@@ -11,33 +11,58 @@ import { referrersTag } from '../registry/digest.js';
 /** The digests and tags the edges name in one destination repository. */
 export interface RepoWants {
   /** Tagged digests and the tags the edges give each. */
-  tagged: Map<Digest, Set<string>>;
+  readonly tagged: ReadonlyMap<Digest, ReadonlySet<string>>;
   /** Digests promoted without a tag. */
-  tagless: Set<Digest>;
+  readonly tagless: ReadonlySet<Digest>;
   /** Every named tag. */
-  tags: Set<string>;
+  readonly tags: ReadonlySet<string>;
   /** Every named digest, tagged or not. */
-  digests: Set<Digest>;
+  readonly digests: ReadonlySet<Digest>;
 }
 
-/** The edges grouped by destination repository (`repoOf` gives its key). */
+/**
+ * The edges grouped by destination repository (`repoOf` gives its key). Repositories that want the
+ * same digests and tags (an image's repository on every mirror) share one frozen RepoWants, so
+ * the plan holds one per distinct image rather than one per image × mirror.
+ */
 export function wantedByRepo<R>(edges: readonly Edge[], repoOf: (e: Edge) => R): Map<R, RepoWants> {
+  const byRepo = new Map<R, number[]>();
+  for (let i = 0; i < edges.length; i++) {
+    const r = repoOf(edges[i]!);
+    const list = byRepo.get(r);
+    if (list) list.push(i);
+    else byRepo.set(r, [i]);
+  }
+  const shared = new Map<string, RepoWants>();
   const out = new Map<R, RepoWants>();
-  for (const e of edges) {
-    const r = repoOf(e);
-    let w = out.get(r);
-    if (!w) out.set(r, (w = { tagged: new Map(), tagless: new Set(), tags: new Set(), digests: new Set() }));
-    w.digests.add(e.digest);
-    if (e.tag === null) {
-      w.tagless.add(e.digest);
-      continue;
-    }
-    let tags = w.tagged.get(e.digest);
-    if (!tags) w.tagged.set(e.digest, (tags = new Set()));
-    tags.add(e.tag);
-    w.tags.add(e.tag);
+  for (const [r, list] of byRepo) {
+    const mine = list.map((i) => edges[i]!);
+    const key = mine.map((e) => `${e.digest} ${e.tag ?? ''}`).sort().join('\n');
+    let w = shared.get(key);
+    if (!w) shared.set(key, (w = wantsOf(mine)));
+    out.set(r, w);
   }
   return out;
+}
+
+/** The wants of one repository's edges, frozen (shared between repositories). */
+function wantsOf(edges: readonly Edge[]): RepoWants {
+  const tagged = new Map<Digest, Set<string>>();
+  const tagless = new Set<Digest>();
+  const tags = new Set<string>();
+  const digests = new Set<Digest>();
+  for (const e of edges) {
+    digests.add(e.digest);
+    if (e.tag === null) {
+      tagless.add(e.digest);
+      continue;
+    }
+    let its = tagged.get(e.digest);
+    if (!its) tagged.set(e.digest, (its = new Set()));
+    its.add(e.tag);
+    tags.add(e.tag);
+  }
+  return Object.freeze({ tagged, tagless, tags, digests });
 }
 
 /** What a repository's tag list (and the tagless HEADs) told about it. */
