@@ -10,6 +10,7 @@ import { configureKpromoHelp, KpromoCommand } from './flags.js';
 import { ExitCode, type CliIO } from './io.js';
 import { redact } from '../redact.js';
 import { VERSION } from '../version.js';
+import { boundHeapGrowth } from './heap.js';
 
 export { ExitCode, type CliIO } from './io.js';
 
@@ -39,6 +40,7 @@ export function redactingIO(io: CliIO): CliIO {
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], rawIO: CliIO = defaultIO()): Promise<number> {
+  boundHeapGrowth();
   const io = redactingIO(rawIO);
   // with --log-format json, the final error lines (and commander's) are JSON records too
   const json = jsonRequested(argv);
