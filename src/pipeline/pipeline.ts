@@ -30,6 +30,8 @@ export class PhaseError extends KpromoError {
   constructor(
     readonly phase: PhaseName,
     cause: unknown,
+    /** What the run did up to the failure (the failed phase last), so a report can still be written. */
+    readonly result?: PipelineResult,
   ) {
     super(cause instanceof KpromoError ? cause.code : 'PHASE_FAILED', `phase "${phase}" failed: ${errorMessage(cause)}`, {
       cause,
@@ -42,7 +44,7 @@ export function phase<S>(name: PhaseName, run: (state: S, signal: AbortSignal) =
   return { name, run };
 }
 
-/** Runs `phases` in order over `state`. Resolves when all ran or one stopped the run; rejects with PhaseError (InputError passes through). */
+/** Runs `phases` in order over `state`. Resolves when all ran or one stopped the run; rejects with PhaseError carrying the partial result (InputError passes through). */
 export async function runPipeline<S>(
   phases: readonly Phase<S>[],
   state: S,
@@ -88,7 +90,7 @@ export async function runPipeline<S>(
       }
       // the caller reports the PhaseError itself: one line, not two
       log.debug(`phase ${p.name} failed`, { durationMs: done('failed'), error: errorMessage(err) });
-      throw new PhaseError(p.name, err);
+      throw new PhaseError(p.name, err, result);
     }
     log.debug(`phase ${p.name} done`, { durationMs: done('ok') });
   }

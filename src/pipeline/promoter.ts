@@ -2,7 +2,7 @@
  * The promotion, top to bottom: the phases in the order they run, and the report built from the
  * state they leave. Without a trust config (tests of the copy alone) the trust phases are left out.
  */
-import { RunFailedError } from '../errors.js';
+import { RunFailedError, errorMessage } from '../errors.js';
 import { dryRunFailure, notAttemptedOutcomes, outcomeCounts, runFailure, type EdgeOutcome } from '../promote/outcome.js';
 import { buildReport, type Report, type ReportMode } from '../report/report.js';
 import { addPromotion, type PromotionReportFields } from '../report/promotion.js';
@@ -23,7 +23,7 @@ import { trustFailure, trustReport, type TrustConfig } from './phases/trust.js';
 import { validatePhase } from './phases/validate.js';
 import { policyPhase, type PolicyConfig } from './phases/policy.js';
 import { policyReport } from '../policy/report.js';
-import { runPipeline, type PipelineResult } from './pipeline.js';
+import { PhaseError, runPipeline, type PipelineResult } from './pipeline.js';
 import { newPromotionState, type PromotionDeps, type PromotionOptions, type PromotionState } from './state.js';
 
 /**
@@ -78,16 +78,29 @@ export async function runPromotion(
   opts: { signal?: AbortSignal; phases?: Phase<PromotionState>[]; trust?: TrustConfig; policy?: PolicyConfig } = {},
 ): Promise<PromotionResult> {
   const state = newPromotionState(options, deps);
-  const pipeline = await runPipeline(opts.phases ?? promotionPhases(opts.trust, opts.policy), state, { logger: deps.logger, signal: opts.signal });
+  // A phase that fails unexpectedly ends the run like an interruption: the report is still built,
+  // with every edge marked, and the run fails (exit 1) after it is written.
+  let pipeline: PipelineResult;
+  let crashed: PhaseError | undefined;
+  try {
+    pipeline = await runPipeline(opts.phases ?? promotionPhases(opts.trust, opts.policy), state, { logger: deps.logger, signal: opts.signal });
+  } catch (err) {
+    if (!(err instanceof PhaseError)) throw err; // bad input: nothing was attempted (exit 2)
+    crashed = err;
+    pipeline = err.result ?? { phases: [] };
+  }
   const mode: ReportMode = options.parseOnly ? 'parse-only' : options.confirm ? 'promote' : 'dry-run';
   const expected = state.plan?.edges.filter((p) => p.decision.kind === 'promote').length ?? 0;
   const interrupted = pipeline.interrupted;
-  if (interrupted && options.confirm && !state.outcomes) state.outcomes = untouched(state);
-  // Interrupted after the copy: an image whose tags still wait for its signatures stays untagged.
-  if (interrupted && state.outcomes) state.outcomes = state.outcomes.map((o) => (o.held ? { ...o, outcome: 'interrupted', error: INTERRUPTED_HELD } : o));
+  const stopped = interrupted ?? (crashed ? { phase: crashed.phase, reason: crashed.message } : undefined);
+  if (stopped && options.confirm && !state.outcomes) state.outcomes = untouched(state, crashed);
+  // Stopped after the copy: an image whose tags still wait for its signatures stays untagged.
+  if (stopped && state.outcomes) state.outcomes = state.outcomes.map((o) => (o.held ? { ...o, outcome: 'interrupted', error: INTERRUPTED_HELD } : o));
   // A dry run fails when its --confirm run would (presubmit semantics); its refusals are counted there.
-  const dryRun = !interrupted && mode === 'dry-run' && !state.outcomes && state.plan;
-  const why = interrupted
+  const dryRun = !stopped && mode === 'dry-run' && !state.outcomes && state.plan;
+  const why = crashed
+    ? stoppedSummary(crashed.message, state.outcomes)
+    : interrupted
     ? interruptedSummary(interrupted, state.outcomes)
     : dryRun
       ? dryRunFailure(dryRun)
@@ -106,19 +119,34 @@ export async function runPromotion(
   if (state.attachmentPlan) report.attachments = attachmentReport(state.attachmentPlan, state.attachments);
   if (state.policy) report.policy = policyReport(state.policy.file, state.policy.decisions, state.policy.imageReads);
   if (interrupted) report.interrupted = interrupted;
-  const failure = why ? new RunFailedError('RUN_FAILED', interrupted ? why : dryRun ? `dry run: ${why}` : `promotion incomplete: ${why}`) : undefined;
+  if (crashed) report.phaseFailed = { phase: crashed.phase, error: crashed.message };
+  const failure = why
+    ? new RunFailedError('RUN_FAILED', interrupted ? why : dryRun ? `dry run: ${why}` : `promotion incomplete: ${why}`, crashed ? { cause: crashed } : undefined)
+    : undefined;
   return { state, pipeline, mode, report, ...(failure ? { failure } : {}), ...(interrupted ? { interrupted } : {}) };
 }
 
-/** Outcomes of a --confirm run interrupted before the promote phase: nothing was attempted. */
-function untouched(state: PromotionState): EdgeOutcome[] {
-  if (state.plan) return notAttemptedOutcomes(state.plan);
-  return (state.edges ?? []).map((edge) => ({ edge, outcome: 'not-attempted', error: 'interrupted before the plan' }));
+/**
+ * Outcomes of a --confirm run stopped before the promote phase recorded any: nothing was attempted
+ * (a failure inside the promote phase itself leaves its copies unknown: marked interrupted).
+ */
+function untouched(state: PromotionState, crashed?: PhaseError): EdgeOutcome[] {
+  const why = crashed ? `phase "${crashed.phase}" failed` : 'interrupted';
+  if (state.plan) {
+    const marked = notAttemptedOutcomes(state.plan, why);
+    if (crashed?.phase !== 'promote') return marked;
+    return marked.map((o) => (o.outcome === 'not-attempted' ? { ...o, outcome: 'interrupted', error: `${why}: ${errorMessage(crashed.cause)}` } : o));
+  }
+  return (state.edges ?? []).map((edge) => ({ edge, outcome: 'not-attempted', error: `${why} before the plan` }));
 }
 
 /** `interrupted by SIGINT during promote: promoted 3, interrupted 2, not attempted 5, …`. */
 export function interruptedSummary(i: { phase: string; reason: string }, outcomes?: readonly EdgeOutcome[]): string {
-  const head = `${i.reason} during ${i.phase}`;
+  return stoppedSummary(`${i.reason} during ${i.phase}`, outcomes);
+}
+
+/** `HEAD: promoted 3, interrupted 2, not attempted 5, …` (HEAD alone without outcomes). */
+function stoppedSummary(head: string, outcomes?: readonly EdgeOutcome[]): string {
   if (!outcomes) return head;
   const c = outcomeCounts(outcomes);
   const parts = [`promoted ${c.promoted}`, `interrupted ${c.interrupted}`, `not attempted ${c['not-attempted']}`];

@@ -127,10 +127,10 @@ export function dryRunFailure(plan: Plan): string | undefined {
  * every edge still to promote is not attempted, and so is one whose repository read failed
  * (the interruption cuts reads short).
  */
-export function notAttemptedOutcomes(plan: Plan): EdgeOutcome[] {
+export function notAttemptedOutcomes(plan: Plan, why = 'interrupted'): EdgeOutcome[] {
   return plan.edges.map(({ edge, decision }, i): EdgeOutcome => {
-    if (decision.kind === 'promote') return { edge, outcome: 'not-attempted', error: 'interrupted before the copy' };
-    if (decision.kind === 'unreadable') return { edge, outcome: 'not-attempted', error: `interrupted; ${decision.error}` };
+    if (decision.kind === 'promote') return { edge, outcome: 'not-attempted', error: `${why} before the copy` };
+    if (decision.kind === 'unreadable') return { edge, outcome: 'not-attempted', error: `${why}; ${decision.error}` };
     return collectOutcomes({ edges: [plan.edges[i]!] }, new Map(), new Map())[0]!;
   });
 }

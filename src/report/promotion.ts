@@ -49,6 +49,8 @@ export interface PromotionReportFields {
   failure?: string;
   /** Set when the run was interrupted: the phase it stopped in and why (e.g. "interrupted by SIGTERM"). */
   interrupted?: { phase: string; reason: string };
+  /** Set when a phase failed unexpectedly (an internal error): the phase and its error. */
+  phaseFailed?: { phase: string; error: string };
 }
 
 /** Adds the plan, outcomes and request counts to `report` (in place) and returns it. */
