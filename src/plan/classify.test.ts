@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { digest, imageName, registryName, tag, type Digest } from '../image/ref.js';
+import { digest, imageName, registryName, repoOf, tag, type Digest } from '../image/ref.js';
 import type { FetchedManifest } from '../registry/types.js';
 import { classify, planCounts, type Decision } from './classify.js';
 import type { Edge } from './edge.js';
@@ -19,6 +19,7 @@ const edge = (t: string | null, d: Digest = D1): Edge => ({
 });
 
 const repo = (r: Partial<RepoState> = {}): RepoState => ({
+  ref: repoOf(registryName('dst.local/prod'), imageName('app')),
   tags: new Set(r.tagDigests?.keys() ?? []),
   tagDigests: new Map(),
   manifests: new Map(),

@@ -33,6 +33,8 @@ import { needsTagHeads, probeTags, unproven, wantedByRepo, writesTo, type RepoWa
 
 /** What the plan learnt about one repository. */
 export interface RepoState {
+  /** The repository. */
+  ref: RepoRef;
   /** Tags known present: the whole tags/list when `listed`, else the named tags a HEAD found. */
   tags: ReadonlySet<string>;
   /** Whether `tags` is the repository's complete tag list. */
@@ -284,6 +286,7 @@ function keepList(r: MutableRepo, want: RepoWants, list: TagList): void {
 }
 
 const freeze = (r: MutableRepo): RepoState => ({
+  ref: r.ref,
   tags: r.tags,
   listed: r.listed,
   tagDigests: r.tagDigests,

@@ -6,7 +6,7 @@ import pLimit from 'p-limit';
 import type { Digest, RepoRef } from '../../image/ref.js';
 import { repoKey } from '../../image/ref.js';
 import type { PlannedEdge } from '../../plan/classify.js';
-import { dstRepo, srcRepo } from '../../plan/inventory.js';
+import { srcRepo } from '../../plan/inventory.js';
 import type { ProvenancePolicy } from '../../provenance/slsa-policy.js';
 import { TagIndex } from '../../signing/tag-index.js';
 import type { Signer, Verifier } from '../../signing/types.js';
@@ -56,12 +56,9 @@ export interface TrustConfig {
 export function runTags(state: PromotionState): TagIndex {
   if (state.trustTags?.client === state.deps.registry) return state.trustTags;
   const tags = new TagIndex(state.deps.registry);
-  for (const { edge } of state.plan?.edges ?? []) {
-    const repo = dstRepo(edge);
-    const listed = state.inventory?.repos.get(repoKey(repo));
-    // Only a complete listing proves a tag absent (the plan may read a repository by HEADs alone).
-    if (listed?.listed === true && !listed.error) tags.seed(repo, listed.tags);
-  }
+  // The plan lists destination repositories only (sources are read by digest). Only a complete
+  // listing proves a tag absent (the plan may read a repository by HEADs alone).
+  for (const r of state.inventory?.repos.values() ?? []) if (r.listed === true && !r.error) tags.seed(r.ref, r.tags);
   return (state.trustTags = tags);
 }
 
