@@ -4,13 +4,14 @@
  * interrupted by SIGINT/SIGTERM (signals.ts). Everything it prints goes through redact().
  */
 import { CommanderError } from 'commander';
-import { InputError, KpromoError, NotSupportedError, RunFailedError, formatProblem, formatProblems } from '../errors.js';
+import { InputError, InterruptedError, KpromoError, NotSupportedError, RunFailedError, formatProblem, formatProblems } from '../errors.js';
 import { registerCommands } from './commands/index.js';
 import { configureKpromoHelp, KpromoCommand } from './flags.js';
 import { ExitCode, type CliIO } from './io.js';
 import { redact } from '../redact.js';
 import { VERSION } from '../version.js';
 import { boundHeapGrowth } from './heap.js';
+import { signalExitCode } from './signals.js';
 
 export { ExitCode, type CliIO } from './io.js';
 
@@ -108,6 +109,11 @@ export function reportError(err: unknown, io: CliIO, jsonWrite?: (s: string) => 
     // Invalid input found in one place (a flag's file, directory or address): one line.
     io.stderr(`error: invalid input: ${err.message}\n`);
     return ExitCode.invalidInput;
+  }
+  if (err instanceof InterruptedError) {
+    // a signal before the pipeline began (the pipeline itself reports what it did and exits the same way)
+    io.stderr(`${err.message} before the run started: nothing was written\n`);
+    return signalExitCode(err.signal);
   }
   if (err instanceof RunFailedError) {
     io.stderr(`error: ${err.message}\n`);

@@ -83,3 +83,6 @@ export function stopOnSignals(say: (line: string) => void, opts: { host?: Signal
     },
   };
 }
+
+/** The exit code of a run stopped by `signal` (128 + its number; 1 for a signal kpromo does not stop on). */
+export const signalExitCode = (signal: string): number => SIGNAL_EXIT_CODES[signal as StopSignal] ?? 1;

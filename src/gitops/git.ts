@@ -108,6 +108,8 @@ export class CliGit implements GitWorkspace {
     return new Promise((resolve, reject) => {
       execFile('git', args, { cwd, env, signal: this.opts.signal, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
+        // stopped by the run's signal: the stop is the error (a signal exits 130/143), not git's
+        if (this.opts.signal?.aborted) return reject(this.opts.signal.reason);
         const detail = redactKnown(String(stderr || err.message).trim(), secrets);
         reject(new GitCommandError('GIT_ERROR', `git ${args.filter((a) => a !== '--').slice(0, 2).join(' ')}: ${detail}`));
       });

@@ -29,6 +29,8 @@ export function git(args: readonly string[], opts: GitOptions): Promise<string> 
       { cwd: opts.cwd, signal: opts.signal, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
       (err, stdout, stderr) => {
         if (err) {
+          // stopped by the run's signal: the stop is the error (a signal exits 130/143), not git's
+          if (opts.signal?.aborted) return reject(opts.signal.reason);
           const detail = String(stderr || err.message).trim();
           reject(new GitError('GIT_ERROR', `git ${args.join(' ')}: ${detail}`, { cause: err }));
         } else resolve(stdout);
@@ -61,6 +63,7 @@ export function prowDiffRevision(env: NodeJS.ProcessEnv): string {
 /** Resolves `rev` to a commit id; GitError when it is not a commit. */
 export async function resolveCommit(rev: string, opts: GitOptions): Promise<string> {
   const out = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], opts).catch((err) => {
+    if (!(err instanceof GitError)) throw err; // the run's stop
     throw new GitError('GIT_ERROR', `unknown git revision ${JSON.stringify(rev)}`, { cause: err });
   });
   return out.trim();
@@ -99,7 +102,8 @@ export async function readAtRevision(base: DiffBase, file: string, opts?: { sign
   const spec = `${base.rev}:./${basename(file)}`;
   try {
     await git(['cat-file', '-e', spec], g);
-  } catch {
+  } catch (err) {
+    if (!(err instanceof GitError)) throw err; // the run's stop, not a missing file
     return undefined;
   }
   return git(['show', spec], g);
