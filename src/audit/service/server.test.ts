@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { request } from 'undici';
@@ -12,9 +13,13 @@ import { MAX_EVENT_BODY_BYTES, RETRY_AFTER_SECONDS, startAuditServer } from './s
 const envelope = JSON.stringify({ events: [{ action: 'push', target: { repository: 'r', tag: 't', digest: `sha256:${'a'.repeat(64)}` } }] });
 const auth = { authorization: 'Bearer k' };
 
-async function withServer(intake: { ready: boolean; offer(e: readonly RegistryEvent[]): boolean }, fn: (url: string, metrics: AuditMetrics) => Promise<void>): Promise<void> {
+async function withServer(
+  intake: { ready: boolean; offer(e: readonly RegistryEvent[]): boolean },
+  fn: (url: string, metrics: AuditMetrics) => Promise<void>,
+  extra: { maxUnverifiedBodies?: number } = {},
+): Promise<void> {
   const metrics = new AuditMetrics();
-  const s = await startAuditServer('127.0.0.1', 0, { secret: 'k', intake, metrics, logger: new MemoryLogger() });
+  const s = await startAuditServer('127.0.0.1', 0, { secret: 'k', intake, metrics, logger: new MemoryLogger(), ...extra });
   try {
     await fn(`http://${s.address}`, metrics);
   } finally {
@@ -110,4 +115,33 @@ test('alertSink: JSON lines, and a Slack-compatible webhook POST', async () => {
   } finally {
     hook.close();
   }
+});
+
+test('audit server: signed bodies read before their HMAC is checked are capped; more are answered 503 until one ends', async () => {
+  const taken: number[] = [];
+  await withServer({ ready: true, offer: (e) => (taken.push(e.length), true) }, async (url, metrics) => {
+    const { port } = new URL(url);
+    const gauge = async (): Promise<number> => Number(/kpromo_audit_unverified_bodies (\d+)/.exec(await metrics.registry.metrics())?.[1]);
+    // two senders that claim an HMAC and trickle: each holds a slot while its body is read
+    const held = [0, 1].map(() => {
+      const sock = connect(Number(port), '127.0.0.1');
+      sock.on('error', () => {});
+      sock.write(`POST /events/distribution HTTP/1.1\r\nHost: audit\r\nX-Kpromo-Signature: sha256=00\r\nContent-Length: 100\r\n\r\n{"ev`);
+      return sock;
+    });
+    for (let i = 0; i < 200 && (await gauge()) < 2; i++) await call(`${url}/healthz`);
+    assert.equal(await gauge(), 2);
+    const signed = { 'x-kpromo-signature': `sha256=${createHmac('sha256', 'k').update(envelope).digest('hex')}` };
+    const busy = await call(`${url}/events/distribution`, { method: 'POST', body: envelope, headers: signed });
+    assert.equal(busy.status, 503);
+    assert.equal(busy.headers['retry-after'], String(RETRY_AFTER_SECONDS));
+    // a bearer token needs no slot: it is checked before the body
+    assert.equal((await call(`${url}/events/distribution`, { method: 'POST', body: envelope, headers: auth })).status, 202);
+    for (const s of held) s.destroy();
+    for (let i = 0; i < 200 && (await gauge()) > 0; i++) await call(`${url}/healthz`);
+    assert.equal(await gauge(), 0);
+    assert.equal((await call(`${url}/events/distribution`, { method: 'POST', body: envelope, headers: signed })).status, 202);
+    assert.deepEqual(taken, [1, 1]);
+    assert.match(await metrics.registry.metrics(), /kpromo_audit_requests_rejected_total\{reason="busy"\} 1/);
+  }, { maxUnverifiedBodies: 2 });
 });

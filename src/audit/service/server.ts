@@ -16,6 +16,14 @@ import type { AuditMetrics } from './metrics.js';
 export const EVENT_PATHS = { distribution: '/events/distribution', pubsub: '/events/pubsub' } as const;
 /** Largest event request read (Distribution batches are small; Pub/Sub messages are at most 10 MB, audit messages tiny). */
 export const MAX_EVENT_BODY_BYTES = 1024 * 1024;
+/**
+ * HMAC-signed bodies read at once before their signature can be checked (each up to
+ * MAX_EVENT_BODY_BYTES): more are answered 503, so unauthenticated senders cannot make the
+ * service buffer without bound. A registry's notifications come a few at a time.
+ */
+export const MAX_UNVERIFIED_BODIES = 32;
+/** Longest time to receive a whole request (Node's default is 5 minutes): a trickling body frees its slot. */
+export const REQUEST_TIMEOUT_MS = 30_000;
 /** Seconds a sender is asked to wait when the queue is full. */
 export const RETRY_AFTER_SECONDS = 5;
 
@@ -28,6 +36,8 @@ export interface EventIntake {
 /** Options of the server. */
 export interface AuditServerOptions {
   secret: string;
+  /** HMAC-signed bodies read at once (default MAX_UNVERIFIED_BODIES). */
+  maxUnverifiedBodies?: number;
   intake: EventIntake;
   metrics: AuditMetrics;
   logger: Logger;
@@ -49,8 +59,9 @@ const parsers: Record<string, (body: unknown) => RegistryEvent[]> = {
 
 /** Starts the server on `host:port`. */
 export async function startAuditServer(host: string, port: number, opts: AuditServerOptions): Promise<AuditServer> {
-  const server = createServer((req, res) => {
-    handle(req, res, opts).catch((err) => {
+  const unverified = { reading: 0, max: opts.maxUnverifiedBodies ?? MAX_UNVERIFIED_BODIES };
+  const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
+    handle(req, res, opts, unverified).catch((err) => {
       opts.logger.error(`request failed: ${errorMessage(err)}`);
       if (!res.headersSent) reply(res, 500, 'internal error');
       else res.destroy();
@@ -75,7 +86,7 @@ export async function startAuditServer(host: string, port: number, opts: AuditSe
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, opts: AuditServerOptions): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, opts: AuditServerOptions, unverified: { reading: number; max: number }): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://audit');
   if (req.method === 'GET' && url.pathname === '/healthz') return reply(res, 200, 'ok');
   if (req.method === 'GET' && url.pathname === '/readyz') return opts.intake.ready ? reply(res, 200, 'ready') : reply(res, 503, 'not ready');
@@ -96,7 +107,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: AuditServ
   // credential costs no buffering. Only an HMAC needs the body first.
   const byToken = authenticated(opts.secret, { authorization: who.authorization, queryToken: who.queryToken }, NO_BODY);
   if (!byToken && who.signature === undefined) return unauthenticated(res, opts.metrics);
-  const body = await readCapped(req, MAX_EVENT_BODY_BYTES);
+  if (!byToken && unverified.reading >= unverified.max) {
+    opts.metrics.rejected.inc({ reason: 'busy' });
+    return reply(res, 503, 'too many signed requests in progress', { 'retry-after': String(RETRY_AFTER_SECONDS), connection: 'close' });
+  }
+  const body = byToken ? await readCapped(req, MAX_EVENT_BODY_BYTES) : await readUnverified(req, unverified, opts.metrics);
   if (!body) {
     opts.metrics.rejected.inc({ reason: 'too-large' });
     return reply(res, 413, 'request too large', { connection: 'close' });
@@ -129,6 +144,18 @@ function unauthenticated(res: ServerResponse, metrics: AuditMetrics): void {
 function reply(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
   res.end(`${text}\n`);
+}
+
+/** readCapped for a body read before its sender is known, counted against the cap. */
+async function readUnverified(req: IncomingMessage, unverified: { reading: number }, metrics: AuditMetrics): Promise<Uint8Array | undefined> {
+  unverified.reading++;
+  metrics.unverifiedBodies.set(unverified.reading);
+  try {
+    return await readCapped(req, MAX_EVENT_BODY_BYTES);
+  } finally {
+    unverified.reading--;
+    metrics.unverifiedBodies.set(unverified.reading);
+  }
 }
 
 /** The whole body, or undefined when it exceeds `max` bytes (then the rest is not read). */
