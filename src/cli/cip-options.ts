@@ -14,7 +14,7 @@ import { DEFAULT_REQUESTS_PER_HOST } from '../plan/inventory.js';
 import type { ReportDetail } from '../report/report.js';
 import { NETWORK_FLAGS, readNetworkOptions, type NetworkSettings } from './network-options.js';
 import { POLICY_FLAGS, readPolicyFlags, type PolicyFlags } from './policy-options.js';
-import { readShard, SHARD_FLAGS, shardBudget } from './shard-options.js';
+import { readRunId, readShard, SHARD_FLAGS, shardBudget } from './shard-options.js';
 import type { Shard } from '../plan/shard.js';
 
 /** Upstream's default signing and verification identity. */
@@ -126,6 +126,8 @@ export interface CipOptions {
     requestsPerHost?: number;
     /** This process promotes only this shard of the run (`--shard`, `--shard-count`). */
     shard?: Shard;
+    /** Which run a shard belongs to (`--run-id`), written into its report. */
+    runId?: string;
   };
   snapshot: { registry?: string; tag?: string; minimal: boolean; manifestBasedOf?: string; output: 'yaml' | 'csv' };
   signing: { sign: boolean; signerAccount: string; maxSignatureOps: number };
@@ -188,6 +190,8 @@ export function toCipOptions(raw: Record<string, unknown>, explicit: (flag: stri
   };
   const shard = readShard(f, env);
   if (shard) o.run.shard = shard;
+  const runId = shard ? readRunId(f, env) : undefined;
+  if (runId) o.run.runId = runId;
   ({ network: o.network, requestsPerHost: o.run.requestsPerHost } = shardBudget(o.network, o.run.requestsPerHost, o.run.shard));
   f.int('max-image-size', 0, Number.MAX_SAFE_INTEGER); // hidden no-op upstream: only type-checked
   const detail = f.str('report-detail') ?? 'changes';

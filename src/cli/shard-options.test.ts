@@ -51,3 +51,15 @@ test('a shard takes 1/COUNT of each host budget and of the plan reads per host',
   assert.equal(whole.network.share, undefined);
   assert.equal(whole.run.requestsPerHost, 16);
 });
+
+test('a sharded run is named by --run-id, $KPROMO_RUN_ID or GitHub Actions run id; an unsharded run has none', () => {
+  const cases: { env: NodeJS.ProcessEnv; argv: string[]; run: string | undefined }[] = [
+    { env: { KPROMO_RUN_ID: 'k1' }, argv: [], run: undefined },
+    { env: {}, argv: ['--shard', '0/2'], run: undefined },
+    { env: { KPROMO_RUN_ID: 'k1', GITHUB_RUN_ID: '77' }, argv: ['--shard', '0/2'], run: 'k1' },
+    { env: { GITHUB_RUN_ID: '77', GITHUB_RUN_ATTEMPT: '2' }, argv: ['--shard', '0/2'], run: '77' },
+    { env: { KPROMO_RUN_ID: 'k1' }, argv: ['--shard', '0/2', '--run-id', 'job/abc-123'], run: 'job/abc-123' },
+  ];
+  for (const c of cases) assert.equal(parse(c.env, ...c.argv).run.runId, c.run, JSON.stringify(c));
+  assert.match(problems({}, '--shard', '0/2', '--run-id', 'a b'), /--run-id "a b": letters, digits/);
+});

@@ -9,8 +9,17 @@ import type { FlagReader, FlagSpec } from './flags.js';
 /** The environment variable a Kubernetes Indexed Job sets to the pod's completion index. */
 export const SHARD_INDEX_ENV = 'JOB_COMPLETION_INDEX';
 
+/** Environment variables a run id is taken from when --run-id is not given, in order. */
+export const RUN_ID_ENV = 'KPROMO_RUN_ID';
+
 /** The shard flags. */
 export const SHARD_FLAGS: FlagSpec[] = [
+  {
+    name: 'run-id',
+    kind: 'string',
+    arg: '<id>',
+    description: `names the run its shards belong to, written into each shard's report so \`kpromo report merge\` refuses reports of another run; default $${RUN_ID_ENV}, else $GITHUB_RUN_ID`,
+  },
   {
     name: 'shard',
     kind: 'string',
@@ -46,4 +55,18 @@ export function shardBudget<N extends { share?: number }>(network: N, requestsPe
   if (!shard) return { network, requestsPerHost };
   const per = requestsPerHost === undefined ? undefined : Math.max(1, Math.ceil(requestsPerHost / shard.count));
   return { network: { ...network, share: 1 / shard.count }, requestsPerHost: per };
+}
+
+/**
+ * The run id of a sharded run: --run-id, $KPROMO_RUN_ID, or GitHub Actions' run id (not its
+ * attempt: "Re-run failed jobs" reruns some shards of the same run); undefined when none is known.
+ */
+export function readRunId(f: FlagReader, env: NodeJS.ProcessEnv): string | undefined {
+  const id = f.str('run-id') ?? env[RUN_ID_ENV] ?? env.GITHUB_RUN_ID;
+  if (id === undefined) return undefined;
+  if (!/^[\w.:@/-]{1,200}$/.test(id)) {
+    f.fail(`--run-id ${JSON.stringify(id.slice(0, 40))}: letters, digits and ._:@/- only, at most 200`);
+    return undefined;
+  }
+  return id;
 }

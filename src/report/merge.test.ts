@@ -87,6 +87,16 @@ test('reports that are not shards of one run are refused (input error naming the
     { name: 'not a shard report', inputs: [shard(0), shard(1, { shard: undefined })], want: /not a shard report/ },
     { name: 'not a report', inputs: [shard(0), { file: 'x.json', report: { hello: 1 } as unknown as Report }], want: /x\.json: not a kpromo report/ },
     { name: 'nothing', inputs: [], want: /at least one/ },
+    {
+      name: 'a stale shard of an earlier run',
+      inputs: [shard(0, { shard: { index: 0, count: 3, run: 'run-2', total: TOTAL } }), shard(1, { shard: { index: 1, count: 3, run: 'run-1', total: TOTAL } })],
+      want: /shard reports of different runs: r0\.json is of run "run-2", r1\.json is of run "run-1"/,
+    },
+    {
+      name: 'a shard without a run id among named ones',
+      inputs: [shard(0, { shard: { index: 0, count: 3, run: 'run-2', total: TOTAL } }), shard(1)],
+      want: /r1\.json has no run id/,
+    },
   ];
   for (const c of cases) {
     assert.throws(() => mergeReports(c.inputs), (err: unknown) => err instanceof InputError && c.want.test(err.problems.map((p) => p.message).join('\n')), c.name);
@@ -95,4 +105,9 @@ test('reports that are not shards of one run are refused (input error naming the
 
 test('mergeValues: arrays concatenated, numbers summed, objects by key, else the first', () => {
   assert.deepEqual(mergeValues({ a: [1], n: 2, s: 'x', o: { k: 1 } }, { a: [2], n: 3, s: 'y', o: { k: 1, j: 2 } }), { a: [1, 2], n: 5, s: 'x', o: { k: 2, j: 2 } });
+});
+
+test('shards of one named run merge, and the merged report names the run', () => {
+  const named = [0, 1, 2].map((i) => shard(i, { shard: { index: i, count: 3, run: '1234-1', total: TOTAL } }));
+  assert.deepEqual(mergeReports(named).report.shards, { count: 3, run: '1234-1', merged: [0, 1, 2] });
 });

@@ -24,6 +24,8 @@ export interface MergedReport {
 interface ShardField {
   index: number;
   count: number;
+  /** The run id (`--run-id`), when the shards were given one. */
+  run?: string;
   total?: PlanSummary;
 }
 
@@ -45,7 +47,8 @@ export function mergeReports(inputs: readonly NamedReport[]): MergedReport {
 
   const count = shards.find(Boolean)?.count;
   const missing = count === undefined ? [] : [...Array(count).keys()].filter((i) => !shards.some((s) => s?.index === i));
-  if (count !== undefined) out.shards = { count, merged: shards.flatMap((s) => (s ? [s.index] : [])).sort((a, b) => a - b) };
+  const run = shards.find(Boolean)?.run;
+  if (count !== undefined) out.shards = { count, ...(run ? { run } : {}), merged: shards.flatMap((s) => (s ? [s.index] : [])).sort((a, b) => a - b) };
 
   if (reports.some((r) => r.edges)) out.edges = reports.flatMap((r) => (r.edges as ReportEdge[] | undefined) ?? []);
   const details = reports.map((r) => r.reportDetail).filter((d) => d !== undefined);
@@ -84,8 +87,8 @@ export function mergeReports(inputs: readonly NamedReport[]): MergedReport {
 }
 
 /**
- * Reports of different runs (mode, version, shard count, the whole plan's summary) or a shard
- * given twice or out of range cannot be merged.
+ * Reports of different runs (run id, mode, version, shard count, the whole plan's summary) or a
+ * shard given twice or out of range cannot be merged.
  */
 function checkInputs(inputs: readonly NamedReport[]): void {
   const problems: Problem[] = [];
@@ -93,6 +96,7 @@ function checkInputs(inputs: readonly NamedReport[]): void {
   const seen = new Map<number, string>();
   let count: number | undefined;
   let total: PlanSummary | undefined;
+  const runs = new Map<string | undefined, string>();
   for (const { file, report } of inputs) {
     if (typeof report !== 'object' || report === null || typeof report.mode !== 'string' || typeof report.summary !== 'object') {
       problems.push({ message: `${file}: not a kpromo report (no mode or summary)` });
@@ -114,9 +118,14 @@ function checkInputs(inputs: readonly NamedReport[]): void {
     if (total && s.total && SUMMARY_KEYS.some((k) => s.total![k] !== total![k])) {
       problems.push({ message: `${file}: shard ${s.index}/${s.count} planned ${s.total.edges} edges in all, ${inputs[0]!.file}'s run ${total.edges} (${describeTotal(s.total)} vs ${describeTotal(total)}): reports of different manifests, not of one run` });
     }
+    if (!runs.has(s.run)) runs.set(s.run, file);
     const prior = seen.get(s.index);
     if (prior) problems.push({ message: `${file}: shard ${s.index}/${s.count} is also in ${prior}` });
     seen.set(s.index, file);
+  }
+  if (runs.size > 1) {
+    const named = [...runs].map(([run, file]) => (run === undefined ? `${file} has no run id` : `${file} is of run ${JSON.stringify(run)}`));
+    problems.push({ message: `shard reports of different runs: ${named.join(', ')} (--run-id, $KPROMO_RUN_ID or $GITHUB_RUN_ID name a run)` });
   }
   if (problems.length) throw new InputError(problems);
 }

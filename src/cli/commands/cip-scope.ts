@@ -26,11 +26,11 @@ export async function loadScopedPlan(opts: CipOptions, ctx: CipContext, signal?:
 }
 
 /** What the report says about the shard of a run: its index, count, and the whole plan's summary. */
-export function shardReportField(opts: CipOptions, plan: OfflinePlan | undefined): { index: number; count: number; total?: PlanSummary } | undefined {
+export function shardReportField(opts: CipOptions, plan: OfflinePlan | undefined): { index: number; count: number; run?: string; total?: PlanSummary } | undefined {
   const shard = opts.run.shard;
   if (!shard) return undefined;
   const total = (plan as (OfflinePlan & { total?: PlanSummary }) | undefined)?.total;
-  return { index: shard.index, count: shard.count, ...(total ? { total } : {}) };
+  return { index: shard.index, count: shard.count, ...(opts.run.runId ? { run: opts.run.runId } : {}), ...(total ? { total } : {}) };
 }
 
 async function loadDiffScopedPlan(opts: CipOptions, ctx: CipContext, signal?: AbortSignal): Promise<OfflinePlan> {
