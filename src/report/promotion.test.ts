@@ -60,3 +60,23 @@ test('report detail "all" lists every edge, and how each present one is known', 
 test('a parse-only report lists every edge whatever the detail', () => {
   assert.equal(buildReport('parse-only', summary, edges, [], 'changes').edges!.length, 5);
 });
+
+test('detail "changes": a registry-wide failure lists 20 of its edges and counts the rest; per-image failures are all listed; "all" lists every edge', () => {
+  const down = (i: number) => ({ ...edge(`t${i}`), dstRegistry: registryName(`127.0.0.1:5999/p${i % 2}`) });
+  const refused = (i: number) => `127.0.0.1:5999/p${i % 2}/app unreadable (listing tags): request to http://127.0.0.1:5999/v2/ failed: connect ECONNREFUSED 127.0.0.1:5999`;
+  const failed: EdgeOutcome[] = [
+    ...Array.from({ length: 100 }, (_, i): EdgeOutcome => ({ edge: down(i), outcome: 'failed', error: refused(i) })),
+    ...[1, 2, 3].map((i): EdgeOutcome => ({ edge: edge(`bad${i}`), outcome: 'failed', error: `manifest sha256:${i} is not valid JSON` })),
+  ];
+  const plan2: Plan = { edges: failed.map((o) => ({ edge: o.edge, decision: { kind: 'unreadable', error: o.error! } })) };
+  for (const withOutcomes of [true, false]) {
+    const r = addPromotion(buildReport('promote', summary, [], [], 'changes'), { plan: plan2, detail: 'changes', ...(withOutcomes ? { outcomes: failed } : {}) });
+    assert.equal(r.outcomes!.length, 20 + 3);
+    assert.deepEqual(r.outcomes!.slice(-3).map((o) => o.tag), ['bad1', 'bad2', 'bad3']);
+    assert.deepEqual(r.omitted, [{ outcome: withOutcomes ? 'failed' : 'unreadable', kind: 'unreachable', host: '127.0.0.1:5999', reason: 'connection refused', edges: 80 }]);
+    if (withOutcomes) assert.equal(r.counts!.failed, 103);
+    const all = addPromotion(buildReport('promote', summary, [], [], 'all'), { plan: plan2, detail: 'all', ...(withOutcomes ? { outcomes: failed } : {}) });
+    assert.equal(all.outcomes!.length, 103);
+    assert.equal(all.omitted, undefined);
+  }
+});

@@ -7,6 +7,7 @@ import type { HostStats } from '../net/stats.js';
 import { planCounts, type Evidence, type Plan } from '../plan/classify.js';
 import { edgeKey } from '../plan/edge.js';
 import { outcomeCounts, type EdgeOutcome, type OutcomeKind } from '../promote/outcome.js';
+import { FailureCap, type OmittedEdges } from './omit.js';
 import { reportEdge, type Report, type ReportDetail, type ReportEdge } from './report.js';
 
 /** One edge's outcome as written in the report. */
@@ -45,6 +46,8 @@ export interface PromotionReportFields {
   presentBy?: Record<Evidence, number>;
   requests?: ReportRequests[];
   phases?: { name: string; durationMs: number; result: string }[];
+  /** Edges left out of `outcomes` (detail `changes`) because a registry-wide cause explains them: how many per cause. */
+  omitted?: OmittedEdges[];
   /** Why the run failed, when it did. */
   failure?: string;
   /** Set when the run was interrupted: the phase it stopped in and why (e.g. "interrupted by SIGTERM"). */
@@ -78,10 +81,12 @@ export function addPromotion(
       if (all && parts.outcomes) evidence.set(edgeKey(p.edge), p.evidence);
     }
   }
+  const cap = all ? undefined : new FailureCap();
   if (parts.outcomes) {
     r.outcomes = [];
     for (const o of parts.outcomes) {
       if (!all && o.outcome === 'already-present') continue;
+      if (cap && !cap.list(o.outcome, o.error, hostOf(o.edge.dstRegistry))) continue;
       const ev = o.outcome === 'already-present' ? evidence.get(edgeKey(o.edge)) : undefined;
       r.outcomes.push({
         ...reportEdge(o.edge),
@@ -96,7 +101,9 @@ export function addPromotion(
     for (const k of ['interrupted', 'not-attempted'] as const) if (!counts[k]) delete counts[k];
     r.counts = counts;
   } else if (parts.plan) {
-    const listed = all ? parts.plan.edges : parts.plan.edges.filter((p) => p.decision.kind !== 'present');
+    const listed = all
+      ? parts.plan.edges
+      : parts.plan.edges.filter((p) => p.decision.kind !== 'present' && cap!.list(p.decision.kind, p.decision.kind === 'unreadable' ? p.decision.error : undefined, hostOf(p.edge.dstRegistry)));
     r.outcomes = listed.map(({ edge, decision, evidence: ev }) => ({
       ...reportEdge(edge),
       outcome: 'planned',
@@ -107,6 +114,8 @@ export function addPromotion(
       ...(decision.kind === 'tag-move' ? { currentDigest: decision.current } : {}),
     }));
   }
+  const omitted = cap?.omitted() ?? [];
+  if (omitted.length) r.omitted = omitted;
   if (parts.stats) {
     r.requests = parts.stats.map((h) => ({
       host: h.host,
@@ -125,3 +134,6 @@ export function addPromotion(
   if (parts.failure) r.failure = parts.failure;
   return r;
 }
+
+/** The host of a registry name (`host[:port][/path]`). */
+const hostOf = (registry: string): string => registry.split('/')[0]!;
