@@ -57,3 +57,10 @@ test('classify keeps input order, drops duplicate edges, and counts decisions', 
   assert.deepEqual(plan.edges.map((p) => p.edge.tag), ['v1', 'v2']);
   assert.deepEqual(planCounts(plan), { present: 1, lost: 0, 'tag-move': 0, promote: 1, unreadable: 0, refused: 0 });
 });
+
+test('classify: the edges of one unreadable repository share one decision (one error text, not one per edge)', () => {
+  const plan = classify([edge('v1'), edge('v2'), edge('v3')], inv(repo({ error: 'listing tags: down' }), inSrc));
+  const [a, b, c] = plan.edges.map((p) => p.decision);
+  assert.deepEqual(a, { kind: 'unreadable', error: 'destination listing tags: down' });
+  assert.ok(a === b && b === c);
+});

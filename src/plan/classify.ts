@@ -4,7 +4,7 @@
  */
 import type { Digest } from '../image/ref.js';
 import type { Edge } from './edge.js';
-import { dstRepo, sourceKey, srcRepo, type Inventory } from './inventory.js';
+import { dstRepo, sourceKey, srcRepo, type Inventory, type RepoState } from './inventory.js';
 import { repoKey } from '../image/ref.js';
 
 /** What the plan decided for one edge. */
@@ -89,10 +89,23 @@ function evidenceOf(e: Edge, inv: Inventory): Evidence {
   return dst.verified === undefined || dst.verified.has(ref) ? 'verified' : 'list-digest';
 }
 
+/**
+ * The decision of every edge a failed repository read touches: one object per repository and
+ * side, shared by its edges (with 20 mirrors down, 114,000 edges would each hold a copy).
+ */
+const unreadableDecisions = new WeakMap<RepoState, Map<string, Decision>>();
+function unreadable(r: RepoState, side: 'source' | 'destination'): Decision {
+  let bySide = unreadableDecisions.get(r);
+  if (!bySide) unreadableDecisions.set(r, (bySide = new Map()));
+  let d = bySide.get(side);
+  if (!d) bySide.set(side, (d = Object.freeze({ kind: 'unreadable', error: `${side} ${r.error}` })));
+  return d;
+}
+
 function decide(e: Edge, inv: Inventory): Decision {
   const dst = inv.repos.get(repoKey(dstRepo(e)));
   if (!dst) return { kind: 'unreadable', error: `destination ${repoKey(dstRepo(e))} was not read` };
-  if (dst.error) return { kind: 'unreadable', error: `destination ${dst.error}` };
+  if (dst.error) return unreadable(dst, 'destination');
   if (e.tag !== null) {
     const current = dst.tagDigests.get(e.tag);
     if (current === e.digest) return PRESENT;
@@ -102,7 +115,7 @@ function decide(e: Edge, inv: Inventory): Decision {
     return PRESENT;
   }
   const src = inv.repos.get(repoKey(srcRepo(e)));
-  if (src?.error) return { kind: 'unreadable', error: `source ${src.error}` };
+  if (src?.error) return unreadable(src, 'source');
   const inSource = src?.manifests.get(e.digest) === true || inv.sourceManifests.has(sourceKey(srcRepo(e), e.digest));
   if (!inSource) return { kind: 'lost' };
   return { kind: 'promote', tagOnly: dst.manifests.get(e.digest) === true };
