@@ -39,13 +39,16 @@ interface RunResult {
   byKind: Record<string, number>;
   listFloor: number;
   ratio: number;
+  /** The floor on a registry whose tag lists carry no digests: the lists plus one HEAD per tagless digest per mirror. */
+  distributionFloor: number;
+  distributionRatio: number;
   reportBytes: number;
   planCounts?: Record<string, number>;
   presentBy?: Record<string, number>;
   counts?: Record<string, number>;
 }
 
-async function runOnce(cmd: KpromoCommand, name: string, manifest: string, dir: string, flags: string[], all: Fronted[], listFloor: number): Promise<RunResult> {
+async function runOnce(cmd: KpromoCommand, name: string, manifest: string, dir: string, flags: string[], all: Fronted[], listFloor: number, distributionFloor: number): Promise<RunResult> {
   for (const f of all) f.proxy.reset();
   const report = join(dir, `${name}.json`);
   const t0 = performance.now();
@@ -72,6 +75,7 @@ async function runOnce(cmd: KpromoCommand, name: string, manifest: string, dir: 
   return {
     name, wallMs, exit, peakRssMiB: Math.round(peak / 1024 / 1024), requests, byKind, listFloor,
     ratio: Math.round((requests / listFloor) * 100) / 100, reportBytes,
+    distributionFloor, distributionRatio: Math.round((requests / distributionFloor) * 1000) / 1000,
     planCounts: parsed.planCounts, presentBy: parsed.presentBy, counts: parsed.counts,
   };
 }
@@ -120,7 +124,8 @@ async function main(): Promise<void> {
     const cmd = kpromoCommand(root, !args.includes('--built'));
     const listFloor = images.length * k;
     // on Distribution a list carries no digests: a tagless digest costs a HEAD on every mirror
-    log(`list floor ${listFloor}; with a HEAD per tagless digest per mirror (Distribution) ${listFloor + counts.tagless * k}`);
+    const distributionFloor = listFloor + counts.tagless * k;
+    log(`list floor ${listFloor}; with a HEAD per tagless digest per mirror (Distribution) ${distributionFloor}`);
     const results: RunResult[] = [];
     const runs: Array<readonly [string, readonly string[]]> = [
       ['dry run', []],
@@ -132,7 +137,7 @@ async function main(): Promise<void> {
     const chosen = runs.filter(([n]) => !(skipVerify && n.includes('verify')) && (!only || only.includes(n.replace(/ .*/, ''))));
     for (const [name, flags] of chosen) {
       log(`${name} …`);
-      const r = await runOnce(cmd, name.replace(/ /g, '-'), manifest, dir, [...flags], all, listFloor);
+      const r = await runOnce(cmd, name.replace(/ /g, '-'), manifest, dir, [...flags], all, listFloor, distributionFloor);
       log(`  ${r.wallMs} ms, ${r.requests} requests (${r.ratio} × list floor ${listFloor}), peak RSS ${r.peakRssMiB} MiB, report ${r.reportBytes} B`);
       log(`  by kind ${JSON.stringify(r.byKind)}; plan ${JSON.stringify(r.planCounts)}; present by ${JSON.stringify(r.presentBy)}`);
       results.push(r);
@@ -150,9 +155,9 @@ async function main(): Promise<void> {
 function table(rs: RunResult[], c: ReturnType<typeof scaleCounts>, k: number): string {
   const head = `fixture: ${c.images} images, ${c.digests} digests (${c.indexes} indexes), ${c.tags} tags, ${c.tagless} tagless, ${c.fresh} new; ${k} mirrors\n\n`;
   const rows = rs.map((r) =>
-    `| ${r.name} | ${r.exit} | ${r.wallMs} | ${r.requests} | ${r.listFloor} | ${r.ratio} | ${r.byKind['tags'] ?? 0} | ${r.byKind['manifest-head'] ?? 0} | ${r.peakRssMiB} | ${r.reportBytes} |`,
+    `| ${r.name} | ${r.exit} | ${r.wallMs} | ${r.requests} | ${r.listFloor} | ${r.ratio} | ${r.distributionRatio} | ${r.byKind['tags'] ?? 0} | ${r.byKind['manifest-head'] ?? 0} | ${r.peakRssMiB} | ${r.reportBytes} |`,
   );
-  return `${head}| run | exit | wall ms | requests | list floor | ratio | tag lists | manifest HEADs | peak RSS MiB | report bytes |\n|---|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
+  return `${head}| run | exit | wall ms | requests | list floor | ÷ list floor | ÷ Distribution floor | tag lists | manifest HEADs | peak RSS MiB | report bytes |\n|---|---|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
 }
 
 main().then(
