@@ -16,6 +16,8 @@ export interface OfflinePlan {
   summary: PlanSummary;
   /** Edges dropped because another manifest already promotes the same digest to the same place. */
   redundant: number;
+  /** For a run scoped to a git change: the revision diffed against (null: the empty tree). */
+  diffBase?: string | null;
 }
 
 /** Loads `source` and computes its edges; throws InputError with every problem found. */

@@ -1,6 +1,8 @@
 /**
  * OWNERS and OWNERS_ALIASES files (the Kubernetes convention, as kubernetes/k8s.io uses them
- * beside each project's manifests): approvers and reviewers, aliases expanded. Lower-cased.
+ * beside each project's manifests): approvers and reviewers, aliases expanded. Lower-cased. Read
+ * from the working tree or, for a change under review, from its base revision (a change cannot
+ * make its own author an owner).
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -13,15 +15,23 @@ export interface OwnersOf {
   reviewers: ReadonlySet<string>;
 }
 
-/** The YAML of `file`, undefined when it does not exist; InputError (file:line) when it is not YAML. */
-async function readYaml(file: string): Promise<unknown> {
-  let text: string;
+/** Reads a file's text, undefined when it does not exist (the working tree, or a git revision). */
+export type TextReader = (file: string) => Promise<string | undefined>;
+
+/** The working tree's files. */
+export const readWorkingTree: TextReader = async (file) => {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+};
+
+/** The YAML of `file`, undefined when it does not exist; InputError (file:line) when it is not YAML. */
+async function readYaml(file: string, read: TextReader): Promise<unknown> {
+  const text = await read(file);
+  if (text === undefined) return undefined;
   try {
     return parse(text) as unknown;
   } catch (err) {
@@ -34,9 +44,9 @@ async function readYaml(file: string): Promise<unknown> {
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').map((x) => x.toLowerCase()) : []);
 
 /** The aliases of the nearest OWNERS_ALIASES at or above `dir` (up to `root`). */
-async function aliasesFor(dir: string, root: string): Promise<Map<string, string[]>> {
+async function aliasesFor(dir: string, root: string, read: TextReader): Promise<Map<string, string[]>> {
   for (let d = resolve(dir); ; d = dirname(d)) {
-    const doc = (await readYaml(join(d, 'OWNERS_ALIASES'))) as { aliases?: Record<string, unknown> } | undefined;
+    const doc = (await readYaml(join(d, 'OWNERS_ALIASES'), read)) as { aliases?: Record<string, unknown> } | undefined;
     if (doc?.aliases) return new Map(Object.entries(doc.aliases).map(([k, v]) => [k.toLowerCase(), list(v)]));
     if (d === resolve(root) || d === dirname(d)) return new Map();
   }
@@ -46,10 +56,10 @@ async function aliasesFor(dir: string, root: string): Promise<Map<string, string
  * The owners of `dir` from its OWNERS file (aliases from the nearest OWNERS_ALIASES up to
  * `root`), or undefined when `dir` has no OWNERS file.
  */
-export async function readOwners(dir: string, root: string): Promise<OwnersOf | undefined> {
-  const doc = (await readYaml(join(dir, 'OWNERS'))) as { approvers?: unknown; reviewers?: unknown } | undefined;
+export async function readOwners(dir: string, root: string, read: TextReader = readWorkingTree): Promise<OwnersOf | undefined> {
+  const doc = (await readYaml(join(dir, 'OWNERS'), read)) as { approvers?: unknown; reviewers?: unknown } | undefined;
   if (!doc) return undefined;
-  const aliases = await aliasesFor(dir, root);
+  const aliases = await aliasesFor(dir, root, read);
   const expand = (names: string[]): Set<string> => new Set(names.flatMap((n) => aliases.get(n) ?? [n]));
   const approvers = expand(list(doc.approvers));
   return { approvers, reviewers: new Set([...expand(list(doc.reviewers)), ...approvers]) };

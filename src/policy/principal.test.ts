@@ -125,3 +125,24 @@ test('policy check: decides only the edges added since the base, by their author
     ['v3', 'dave@example.com', 'deny', 'default-deny'],
   ]);
 });
+
+test('policy check: OWNERS are read as they were at the base, so a change cannot make its own author an owner', async () => {
+  const before = git(['rev-parse', 'HEAD']).trim();
+  // mallory adds a digest and, in the same change, makes herself an approver of project a
+  commit('mallory@example.com', {
+    'reg/images/a/images.yaml': images([['x', '1', 'v1'], ['x', '2', 'v2'], ['x', '3', 'v3'], ['x', '5', 'v5']]),
+    'reg/manifests/a/OWNERS': 'approvers:\n  - carol-gh\n  - mallory@example.com\nreviewers:\n  - a-maintainers\n',
+  });
+  try {
+    const r = await policyCheck({ manifests: { thinManifestDir: join(repo, 'reg') }, base: { rev: before }, policy, request: {}, actions: ['promote'], env: {} });
+    assert.deepEqual(r.decisions.map((d) => [d.edge.tag, d.principal, d.decision.allowed ? 'allow' : 'deny']), [['v5', 'mallory@example.com', 'deny']]);
+    // the working tree's OWNERS (what a run not scoped to a change reads) would have let her in
+    const { origins, edges } = await setup();
+    const a = await new Principals(policy, origins, {}).of(byDigest(edges, '5'));
+    assert.ok(a.request.groups.includes(OWNERS_APPROVERS));
+    const atBase = await new Principals(policy, origins, { ownersAt: before }).of(byDigest(edges, '5'));
+    assert.ok(!atBase.request.groups.includes(OWNERS_APPROVERS));
+  } finally {
+    git(['reset', '-q', '--hard', before]);
+  }
+});

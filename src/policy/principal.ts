@@ -10,7 +10,8 @@ import type { Edge } from '../plan/edge.js';
 import { blameFile, type LineAuthors } from './blame.js';
 import { groupsOf } from './groups.js';
 import type { EdgeOrigin, OriginIndex } from './origin.js';
-import { readOwners, type OwnersOf } from './owners.js';
+import { readAtRevision } from '../manifest/git.js';
+import { readOwners, readWorkingTree, type OwnersOf, type TextReader } from './owners.js';
 import type { Policy } from './policy.js';
 import type { PolicyInput } from './attributes.js';
 
@@ -22,6 +23,12 @@ export interface RequestOptions {
   groups?: readonly string[];
   /** The runner's workload identity (from the OIDC token used for signing). */
   runner?: { issuer: string; subject: string };
+  /**
+   * The revision OWNERS files are read at: the diff base of a run scoped to a change (so the
+   * change's own edits to OWNERS grant nothing), null for a change from the empty tree (no
+   * owners yet); undefined reads the working tree.
+   */
+  ownersAt?: string | null;
 }
 
 /** An edge's request attributes and, for the report, where its principal came from. */
@@ -96,11 +103,19 @@ export class Principals {
     return (await blame).get(pos.line);
   }
 
+  /** Reads OWNERS files where `ownersAt` says. */
+  private ownersReader(): TextReader {
+    const at = this.opts.ownersAt;
+    if (at === undefined) return readWorkingTree;
+    if (at === null) return async () => undefined;
+    return (file) => readAtRevision({ rev: at }, file);
+  }
+
   /** OWNERS beside the project's manifest, else beside its images.yaml. */
   private async ownersOf(manifestFile: string, imagesFile: string): Promise<OwnersOf | undefined> {
     for (const dir of [dirname(manifestFile), dirname(imagesFile)]) {
       let o = this.owners.get(dir);
-      if (!o) this.owners.set(dir, (o = readOwners(dir, parsePath(dir).root)));
+      if (!o) this.owners.set(dir, (o = readOwners(dir, parsePath(dir).root, this.ownersReader())));
       const found = await o;
       if (found) return found;
     }

@@ -54,6 +54,8 @@ async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrid
   // The policy file and vulnerability reports, validated before any request (exit 2). A run
   // that signs decides `sign` too, in its dry run as well (whether or not it has a signer yet).
   const policy = await buildPolicyConfig(opts, io.env);
+  // a run scoped to a change decides it with OWNERS as they were before the change
+  if (policy && planned?.diffBase !== undefined) policy.request = { ...policy.request, ownersAt: planned.diffBase };
   // Per-host budgets, AIMD and retries from the network flags (--registry-qps etc.).
   const { client, network: net, credentialSources } = createNetworkedClient(opts.network, { logger, env: io.env });
   const registry = overrides.registry ?? client;

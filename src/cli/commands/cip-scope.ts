@@ -38,5 +38,5 @@ async function loadDiffScopedPlan(opts: CipOptions, ctx: CipContext, signal?: Ab
   if (!wantsDiffScope(m)) return planOffline(m);
   const loaded = await loadManifests(m);
   const scoped = await scopeToGitDiff(loaded.manifests, m, { env: ctx.io.env, logger: ctx.logger, signal });
-  return planFromManifests(scoped.manifests, loaded.warnings);
+  return { ...planFromManifests(scoped.manifests, loaded.warnings), diffBase: scoped.base };
 }
