@@ -49,6 +49,8 @@ export async function policyCheck(o: PolicyCheckOptions, signal?: AbortSignal): 
   }
   const { edges } = manifestsToEdges(manifests);
   const origins = new OriginIndex(manifests);
-  const ctx = { policy: o.policy, origins, principals: new Principals(o.policy, origins, o.request), vulns: o.vulns };
+  // OWNERS as they were at the base: the change's own edits to them grant nothing
+  const request = { ...o.request, ownersAt: base?.rev ?? null };
+  const ctx = { policy: o.policy, origins, principals: new Principals(o.policy, origins, request), vulns: o.vulns };
   return { base: base?.rev ?? null, decisions: await decideEdges(ctx, edges, o.actions, signal) };
 }
