@@ -6,9 +6,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isolatedEnv, runCli, type CliResult } from '../support/cli.js';
+import { gitIn } from '../support/git.js';
 import { buildImage, fetchManifest, pushImage, type ImageData } from '../support/seed.js';
 import { assertHasImage, startEnv, writeManifest, type E2eEnv } from './harness.js';
 
@@ -110,4 +111,45 @@ test('policy check: the edges a commit adds are decided offline; a denied one ex
   assert.match(r.out, /DENY  promote .*:latest\n\s+rule deny\/no-latest: latest moves\n\s+principal rel@example.com \(git blame .*promoter-manifest.yaml:\d+\)/);
   assert.match(r.out, /ALLOW promote .*:v1/);
   assert.match(r.out, /policy: 1 allowed, 1 denied/);
+});
+
+test('policy: a run scoped to a change (--use-prow-manifest-diff) decides with OWNERS as they were before it, so its author cannot approve herself', async () => {
+  const [m0] = env.mirrors as [E2eEnv['mirrors'][0]];
+  const repo = await mkdtemp(join(env.dir, 'owners-repo-'));
+  const git = (args: string[], author?: string): string => gitIn(repo, args, { author });
+  const put = async (files: Record<string, string>, author: string): Promise<void> => {
+    for (const [p, content] of Object.entries(files)) {
+      await mkdir(join(repo, p, '..'), { recursive: true });
+      await writeFile(join(repo, p), content);
+    }
+    git(['add', '-A']);
+    git(['commit', '-q', '-m', `by ${author}`], author);
+  };
+  git(['init', '-q']);
+  const owners = (who: string[]) => `approvers:\n${who.map((w) => `  - ${w}\n`).join('')}`;
+  await put({
+    'reg/manifests/a/promoter-manifest.yaml': `registries:\n- name: ${env.staging.host}/staging\n  src: true\n- name: ${m0.host}/owned\n`,
+    'reg/manifests/a/OWNERS': owners(['carol@example.com']),
+    'reg/images/a/images.yaml': `- name: other\n  dmap:\n    "sha256:${'9'.repeat(64)}": ["v9"]\n`,
+  }, 'carol@example.com');
+  // mallory's change: the app's digest, and herself added to the approvers
+  await put({
+    'reg/manifests/a/OWNERS': owners(['carol@example.com', 'mallory@example.com']),
+    'reg/images/a/images.yaml': `- name: other\n  dmap:\n    "sha256:${'9'.repeat(64)}": ["v9"]\n- name: app\n  dmap:\n    "${img.digest}": ["v1"]\n`,
+  }, 'mallory@example.com');
+  const policy = join(env.dir, 'owners-policy.yaml');
+  await writeFile(policy, `apiVersion: kpromo.sigs.k8s.io/v1alpha1
+kind: PromotionPolicy
+roles:
+- name: owner
+  rules:
+  - name: own
+    condition: '"owners:approvers" in request.groups'
+bindings:
+- {name: owners, role: owner, subjects: [{kind: Group, name: "owners:approvers"}]}
+`);
+  const r = await runCli(['cip', '--thin-manifest-dir', join(repo, 'reg'), '--use-prow-manifest-diff', '--policy', policy], isolatedEnv(env.dir, { JOB_TYPE: 'postsubmit' }));
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /DENY  promote .*owned\/app:v1\n\s+rule default-deny/);
+  assert.match(r.out, /principal mallory@example\.com \(git blame /);
 });
