@@ -19,6 +19,7 @@ import {
   type FetchedManifest,
   type ManifestInfo,
   type MountResult,
+  type ReferrersOptions,
   type RegistryClient,
   type TagList,
   type UploadSession,
@@ -215,7 +216,7 @@ export class HttpRegistryClient implements RegistryClient {
     );
   }
 
-  async listReferrers(repo: RepoRef, digest: Digest, opts: CallOptions & { artifactType?: string } = {}): Promise<Descriptor[]> {
+  async listReferrers(repo: RepoRef, digest: Digest, opts: ReferrersOptions = {}): Promise<Descriptor[]> {
     const where = { op: 'list referrers', reference: refString(repo, digest), side: opts.side };
     const url = new URL(`${repoPath(repo.repository)}/referrers/${digest}`, this.session.base(repo.host));
     if (opts.artifactType) url.searchParams.set('artifactType', opts.artifactType);
@@ -237,6 +238,8 @@ export class HttpRegistryClient implements RegistryClient {
     let manifests: Descriptor[];
     if (index) {
       manifests = index;
+    } else if (opts.fallbackMayExist && !(await opts.fallbackMayExist(referrersTag(digest)))) {
+      manifests = [];
     } else {
       // no referrers API (Distribution 2.8): read the tag-schema fallback index, if any
       const fallback = await this.getManifest(repo, referrersTag(digest), opts).catch((err: unknown) => {
