@@ -36,8 +36,10 @@ export interface PromotionOptions {
   verifyExisting?: boolean;
   /** Which edges the report lists (default `changes`: written, failed, refused, lost). */
   reportDetail?: ReportDetail;
-  /** Manifest copies in flight at once. */
+  /** Source manifest reads of the copy in flight at once. */
   copyConcurrency?: number;
+  /** Manifest writes in flight at once per destination host (promote and publish). */
+  writesPerHost?: number;
   /** Blob transfers in flight at once (each fans out to every destination). */
   blobConcurrency?: number;
 }
