@@ -146,6 +146,11 @@ export interface RegistryClient {
   /** POST …/uploads/?mount=&from=: mounted, or an upload session to use instead (202). */
   mountBlob(repo: RepoRef, digest: Digest, fromRepository: string, opts?: CallOptions): Promise<MountResult>;
   /**
+   * POST …/uploads/: opens an upload session for uploadBlob, so it can open while the bytes are
+   * still being read. Optional: without it uploadBlob opens its own.
+   */
+  startUpload?(repo: RepoRef, opts?: CallOptions): Promise<UploadSession>;
+  /**
    * Uploads a blob (monolithic, or chunked when `chunkSize` is set), in an existing session when
    * given (e.g. from a mount that answered 202). The registry checks `?digest=` on the final PUT.
    */

@@ -28,7 +28,7 @@ import { Authenticator, repoScope } from './auth.js';
 import { anonymous, type CredentialStore } from './credentials.js';
 import { checkManifest, referrersTag } from './manifest.js';
 import { Session, type Call } from './session.js';
-import { mountBlob, uploadBlob } from './upload.js';
+import { mountBlob, openUpload, uploadBlob } from './upload.js';
 import { assertManifestSize, putManifestWhere, refString } from '../where.js';
 import { forEachPage, listPages, readBody } from './lists.js';
 import { addTagListPage, emptyTagList } from '../tag-list.js';
@@ -201,6 +201,10 @@ export class HttpRegistryClient implements RegistryClient {
 
   mountBlob(repo: RepoRef, digest: Digest, fromRepository: string, opts: CallOptions = {}): Promise<MountResult> {
     return mountBlob(this.session, repo, digest, fromRepository, opts);
+  }
+
+  startUpload(repo: RepoRef, opts: CallOptions = {}): Promise<UploadSession> {
+    return this.retry('start upload', repo.host, () => openUpload(this.session, repo, opts));
   }
 
   uploadBlob(
