@@ -78,7 +78,13 @@ export async function runPromotion(
   opts: { signal?: AbortSignal; phases?: Phase<PromotionState>[]; trust?: TrustConfig; policy?: PolicyConfig } = {},
 ): Promise<PromotionResult> {
   const state = newPromotionState(options, deps);
-  const pipeline = await runPipeline(opts.phases ?? promotionPhases(opts.trust, opts.policy), state, { logger: deps.logger, signal: opts.signal });
+  let pipeline: PipelineResult;
+  try {
+    pipeline = await runPipeline(opts.phases ?? promotionPhases(opts.trust, opts.policy), state, { logger: deps.logger, signal: opts.signal });
+  } finally {
+    // attachments still being found when the pipeline stopped early: no read outlives the run
+    await state.attachmentPlanning;
+  }
   const mode: ReportMode = options.parseOnly ? 'parse-only' : options.confirm ? 'promote' : 'dry-run';
   const expected = state.plan?.edges.filter((p) => p.decision.kind === 'promote').length ?? 0;
   const interrupted = pipeline.interrupted;

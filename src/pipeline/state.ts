@@ -79,6 +79,11 @@ export interface PromotionState {
   trust?: TrustRecord;
   /** referrers: the attachments (referrers, cosign tags) of the images to promote, decided per destination. */
   attachmentPlan?: PlannedSubject[];
+  /**
+   * referrers: settles once `attachmentPlan` is complete, when the phase left it to finish while
+   * promote copies (carry waits for it). Never rejects.
+   */
+  attachmentPlanning?: Promise<void>;
   /** carry: what happened to each planned attachment. */
   attachments?: AttachmentOutcome[];
   /** provenance, validate, referrers, carry, sign, attest: which tags exist (listed once per repository per run). */
