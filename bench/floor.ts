@@ -177,3 +177,70 @@ export function timeFloor(w: Workload, states: readonly DestinationState[], t: T
   const depthMs = depth * t.rttMs;
   return { requestsMs, bytesMs, depth, depthMs, totalMs: Math.max(requestsMs, bytesMs) + depthMs };
 }
+
+/**
+ * One host's floor split by request kind, to show where a run spends above it. A key `a|b`
+ * counts requests of either kind (the floor does not care which: a blob placed by a mount or by
+ * an upload's PUT, a present image checked by a tag list or by HEADs).
+ */
+export type KindFloor = Record<string, number>;
+
+/** Kinds grouped as `KindFloor` keys. */
+export const KIND_GROUPS: readonly string[] = ['ping|token', 'tags|manifest-head', 'upload-put|blob-mount'];
+
+/** The source host's floor by kind: its auth, then what `requestFloor` reads from it. */
+export function sourceFloorByKind(w: Workload, states: readonly DestinationState[], authPerHost = AUTH_PER_HOST): KindFloor {
+  const needsManifests = states.some((s) => s !== 'present');
+  const needsBlobs = states.some((s) => s === 'empty');
+  const a = needsManifests ? w.attachments : undefined;
+  return {
+    'ping|token': authPerHost,
+    'manifest-get': needsManifests ? w.images + w.childManifests + (a?.manifests ?? 0) : 0,
+    referrers: a?.listed ?? 0,
+    'blob-get': needsBlobs ? w.uniqueBlobs + (a?.blobs ?? 0) : 0,
+  };
+}
+
+/** A destination host's floor by kind (`destinationFloor` split), with its auth. */
+export function destinationFloorByKind(w: Workload, state: DestinationState, authPerHost = AUTH_PER_HOST): KindFloor {
+  const auth = { 'ping|token': authPerHost };
+  if (state === 'present') return { ...auth, 'tags|manifest-head': Math.min(w.tags, w.repos) };
+  const a = w.attachments;
+  const aBlobs = a?.blobs ?? 0;
+  return {
+    ...auth,
+    'upload-start': (state === 'empty' ? w.uniqueBlobs : 0) + aBlobs,
+    'upload-put|blob-mount': (w.repoBlobs ?? w.uniqueBlobs) + aBlobs,
+    'manifest-put': w.childManifests + w.tags + (a ? a.manifests + (a.referrersApi ? 0 : a.subjects) : 0),
+  };
+}
+
+/** Requests above (positive) or below (negative) `floor`, by kind or kind group; zeros left out. */
+export function aboveFloor(byKind: Partial<Record<string, number>>, floor: KindFloor): Record<string, number> {
+  const out: Record<string, number> = {};
+  const grouped = new Set<string>();
+  for (const key of new Set([...Object.keys(floor), ...KIND_GROUPS])) {
+    const kinds = key.split('|');
+    for (const k of kinds) grouped.add(k);
+    const diff = kinds.reduce((n, k) => n + (byKind[k] ?? 0), 0) - (floor[key] ?? 0);
+    if (diff !== 0) out[key] = diff;
+  }
+  for (const [k, v] of Object.entries(byKind)) if (!grouped.has(k) && v) out[k] = v;
+  return out;
+}
+
+/**
+ * Reads that §4's floor leaves out by assuming "a plan phase that already knows what exists",
+ * yet every promoter that refuses tag moves and carries attachments must make on a cold run:
+ * the distribution API has no conditional manifest PUT, so before writing a tag a tool must learn
+ * whether that tag exists (one tag list per destination repository, or a HEAD per tag, whichever
+ * is fewer: what §4 already counts for a present destination); and before copying an image's
+ * attachments it must learn whether there are any (one referrers-API probe per source host, then
+ * one tag list per source repository for cosign tags and, without the API, the fallback tags).
+ * Shown beside the floor, never added to it.
+ */
+export function learningReads(w: Workload, states: readonly DestinationState[], carriesAttachments: boolean): number {
+  const writes = states.filter((s) => s !== 'present').length;
+  const dest = writes * Math.min(w.tags, w.repos);
+  return dest + (carriesAttachments && writes > 0 ? 1 + w.repos : 0);
+}

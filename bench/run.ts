@@ -13,6 +13,7 @@ import { startStaging, stopAll } from './env.js';
 import { kpromoCommand } from './tools.js';
 import { measure, SCENARIOS, type Measurement, type RunContext, type Tool } from './scenarios.js';
 import { formatTable } from './table.js';
+import { learningReads } from './floor.js';
 import { buildWorkload, FULL, pushWorkload, QUICK } from './workload.js';
 import { pushAttachmentWorkload } from './attachments.js';
 
@@ -35,6 +36,18 @@ function parseDuration(s: string): number {
   return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
 }
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** `source 49/51 (tags +8, referrers +1), mirror 1 89/97 (tags|manifest-head +8), …; total tags|manifest-head +40, …`. */
+function formatAbove(hosts: Measurement['aboveFloor']): string {
+  const total: Record<string, number> = {};
+  const parts = hosts.map((h) => {
+    for (const [k, v] of Object.entries(h.byKind)) total[k] = (total[k] ?? 0) + v;
+    const kinds = Object.entries(h.byKind).map(([k, v]) => `${k} ${v > 0 ? '+' : ''}${v}`);
+    return `${h.host} ${h.requests}/${h.floor}${kinds.length ? ` (${kinds.join(', ')})` : ''}`;
+  });
+  const sum = Object.entries(total).filter(([, v]) => v !== 0).map(([k, v]) => `${k} ${v > 0 ? '+' : ''}${v}`);
+  return `${parts.join('; ')}; total ${sum.join(', ') || '0'}`;
+}
 
 function hasSkopeo(): boolean {
   return spawnSync('skopeo', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -63,6 +76,11 @@ async function run(): Promise<void> {
         log(`${sc.name}${latency ? ` @ ${latency} ms RTT` : ''} / ${tool} …`);
         const m = await measure(sc, tool, deadline(latency), { latencyMs: latency });
         log(`  ${m.wallMs} ms, ${m.requests} requests (floor ${m.floor.total}), ok=${m.ok}, verified=${m.verified}${m.error ? `, error: ${m.error}` : ''}`);
+        if (tool === 'kpromo') {
+          log(`  above the floor, by host and kind: ${formatAbove(m.aboveFloor)}`);
+          const learn = learningReads(workload.counts, sc.states(k), true);
+          log(`  floor + the reads that learn what exists (${learn}): ${m.floor.total + learn}; requests / that: ${(m.requests / (m.floor.total + learn)).toFixed(2)}`);
+        }
         if (m.cpu) log(`  CPU: bench (proxies) ${m.cpu.benchMs} ms, registries ${m.cpu.registriesMs} ms${m.cpuMs ? `, kpromo ${m.cpuMs} ms` : ''}, machine busy ${m.cpu.machineBusyMs} ms (${Math.round(m.cpu.machineBusyShare * 100)} % of all CPUs)`);
         results.push(m);
       }

@@ -4,7 +4,7 @@
  * mirrors for each tool, with the faults active during the timed run only.
  */
 import { createHash } from 'node:crypto';
-import { requestFloor, timeFloor, type Attachments, type DestinationState, type Floor, type TimeFloor } from './floor.js';
+import { aboveFloor, destinationFloorByKind, requestFloor, sourceFloorByKind, timeFloor, type Attachments, type DestinationState, type Floor, type KindFloor, type TimeFloor } from './floor.js';
 import { ATTACHMENTS_PREFIX } from './attachments.js';
 import { LOOPBACK_QPS } from '../src/net/policy.js';
 import { setFaults, startMirrors, stopAll, type FaultPlan, type Fronted } from './env.js';
@@ -87,6 +87,8 @@ export interface Measurement {
   latencyMs?: number;
   /** performance.md §4's time floor of the run. */
   timeFloor: TimeFloor;
+  /** Per host (the source first, then each mirror): requests by kind above (+) or below (−) its floor. */
+  aboveFloor: { host: string; requests: number; floor: number; byKind: Record<string, number> }[];
 }
 
 /** Runs `tool` promoting the workload to each of `repos` on `mirrors`. */
@@ -163,6 +165,24 @@ function floorOf(ctx: RunContext, sc: Scenario): Floor {
   return { ...plain, total: plain.total + extra, destinations: plain.destinations, perHost: { ...plain.perHost, total: plain.perHost.total + extra } };
 }
 
+/** Each host's floor by kind: the source's, then each mirror's (its repository sets summed, auth once). */
+function hostFloors(ctx: RunContext, sc: Scenario): KindFloor[] {
+  const states = sc.states(ctx.k);
+  const w = ctx.workload.counts;
+  const withAttachments = sc.attachments && ctx.attachments ? { ...w, attachments: ctx.attachments } : w;
+  const mirrors = Array.from({ length: ctx.k }, (_, i) => {
+    const sum: KindFloor = {};
+    states.forEach((state, j) => {
+      if (j % ctx.k !== i) return;
+      // canonical placement: attachments at the first destination only (as floorOf counts them)
+      const f = destinationFloorByKind(j === 0 ? withAttachments : w, state, j < ctx.k ? undefined : 0);
+      for (const [key, n] of Object.entries(f)) sum[key] = (sum[key] ?? 0) + n;
+    });
+    return sum;
+  });
+  return [sourceFloorByKind(withAttachments, states), ...mirrors];
+}
+
 /** Checks every image on every mirror, directly (not through the proxy). */
 async function verify(ctx: RunContext, mirrors: Fronted[], repos: string[], attachments = false): Promise<boolean> {
   for (const repo of repos) for (const m of mirrors) {
@@ -209,6 +229,12 @@ export async function measure(sc: Scenario, tool: Tool, ctx: RunContext, opts: M
       }
     }
     const hosts = run.hosts ?? [];
+    const floors = hostFloors(ctx, sc);
+    const perHost = all.map((f, i) => {
+      const c = f.proxy.counters();
+      const floor = Object.values(floors[i]!).reduce((a, b) => a + b, 0);
+      return { host: i === 0 ? 'source' : `mirror ${i}`, requests: c.requests, floor, byKind: aboveFloor(c.byKind, floors[i]!) };
+    });
     return {
       scenario: sc.name,
       tool,
@@ -233,6 +259,7 @@ export async function measure(sc: Scenario, tool: Tool, ctx: RunContext, opts: M
       cpu,
       ...(opts.latencyMs ? { latencyMs: opts.latencyMs } : {}),
       timeFloor: timeFloor(ctx.workload.counts, sc.states(ctx.k), { qps: ctx.qps ?? LOOPBACK_QPS, rttMs: opts.latencyMs ?? 0, uniqueBytes: ctx.workload.uniqueBytes, authTrips: 1 }),
+      aboveFloor: perHost,
       verified: await verify(ctx, mirrors, sc.repos, sc.attachments === true),
     };
   } finally {

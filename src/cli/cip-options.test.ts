@@ -18,7 +18,7 @@ describe('toCipOptions', () => {
   it('has upstream defaults', () => {
     const o = parse('--manifest', 'm.yaml');
     assert.equal(o.mode, 'promotion');
-    assert.deepEqual(o.run, { confirm: false, parseOnly: false, reportFile: undefined, reportDetail: 'changes', verifyExisting: false, requestsPerHost: 16 });
+    assert.deepEqual(o.run, { confirm: false, parseOnly: false, reportFile: undefined, reportDetail: 'changes', verifyExisting: false, requestsPerHost: 16, writesPerHost: 16 });
     assert.deepEqual(o.signing, { sign: true, signerAccount: DEFAULT_SIGNER_ACCOUNT, maxSignatureOps: 50 });
     assert.deepEqual(o.verification, { identity: DEFAULT_SIGNER_ACCOUNT, oidcIssuer: DEFAULT_OIDC_ISSUER });
     assert.equal(o.snapshot.output, 'yaml');

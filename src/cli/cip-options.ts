@@ -11,10 +11,11 @@ import { ALL_REFERRERS, parseReferrerFilter, type ReferrerFilter } from '../refe
 import { PUBLIC_SIGSTORE } from '../signing/public-sigstore.js';
 import { addFlags, FlagReader, type FlagSpec } from './flags.js';
 import { DEFAULT_REQUESTS_PER_HOST } from '../plan/inventory.js';
+import { DEFAULT_WRITES_PER_HOST } from '../promote/copy.js';
 import type { ReportDetail } from '../report/report.js';
 import { NETWORK_FLAGS, readNetworkOptions, type NetworkSettings } from './network-options.js';
 import { POLICY_FLAGS, readPolicyFlags, type PolicyFlags } from './policy-options.js';
-import { readRunId, readShard, SHARD_FLAGS, shardBudget } from './shard-options.js';
+import { readRunId, readShard, SHARD_FLAGS, shardBudget, shardShare } from './shard-options.js';
 import type { Shard } from '../plan/shard.js';
 
 /** Upstream's default signing and verification identity. */
@@ -88,6 +89,13 @@ const KPROMO_FLAGS: FlagSpec[] = [
     default: DEFAULT_REQUESTS_PER_HOST,
     description: 'plan reads and verification HEADs in flight at once per registry host (the adaptive cap of --registry-max-in-flight still applies)',
   },
+  {
+    name: 'max-writes-per-host',
+    kind: 'int',
+    arg: '<n>',
+    default: DEFAULT_WRITES_PER_HOST,
+    description: 'manifest writes in flight at once per destination host, each host on its own (the adaptive cap of --registry-max-in-flight still applies)',
+  },
 ];
 
 // ---- trust (signing identities, signature format and placement, verification) ----
@@ -124,6 +132,7 @@ export interface CipOptions {
     reportDetail?: ReportDetail;
     verifyExisting?: boolean;
     requestsPerHost?: number;
+    writesPerHost?: number;
     /** This process promotes only this shard of the run (`--shard`, `--shard-count`). */
     shard?: Shard;
     /** Which run a shard belongs to (`--run-id`), written into its report. */
@@ -171,6 +180,7 @@ export function toCipOptions(raw: Record<string, unknown>, explicit: (flag: stri
       reportDetail: f.str('report-detail') === 'all' ? 'all' : 'changes',
       verifyExisting: f.bool('verify-existing'),
       requestsPerHost: f.int('max-requests-per-host', 1, 1_024),
+      writesPerHost: f.int('max-writes-per-host', 1, 1_024),
     },
     snapshot: {
       registry: f.str('snapshot'),
@@ -193,6 +203,7 @@ export function toCipOptions(raw: Record<string, unknown>, explicit: (flag: stri
   const runId = shard ? readRunId(f, env) : undefined;
   if (runId) o.run.runId = runId;
   ({ network: o.network, requestsPerHost: o.run.requestsPerHost } = shardBudget(o.network, o.run.requestsPerHost, o.run.shard));
+  o.run.writesPerHost = shardShare(o.run.writesPerHost, o.run.shard);
   f.int('max-image-size', 0, Number.MAX_SAFE_INTEGER); // hidden no-op upstream: only type-checked
   const detail = f.str('report-detail') ?? 'changes';
   if (detail !== 'changes' && detail !== 'all') f.fail(`invalid --report-detail "${detail}": use changes or all`);

@@ -42,14 +42,16 @@ test('bad shard settings are input errors naming the flag or the variable', () =
   assert.match(problems({}, '--shard-count', '0', '--shard', '0'), /--shard-count/);
 });
 
-test('a shard takes 1/COUNT of each host budget and of the plan reads per host', () => {
-  const o = parse({}, '--shard', '0/4', '--registry-qps', '40', '--max-requests-per-host', '16');
+test('a shard takes 1/COUNT of each host budget, of the plan reads and of the writes per host', () => {
+  const o = parse({}, '--shard', '0/4', '--registry-qps', '40', '--max-requests-per-host', '16', '--max-writes-per-host', '6');
   assert.equal(o.network.share, 1 / 4);
   assert.equal(o.network.qps, 40); // divided where the budget is built (budgetFor)
   assert.equal(o.run.requestsPerHost, 4);
+  assert.equal(o.run.writesPerHost, 2);
   const whole = parse({}, '--registry-qps', '40');
   assert.equal(whole.network.share, undefined);
   assert.equal(whole.run.requestsPerHost, 16);
+  assert.equal(whole.run.writesPerHost, 16);
 });
 
 test('a sharded run is named by --run-id, $KPROMO_RUN_ID or GitHub Actions run id; an unsharded run has none', () => {

@@ -53,8 +53,12 @@ export function readShard(f: FlagReader, env: NodeJS.ProcessEnv): Shard | undefi
 /** The share of each host's budget a shard takes, applied to the run's options: 1/COUNT of req/s, burst, in-flight ceiling and plan reads per host. */
 export function shardBudget<N extends { share?: number }>(network: N, requestsPerHost: number | undefined, shard: Shard | undefined): { network: N; requestsPerHost: number | undefined } {
   if (!shard) return { network, requestsPerHost };
-  const per = requestsPerHost === undefined ? undefined : Math.max(1, Math.ceil(requestsPerHost / shard.count));
-  return { network: { ...network, share: 1 / shard.count }, requestsPerHost: per };
+  return { network: { ...network, share: 1 / shard.count }, requestsPerHost: shardShare(requestsPerHost, shard) };
+}
+
+/** A shard's part of a per-host count (requests or writes in flight): 1/COUNT of it, at least 1. */
+export function shardShare(perHost: number | undefined, shard: Shard | undefined): number | undefined {
+  return perHost === undefined || !shard ? perHost : Math.max(1, Math.ceil(perHost / shard.count));
 }
 
 /**

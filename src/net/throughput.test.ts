@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { FakeClock } from './clock.js';
-import { SlowBodyError, throughputGuard } from './throughput.js';
+import { DEFAULT_THROUGHPUT_FLOOR, SlowBodyError, throughputGuard, throughputTransport } from './throughput.js';
+import type { HttpResponse, Transport } from './transport.js';
 
 const floor = { minBytesPerSecond: 1024, windowMs: 10_000 };
 
@@ -53,4 +54,24 @@ test('a fast body passes; a reader that is itself slow does not count against th
     await clock.sleep(60_000);
   }
   assert.equal(got, 256 * 1024);
+});
+
+test('only bodies that may carry bytes are watched: a HEAD or an answer of Content-Length 0 comes back as it is', async () => {
+  const answers: HttpResponse[] = [];
+  const base: Transport = {
+    close: async () => {},
+    async request(req) {
+      const res = { status: 200, headers: req.method === 'PUT' ? { 'content-length': '0' } : { 'content-length': '3' }, body: new PassThrough() };
+      answers.push(res);
+      return res;
+    },
+  };
+  const t = throughputTransport(base, DEFAULT_THROUGHPUT_FLOOR, new FakeClock());
+  const url = new URL('http://127.0.0.1:9/v2/');
+  const call = (method: 'GET' | 'HEAD' | 'PUT') => t.request({ method, url, headers: {}, kind: 'other' });
+  assert.equal((await call('HEAD')).body, answers[0]!.body);
+  assert.equal((await call('PUT')).body, answers[1]!.body);
+  const got = await call('GET');
+  assert.notEqual(got.body, answers[2]!.body, 'a body with bytes is watched');
+  got.body.destroy();
 });

@@ -7,7 +7,7 @@
  */
 import { Readable } from 'node:stream';
 import { systemClock, type Clock } from './clock.js';
-import type { Transport } from './transport.js';
+import { headerValue, type Transport } from './transport.js';
 
 /** The throughput floor. */
 export interface ThroughputFloor {
@@ -32,6 +32,9 @@ export class SlowBodyError extends Error {
   }
 }
 
+/** Why a body's watch ends (its abort reason: no DOMException and stack built per response). */
+const WATCH_DONE = new Error('response body settled');
+
 /** Passes `src` through, failing it when it falls below `floor` (see the module comment). */
 export function throughputGuard(src: Readable, floor: ThroughputFloor, clock: Clock = systemClock): Readable {
   const stop = new AbortController();
@@ -48,7 +51,7 @@ export function throughputGuard(src: Readable, floor: ThroughputFloor, clock: Cl
       src.resume();
     },
     destroy(err, cb) {
-      stop.abort();
+      stop.abort(WATCH_DONE);
       if (!src.destroyed && !src.readableEnded) {
         // a consumer letting go of an undici body: drain its small rest to keep the connection
         const dump = (src as { dump?: (o: { limit: number }) => Promise<unknown> }).dump;
@@ -69,12 +72,12 @@ export function throughputGuard(src: Readable, floor: ThroughputFloor, clock: Cl
     }
   });
   src.once('end', () => {
-    stop.abort();
+    stop.abort(WATCH_DONE);
     if (!out.destroyed) out.push(null);
   });
   src.on('error', (err) => out.destroy(err));
   src.once('close', () => {
-    stop.abort();
+    stop.abort(WATCH_DONE);
     if (!src.readableEnded && !out.destroyed) out.destroy(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
   });
   void (async () => {
@@ -104,7 +107,8 @@ export function throughputTransport(base: Transport, floor: ThroughputFloor, clo
     close: () => base.close(),
     async request(req) {
       const res = await base.request(req);
-      if (req.method === 'HEAD') return res;
+      // no body to watch: a HEAD, or an answer that declares none (most write answers)
+      if (req.method === 'HEAD' || headerValue(res, 'content-length') === '0') return res;
       return { ...res, body: throughputGuard(res.body, floor, clock) };
     },
   };

@@ -88,6 +88,9 @@ export async function runPromotion(
     if (!(err instanceof PhaseError)) throw err; // bad input: nothing was attempted (exit 2)
     crashed = err;
     pipeline = err.result ?? { phases: [] };
+  } finally {
+    // attachments still being found when the pipeline stopped early: no read outlives the run
+    await state.attachmentPlanning;
   }
   const mode: ReportMode = options.parseOnly ? 'parse-only' : options.confirm ? 'promote' : 'dry-run';
   const expected = state.plan?.edges.filter((p) => p.decision.kind === 'promote').length ?? 0;

@@ -36,8 +36,10 @@ export interface PromotionOptions {
   verifyExisting?: boolean;
   /** Which edges the report lists (default `changes`: written, failed, refused, lost). */
   reportDetail?: ReportDetail;
-  /** Manifest copies in flight at once. */
+  /** Source manifest reads of the copy in flight at once. */
   copyConcurrency?: number;
+  /** Manifest writes in flight at once per destination host (promote and publish). */
+  writesPerHost?: number;
   /** Blob transfers in flight at once (each fans out to every destination). */
   blobConcurrency?: number;
 }
@@ -77,6 +79,11 @@ export interface PromotionState {
   trust?: TrustRecord;
   /** referrers: the attachments (referrers, cosign tags) of the images to promote, decided per destination. */
   attachmentPlan?: PlannedSubject[];
+  /**
+   * referrers: settles once `attachmentPlan` is complete, when the phase left it to finish while
+   * promote copies (carry waits for it). Never rejects.
+   */
+  attachmentPlanning?: Promise<void>;
   /** carry: what happened to each planned attachment. */
   attachments?: AttachmentOutcome[];
   /** provenance, validate, referrers, carry, sign, attest: which tags exist (listed once per repository per run). */

@@ -4,7 +4,7 @@
  */
 import { celEnv, isCelError, parse, plan } from '@bufbuild/cel';
 import type { PolicyInput } from './attributes.js';
-import { ATTRIBUTES } from './attributes.js';
+import type { CelActivation } from './activation.js';
 import { CelTypeError, checkCondition } from './cel-check.js';
 
 /** A compiled condition. */
@@ -21,9 +21,6 @@ export interface Condition {
 
 /** Distinct inputs remembered per condition (CEL is pure: equal read fields, equal result). */
 const MAX_MEMO = 4096;
-
-/** The CEL activation of a decision: ints as bigint, as CEL wants them. */
-export type CelActivation = Record<string, unknown>;
 
 const env = celEnv({});
 
@@ -79,17 +76,4 @@ export function compileCondition(source: string): Condition {
       return out;
     },
   };
-}
-
-/** The activation of `input` (ints become bigint). */
-export function toActivation(input: PolicyInput): CelActivation {
-  const out: CelActivation = { action: input.action };
-  for (const group of Object.keys(ATTRIBUTES)) {
-    if (group === 'action') continue;
-    const src = input[group as Exclude<keyof PolicyInput, 'action'>] as unknown as Record<string, unknown>;
-    const conv: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(src)) conv[k] = typeof v === 'number' ? BigInt(Math.trunc(v)) : v;
-    out[group] = conv;
-  }
-  return out;
 }

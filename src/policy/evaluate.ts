@@ -4,7 +4,8 @@
  * default deny. Pure: the input holds every attribute the conditions read.
  */
 import type { PolicyInput } from './attributes.js';
-import { toActivation, type CelActivation, type Condition } from './condition.js';
+import { toActivation, type CelActivation } from './activation.js';
+import type { Condition } from './condition.js';
 import type { Binding, Policy, RoleRule, Selector, Subject } from './policy.js';
 
 /** What the policy decided, and which rule decided it. */

@@ -20,7 +20,8 @@ import type { FetchedManifest, RegistryClient } from '../registry/types.js';
 import { blobFailureKey, copyBlobs, type BlobJob } from './blobs.js';
 import { allBlobs, childManifests, readGraph, type ManifestNode } from './graph.js';
 import { BlobKnowledge } from './knowledge.js';
-import { pushManifests, type ChildPuts } from './manifests.js';
+import { pushManifests, type ChildPuts, type WriteSlot } from './manifests.js';
+import { HostLimits } from '../plan/host-limits.js';
 
 /**
  * The result of copying one edge: done, or the reason it failed. `held` when the image was
@@ -37,8 +38,10 @@ export type CopyOutcome =
 export interface CopyOptions {
   /** Blob jobs in flight at once (each fans out to every destination). */
   blobConcurrency?: number;
-  /** Manifest reads and pushes in flight at once. */
+  /** Source manifest reads in flight at once. */
   concurrency?: number;
+  /** Manifest PUTs in flight at once per destination host (default DEFAULT_WRITES_PER_HOST). */
+  writesPerHost?: number;
   signal?: AbortSignal;
   logger: Logger;
   /** Receives 'promote' progress: images (image × destination) and source bytes sent. */
@@ -52,8 +55,15 @@ export interface CopyOptions {
   retry?: RetryRunner;
 }
 
-/** Default concurrency of manifest reads and pushes (upstream copies 20 images at once). */
+/** Default concurrency of source manifest reads (upstream copies 20 images at once). */
 export const DEFAULT_COPY_CONCURRENCY = 20;
+
+/**
+ * Default manifest PUTs in flight per destination host: as many as the network layer's adaptive
+ * cap starts with (src/net/policy.ts), so 20 mirrors take 320 writes at once, 16 each, instead of
+ * sharing one global limit (about one write per mirror).
+ */
+export const DEFAULT_WRITES_PER_HOST = 16;
 
 interface Target {
   repo: RepoRef;
@@ -82,6 +92,7 @@ export async function copyPlan(
   opts: CopyOptions,
 ): Promise<Map<string, CopyOutcome>> {
   const limit = pLimit(opts.concurrency ?? DEFAULT_COPY_CONCURRENCY);
+  const writes = new HostLimits(opts.writesPerHost ?? DEFAULT_WRITES_PER_HOST);
   const images = groupImages(plan, inv, opts.hold);
   const known = new BlobKnowledge();
 
@@ -159,9 +170,10 @@ export async function copyPlan(
           progress.advance({ images: 1 });
           return;
         }
+        // each PUT waits for a write slot at its host, and the (image, destination) has begun with its first
+        const slot: WriteSlot = (fn) => writes.run(t.repo.host, () => (begin(t), fn()));
         pushes.push(
-          limit(async () => {
-            begin(t);
+          (async () => {
             const tags = t.held ? [] : t.edges.flatMap((e) => (e.tag === null ? [] : [e.tag as string]));
             const unconfirmed = new Set<string>();
             const byDigest = t.held || t.edges.some((e) => e.tag === null);
@@ -171,6 +183,7 @@ export async function copyPlan(
               shared,
               known,
               opts.signal,
+              slot,
             );
             // a tagless edge rides on the first tag's PUT when there are tags (it stores the digest too)
             const proofOf = (e: Edge): string => (e.tag ?? (tags.length > 0 ? tags[0]! : ''));
@@ -182,7 +195,7 @@ export async function copyPlan(
               );
             }
             progress.advance({ images: 1 });
-          }),
+          })(),
         );
       };
       const blobs = t.tagOnly ? [] : allBlobs(graph);

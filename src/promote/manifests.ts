@@ -24,6 +24,9 @@ export interface ManifestPush {
   unconfirmed?: Set<string>;
 }
 
+/** Runs one write within its destination host's budget of writes in flight (see HostLimits). */
+export type WriteSlot = <T>(fn: () => Promise<T>) => Promise<T>;
+
 /** Pushes one image; returns the error message of each reference that failed (a tag, or '' for the by-digest push). */
 export async function pushManifests(
   client: RegistryClient,
@@ -31,10 +34,11 @@ export async function pushManifests(
   shared: ChildPuts,
   known: BlobKnowledge,
   signal?: AbortSignal,
+  slot: WriteSlot = (fn) => fn(),
 ): Promise<Map<string, string>> {
   const failed = new Map<string, string>();
   const put = (ref: string, m: FetchedManifest): Promise<boolean> =>
-    known.guard(p.repo.host, async () => {
+    slot(() => known.guard(p.repo.host, async () => {
       const body = { bytes: m.bytes, mediaType: m.mediaType };
       const call = { signal, side: 'destination' as const };
       const got = client.putManifestChecked
@@ -42,7 +46,7 @@ export async function pushManifests(
         : { digest: await client.putManifest(p.repo, ref, body, call), confirmed: false };
       if (got.digest !== m.digest) throw new Error(`registry stored ${got.digest} for ${m.digest}`);
       return got.confirmed;
-    });
+    }));
   try {
     await Promise.all(
       p.children.map((c) => {

@@ -84,18 +84,34 @@ async function send(ctx: BlobCtx, job: BlobSource, t: Upload, s: Settle, body: U
   s.ok(t.repo);
 }
 
-/** Uploads the bytes `read` gives to every target. */
+/**
+ * Uploads the bytes `read` gives to every target. Targets without a session open one while the
+ * bytes are read, so the upload's PUT follows the read instead of waiting for a POST after it.
+ */
 export async function uploadBuffered(ctx: BlobCtx, job: BlobSource, targets: Upload[], s: Settle, read: () => Promise<Uint8Array>): Promise<void> {
   if (targets.length === 0) return;
+  const reading = read();
+  const opened = targets.map((t) => openSession(ctx, t));
   let bytes: Uint8Array;
   try {
-    bytes = await read();
+    bytes = await reading;
   } catch (err) {
     for (const t of targets) s.fail(t.repo, err);
     return;
   }
-  const results = await Promise.allSettled(targets.map((t) => send(ctx, job, t, s, bytes)));
+  const results = await Promise.allSettled(opened.map(async (t) => send(ctx, job, await t, s, bytes)));
   results.forEach((r, i) => r.status === 'rejected' && s.fail(targets[i]!.repo, r.reason));
+}
+
+/** `t` with a session of its own (opened now when the client can), or as it is; never throws (the upload reports). */
+async function openSession(ctx: BlobCtx, t: Upload): Promise<Upload> {
+  const start = ctx.client.startUpload?.bind(ctx.client);
+  if (t.session || !start) return t;
+  try {
+    return { ...t, session: await ctx.known.guard(t.repo.host, () => start(t.repo, { signal: ctx.signal, side: 'destination' })) };
+  } catch {
+    return t; // the upload opens its own session, and fails there if the host is down
+  }
 }
 
 /**

@@ -80,6 +80,17 @@ export interface CallOptions {
   side?: Side;
 }
 
+/** Options of RegistryClient.listReferrers. */
+export interface ReferrersOptions extends CallOptions {
+  /** Only referrers of this artifact type. */
+  artifactType?: string;
+  /**
+   * Asked, on a registry without the referrers API, before the fallback tag is read: false (a tag
+   * list already read proves the tag absent) answers "no referrers" without reading it.
+   */
+  fallbackMayExist?: (tag: string) => Promise<boolean>;
+}
+
 /** An open upload session (the `Location` of a 202 answer to POST …/blobs/uploads/). */
 export interface UploadSession {
   repo: RepoRef;
@@ -135,6 +146,11 @@ export interface RegistryClient {
   /** POST …/uploads/?mount=&from=: mounted, or an upload session to use instead (202). */
   mountBlob(repo: RepoRef, digest: Digest, fromRepository: string, opts?: CallOptions): Promise<MountResult>;
   /**
+   * POST …/uploads/: opens an upload session for uploadBlob, so it can open while the bytes are
+   * still being read. Optional: without it uploadBlob opens its own.
+   */
+  startUpload?(repo: RepoRef, opts?: CallOptions): Promise<UploadSession>;
+  /**
    * Uploads a blob (monolithic, or chunked when `chunkSize` is set), in an existing session when
    * given (e.g. from a mount that answered 202). The registry checks `?digest=` on the final PUT.
    */
@@ -148,7 +164,7 @@ export interface RegistryClient {
    * Referrers of a manifest: the referrers API, or the tag-schema fallback (`sha256-<hex>`
    * index) when the registry has none. Optionally filtered by artifact type.
    */
-  listReferrers(repo: RepoRef, digest: Digest, opts?: CallOptions & { artifactType?: string }): Promise<Descriptor[]>;
+  listReferrers(repo: RepoRef, digest: Digest, opts?: ReferrersOptions): Promise<Descriptor[]>;
   /**
    * Whether `host` serves the referrers API, as learnt from earlier listReferrers calls:
    * undefined until known. Optional: callers treat a missing method as "unknown".

@@ -79,8 +79,9 @@ export class TagIndex {
    * them (provenance, validate, referrers, sign, attest): the whole list is read and an
    * `artifactType` filter applied here. On a host known to lack the referrers API they are the
    * fallback tag's index, so nothing is read when that tag does not exist; on hosts with the API
-   * (or not yet known) the registry is asked. The first call per host of unknown support goes
-   * alone, so concurrent callers learn the answer from it instead of each probing.
+   * (or not yet known) the registry is asked, and a host found without it reads the fallback tag
+   * only when the repository's listing may hold it. The first call per host of unknown support
+   * goes alone, so concurrent callers learn the answer from it instead of each probing.
    */
   async listReferrers(repo: RepoRef, digest: Digest, opts: CallOptions & { artifactType?: string } = {}): Promise<Descriptor[]> {
     const { artifactType, ...callOpts } = opts;
@@ -97,17 +98,19 @@ export class TagIndex {
   }
 
   private async readReferrers(repo: RepoRef, digest: Digest, opts: CallOptions): Promise<Descriptor[]> {
+    // without the API, the fallback tag is read only when the repository's listing may hold it
+    const call = { ...opts, fallbackMayExist: (tag: string) => this.mayExist(repo, tag, opts) };
     const support = this.client.referrersSupport?.bind(this.client);
     if (support && support(repo.host) === undefined) {
       const probe = this.probes.get(repo.host);
       if (!probe) {
-        const first = this.client.listReferrers(repo, digest, opts);
+        const first = this.client.listReferrers(repo, digest, call);
         this.probes.set(repo.host, first);
         return first;
       }
       await probe.catch(() => undefined);
     }
     if (support?.(repo.host) === false && !(await this.mayExist(repo, referrersTag(digest), opts))) return [];
-    return this.client.listReferrers(repo, digest, opts);
+    return this.client.listReferrers(repo, digest, call);
   }
 }

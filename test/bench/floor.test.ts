@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dependencyDepth, destinationFloor, requestFloor, timeFloor, upstreamModel, type Workload } from '../../bench/floor.js';
+import { aboveFloor, learningReads, dependencyDepth, destinationFloor, destinationFloorByKind, requestFloor, sourceFloorByKind, timeFloor, upstreamModel, type Workload } from '../../bench/floor.js';
 import { buildWorkload, QUICK } from '../../bench/workload.js';
 
 // performance.md §4's single image: L = 5 layers (B = 6 blobs), K = 20 mirrors.
@@ -104,4 +104,26 @@ test('time floor: the busiest host at its budget plus the depth × round trip', 
   assert.equal(slow.totalMs, 6000 + 210);
   const rerun = timeFloor(w, ['present', 'present'], { qps: 50, rttMs: 30, uniqueBytes: 6_000_000, bandwidth: 1_000_000, authTrips: 1 });
   assert.deepEqual([rerun.bytesMs, rerun.depth], [0, 2]);
+});
+
+test('the floor by kind sums to the floor per host, and shows what a run spends above it', () => {
+  const attachments = { manifests: 6, blobs: 8, subjects: 2, listed: 2, referrersApi: false };
+  const w: Workload = { images: 3, childManifests: 2, tags: 3, uniqueBlobs: 10, repos: 3, repoBlobs: 12, attachments };
+  const sum = (f: Record<string, number>): number => Object.values(f).reduce((a, b) => a + b, 0);
+  for (const s of ['empty', 'mount', 'present'] as const) {
+    assert.equal(sum(destinationFloorByKind(w, s)), destinationFloor(w, s) + 2, s);
+    const f = requestFloor(w, [s, 'present']);
+    assert.equal(sum(sourceFloorByKind(w, [s, 'present'])), f.source + 2, s);
+  }
+  const floor = destinationFloorByKind({ ...w, attachments: undefined }, 'empty');
+  // a mount in place of an upload's PUT is the same placement; tag lists and a HEAD are above it
+  const seen = { ping: 1, tags: 3, 'manifest-head': 1, 'upload-start': 10, 'upload-put': 9, 'blob-mount': 3, 'manifest-put': 5 };
+  assert.deepEqual(aboveFloor(seen, floor), { 'ping|token': -1, 'tags|manifest-head': 4 });
+});
+
+test('the reads that learn what exists: a list per destination repository written, a probe and a list per source repository for attachments', () => {
+  const w: Workload = { images: 8, childManifests: 4, tags: 8, uniqueBlobs: 35, repos: 8 };
+  assert.equal(learningReads(w, Array(4).fill('empty'), true), 4 * 8 + 1 + 8);
+  assert.equal(learningReads(w, Array(4).fill('empty'), false), 4 * 8);
+  assert.equal(learningReads(w, Array(4).fill('present'), true), 0, 'the floor counts the lists of present destinations');
 });

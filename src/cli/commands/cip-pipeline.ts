@@ -69,6 +69,7 @@ async function run(opts: CipOptions, ctx: CipContext, overrides: PipelineOverrid
         parseOnly: opts.run.parseOnly,
         reportDetail: opts.run.reportDetail,
         requestsPerHost: opts.run.requestsPerHost,
+        writesPerHost: opts.run.writesPerHost,
         // a run scoped to a git diff plans changed digests only: each of their listed tags is verified
         verifyExisting: opts.run.verifyExisting === true || wantsDiffScope(opts.manifests),
       },

@@ -6,7 +6,6 @@
  */
 import type { PolicyConfig } from '../../pipeline/phases/policy.js';
 import { vulnThresholdRule, withBuiltins } from '../../policy/builtin.js';
-import { loadPolicy } from '../../policy/load.js';
 import { loadVulnReports } from '../../policy/vulns.js';
 import { jwtClaims, resolveTokenProvider } from '../../signing/identity-token.js';
 import type { CipOptions } from '../cip-options.js';
@@ -45,7 +44,8 @@ export async function policyConfigOf(
 ): Promise<PolicyConfig | undefined> {
   const gate = p.vulnReport !== undefined && threshold > 0;
   if (!p.file && !gate) return undefined;
-  const policy = p.file ? await loadPolicy(p.file) : undefined;
+  // the CEL engine behind loadPolicy is loaded only by runs with a policy
+  const policy = p.file ? await (await import('../../policy/load.js')).loadPolicy(p.file) : undefined;
   const vulns = p.vulnReport !== undefined ? await loadVulnReports(p.vulnReport) : undefined;
   return {
     policy: withBuiltins(policy, gate ? [vulnThresholdRule(threshold)] : []),

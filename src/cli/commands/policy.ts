@@ -6,7 +6,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { caseFailures, loadCases, runCases } from '../../policy/cases.js';
-import { loadPolicy } from '../../policy/load.js';
 import { formatDecisions, policyReport } from '../../policy/report.js';
 import { loadVulnReports } from '../../policy/vulns.js';
 import { vulnThresholdRule, withBuiltins } from '../../policy/builtin.js';
@@ -28,6 +27,11 @@ const CHECK_FLAGS: FlagSpec[] = [
 
 const reader = (command: Command): FlagReader => readFlags(command);
 
+/** loadPolicy, imported on first use: the CEL engine it compiles conditions with costs ≈ 0.1 s of start-up. */
+async function policyLoader(): Promise<typeof import('../../policy/load.js').loadPolicy> {
+  return (await import('../../policy/load.js')).loadPolicy;
+}
+
 /** Registers `kpromo policy` and its subcommands. */
 export function register(program: Command, io: CliIO, setExit: SetExit): void {
   const policy = program.command('policy').description('promotion policies: validate, test with table cases, check a git change');
@@ -36,7 +40,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
     .argument('<policy>', 'policy file')
     .description('validate a policy file (unknown fields, CEL syntax and type errors, with file:line)')
     .action(async (file: string) => {
-      await loadPolicy(file);
+      await (await policyLoader())(file);
       io.stdout(`${file}: valid\n`);
       setExit(ExitCode.ok);
     });
@@ -46,7 +50,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
     .argument('<cases>', 'YAML table of cases: input attributes and the expected allow/deny')
     .description('run table cases against a policy (exit 1 when one fails)')
     .action(async (file: string, casesFile: string) => {
-      const results = runCases(await loadPolicy(file), await loadCases(casesFile));
+      const results = runCases(await (await policyLoader())(file), await loadCases(casesFile));
       for (const r of results) io.stdout(`${r.pass ? 'PASS' : 'FAIL'} ${r.case.name}: ${r.decision.allowed ? 'allow' : 'deny'} by ${r.decision.rule}\n`);
       const failures = caseFailures(casesFile, results);
       for (const f of failures) io.stderr(`${f.file}:${f.line}: ${f.message}\n`);
@@ -71,7 +75,7 @@ async function runCheck(f: FlagReader, io: CliIO): Promise<number> {
   if (!p.file) f.fail('policy check needs --policy FILE');
   if (!manifest && !thinManifestDir) f.fail('give --manifest FILE or --thin-manifest-dir DIR');
   if (f.problems.length) throw new InputError(f.problems);
-  const loaded = await loadPolicy(p.file!);
+  const loaded = await (await policyLoader())(p.file!);
   const vulns = p.vulnReport ? await loadVulnReports(p.vulnReport) : undefined;
   const policy = withBuiltins(loaded, vulns && threshold > 0 ? [vulnThresholdRule(threshold)] : []);
   const { policyCheck } = await import('./policy-check.js');

@@ -24,6 +24,7 @@ export function carryPhase(cfg: TrustConfig): Phase<PromotionState> {
   return {
     name: 'carry',
     async run(state, signal) {
+      await state.attachmentPlanning;
       const planned = state.attachmentPlan;
       if (!planned?.length || !state.outcomes || !state.plan) return;
       const log = state.deps.logger.child({ phase: 'carry' });

@@ -37,6 +37,7 @@ export function promotePhaseWith(o: PromotePhaseOptions = {}): Phase<PromotionSt
       const holding = o.holdTags?.(plan);
       const copied = await copyPlan(state.deps.registry, plan, inventory, {
         concurrency: state.options.copyConcurrency,
+        writesPerHost: state.options.writesPerHost,
         blobConcurrency: state.options.blobConcurrency,
         signal,
         logger: log,

@@ -6,10 +6,11 @@
  * untagged there and its edges fail with that reason; the next run finds the digest present and
  * the tag missing, copies and signs what is missing, then tags.
  */
-import pLimit from 'p-limit';
 import { repoKey } from '../../image/ref.js';
 import { edgeKey, edgeLabel } from '../../plan/edge.js';
 import { dstRepo } from '../../plan/inventory.js';
+import { HostLimits } from '../../plan/host-limits.js';
+import { DEFAULT_WRITES_PER_HOST } from '../../promote/copy.js';
 import { BlobKnowledge } from '../../promote/knowledge.js';
 import { pushManifests } from '../../promote/manifests.js';
 import type { EdgeOutcome } from '../../promote/outcome.js';
@@ -32,10 +33,11 @@ export const publishPhase: Phase<PromotionState> = {
     const canonical = new Map<string, string>();
     for (const { edge } of state.plan.edges) if (!canonical.has(edge.digest)) canonical.set(edge.digest, repoKey(dstRepo(edge)));
     const settled = new Map<string, EdgeOutcome>();
-    const limit = pLimit(state.options.copyConcurrency ?? 20);
+    // each destination host takes its own held images, as many at once as it takes writes
+    const limits = new HostLimits(state.options.writesPerHost ?? DEFAULT_WRITES_PER_HOST);
     await Promise.all(
       held.map((h) =>
-        limit(async () => {
+        limits.run(h.repo.host, async () => {
           if (signal.aborted) {
             for (const edge of h.edges) settled.set(edgeKey(edge), { edge, outcome: 'interrupted', error: INTERRUPTED_HELD });
             return;

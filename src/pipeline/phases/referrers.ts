@@ -5,7 +5,8 @@
  * signatures (the canonical one, or every one with `replicate`). Each is decided like an edge
  * from the destination's referrer list and tag list: present, to copy, or refused (its subject
  * is refused there). It runs before promote, so a dry run counts them; the carry phase copies
- * them after promote. The image's own `.sig` is the sign phase's (it copies it along with ours;
+ * them after promote. When tags go with the copy (no signature to wait for), finding them goes on
+ * while promote copies. The image's own `.sig` is the sign phase's (it copies it along with ours;
  * --sign=false leaves signatures alone); the `.sig` of an attachment travels here.
  */
 import pLimit from 'p-limit';
@@ -43,7 +44,7 @@ export function referrersPhase(cfg: TrustConfig): Phase<PromotionState> {
       const discover = { tags, filter, skipOwn: ['sig'] as const, opts: { signal } };
       const planned: PlannedSubject[] = (state.attachmentPlan = []);
       const limit = pLimit(cfg.maxOps);
-      await Promise.all(
+      const planning = Promise.all(
         toCarry(state, cfg).map((c) =>
           limit(async () => {
             let subjects: Digest[];
@@ -69,8 +70,17 @@ export function referrersPhase(cfg: TrustConfig): Phase<PromotionState> {
             }
           }),
         ),
-      );
-      log.info('attachments planned', plannedCounts(planned));
+      ).then(() => log.info('attachments planned', plannedCounts(planned)));
+      // Tags written with the copy (no signature to wait for) do not depend on the attachments:
+      // promote copies while they are found, and carry waits for them. A dry run reports them, and
+      // tags held for signatures wait for them: both wait here.
+      if (state.options.confirm && !cfg.signer) {
+        state.attachmentPlanning = planning.catch((err: unknown) => {
+          if (!signal.aborted) log.error(`planning attachments failed: ${errorMessage(err)}`);
+        });
+        return;
+      }
+      await planning;
     },
   };
 }

@@ -12,6 +12,7 @@ export const setupPhase: Phase<PromotionState> = {
     for (const [flag, v] of [
       ['requests per host', o.requestsPerHost],
       ['copy concurrency', o.copyConcurrency],
+      ['writes per host', o.writesPerHost],
       ['blob concurrency', o.blobConcurrency],
     ] as const) {
       if (v !== undefined && !(Number.isInteger(v) && v > 0)) problems.push({ message: `${flag} must be a positive integer, got ${v}` });

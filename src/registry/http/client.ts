@@ -19,6 +19,7 @@ import {
   type FetchedManifest,
   type ManifestInfo,
   type MountResult,
+  type ReferrersOptions,
   type RegistryClient,
   type TagList,
   type UploadSession,
@@ -27,7 +28,7 @@ import { Authenticator, repoScope } from './auth.js';
 import { anonymous, type CredentialStore } from './credentials.js';
 import { checkManifest, referrersTag } from './manifest.js';
 import { Session, type Call } from './session.js';
-import { mountBlob, uploadBlob } from './upload.js';
+import { mountBlob, openUpload, uploadBlob } from './upload.js';
 import { assertManifestSize, putManifestWhere, refString } from '../where.js';
 import { forEachPage, listPages, readBody } from './lists.js';
 import { addTagListPage, emptyTagList } from '../tag-list.js';
@@ -202,6 +203,10 @@ export class HttpRegistryClient implements RegistryClient {
     return mountBlob(this.session, repo, digest, fromRepository, opts);
   }
 
+  startUpload(repo: RepoRef, opts: CallOptions = {}): Promise<UploadSession> {
+    return this.retry('start upload', repo.host, () => openUpload(this.session, repo, opts));
+  }
+
   uploadBlob(
     repo: RepoRef,
     blob: { digest: Digest; size: number },
@@ -215,7 +220,7 @@ export class HttpRegistryClient implements RegistryClient {
     );
   }
 
-  async listReferrers(repo: RepoRef, digest: Digest, opts: CallOptions & { artifactType?: string } = {}): Promise<Descriptor[]> {
+  async listReferrers(repo: RepoRef, digest: Digest, opts: ReferrersOptions = {}): Promise<Descriptor[]> {
     const where = { op: 'list referrers', reference: refString(repo, digest), side: opts.side };
     const url = new URL(`${repoPath(repo.repository)}/referrers/${digest}`, this.session.base(repo.host));
     if (opts.artifactType) url.searchParams.set('artifactType', opts.artifactType);
@@ -237,6 +242,8 @@ export class HttpRegistryClient implements RegistryClient {
     let manifests: Descriptor[];
     if (index) {
       manifests = index;
+    } else if (opts.fallbackMayExist && !(await opts.fallbackMayExist(referrersTag(digest)))) {
+      manifests = [];
     } else {
       // no referrers API (Distribution 2.8): read the tag-schema fallback index, if any
       const fallback = await this.getManifest(repo, referrersTag(digest), opts).catch((err: unknown) => {

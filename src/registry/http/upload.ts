@@ -132,6 +132,12 @@ async function cancelUpload(session: Session, repo: RepoRef, where: Where, at: U
   }
 }
 
+/** POST …/blobs/uploads/: a new upload session. */
+export async function openUpload(session: Session, repo: RepoRef, opts: CallOptions): Promise<UploadSession> {
+  const where: Where = { op: 'start upload', reference: `${repo.host}/${repo.repository}`, side: opts.side ?? 'destination' };
+  return { repo, location: (await startUpload(session, repo, where, opts)).href };
+}
+
 async function startUpload(session: Session, repo: RepoRef, where: Where, opts: CallOptions): Promise<URL> {
   const url = uploadsUrl(session, repo);
   const res = await session.send(call(repo, where, 'POST', url, 'upload-start', opts, {}));

@@ -12,7 +12,7 @@ import { admitManifest, Refusal, verifyDigest } from '../store/admit.js';
 import { MemoryStore } from '../store/memory.js';
 import { findReferrers } from '../store/refs.js';
 import type { RegistryStore } from '../store/store.js';
-import { MAX_MANIFEST_BYTES, MediaTypes, type CallOptions, type Descriptor, type FetchedManifest, type ManifestInfo, type MountResult, type RegistryClient, type TagList, type UploadSession } from '../types.js';
+import { MAX_MANIFEST_BYTES, MediaTypes, type CallOptions, type Descriptor, type FetchedManifest, type ManifestInfo, type MountResult, type ReferrersOptions, type RegistryClient, type TagList, type UploadSession } from '../types.js';
 import { indexEntries } from '../manifest-json.js';
 import { assertManifestSize, putManifestWhere, refString } from '../where.js';
 
@@ -212,7 +212,7 @@ export class MemoryRegistryClient implements RegistryClient {
     await s.putBlob(repo.repository, blob.digest, bytes);
   }
 
-  async listReferrers(repo: RepoRef, digest: Digest, opts: CallOptions & { artifactType?: string } = {}): Promise<Descriptor[]> {
+  async listReferrers(repo: RepoRef, digest: Digest, opts: ReferrersOptions = {}): Promise<Descriptor[]> {
     const s = await this.begin({ op: 'listReferrers', host: repo.host, repository: repo.repository, reference: digest }, opts);
     this.referrersAsked.add(repo.host);
     if (this.servesReferrers(repo.host)) {
@@ -220,7 +220,9 @@ export class MemoryRegistryClient implements RegistryClient {
     }
     // No referrers API: the tag-schema fallback index `<alg>-<hex>`, as the HTTP client reads it.
     const { algorithm, hex } = parseDigest(digest);
-    const found = await this.resolve(s, repo, `${algorithm}-${hex.slice(0, 64)}`);
+    const tag = `${algorithm}-${hex.slice(0, 64)}`;
+    if (opts.fallbackMayExist && !(await opts.fallbackMayExist(tag))) return [];
+    const found = await this.resolve(s, repo, tag);
     if (!found || found.mediaType !== MediaTypes.ociIndex) return [];
     const manifests = indexEntries(found.bytes);
     return opts.artifactType ? manifests.filter((d) => d.artifactType === opts.artifactType) : manifests;
