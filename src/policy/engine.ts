@@ -11,7 +11,7 @@ import type { ImageFactsReader } from './image-facts.js';
 import type { OriginIndex } from './origin.js';
 import type { Policy, PolicyAction } from './policy.js';
 import type { Principals } from './principal.js';
-import type { VulnIndex } from './vulns.js';
+import { vulnsOf, type VulnIndex } from './vulns.js';
 
 /** What the trust phases found for an edge's source image. */
 export interface TrustFacts {
@@ -25,6 +25,8 @@ export interface PolicyContext {
   origins: OriginIndex;
   principals: Principals;
   vulns?: VulnIndex;
+  /** The child digests of an edge's source image when it is an index (their reports count for it). */
+  children?: (edge: Edge) => readonly string[];
   /** The trust phases' verdicts for an edge's source image, when they ran. */
   trust?: (edge: Edge) => TrustFacts | undefined;
   /** Reads image facts; only used when a condition reads `image`. */
@@ -66,7 +68,7 @@ export async function edgeInputs(ctx: PolicyContext, edge: Edge, action: PolicyA
       image,
       provenance: trust?.provenance ?? base.provenance,
       signature: trust?.signature ?? base.signature,
-      vulnerabilities: ctx.vulns?.get(edge.digest) ?? base.vulnerabilities,
+      vulnerabilities: (ctx.vulns && vulnsOf(ctx.vulns, edge.digest, ctx.children?.(edge))) ?? base.vulnerabilities,
       request,
     },
     from,

@@ -77,6 +77,19 @@ export async function loadVulnReports(dir: string): Promise<VulnIndex> {
   return out;
 }
 
+/**
+ * The counts of an image: the worst of its own reports and those of `children` (an index's
+ * platform images, which scanners report by their own digests); undefined when none covers it.
+ */
+export function vulnsOf(index: VulnIndex, digest: string, children: readonly string[] = []): VulnCounts | undefined {
+  let out = index.get(digest);
+  for (const c of children) {
+    const counts = index.get(c);
+    if (counts) out = merge(out, counts);
+  }
+  return out;
+}
+
 function merge(a: VulnCounts | undefined, b: VulnCounts): VulnCounts {
   if (!a) return b;
   return { known: true, critical: Math.max(a.critical, b.critical), high: Math.max(a.high, b.high), medium: Math.max(a.medium, b.medium), low: Math.max(a.low, b.low), unknown: Math.max(a.unknown, b.unknown) };

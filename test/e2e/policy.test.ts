@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isolatedEnv, runCli, type CliResult } from '../support/cli.js';
 import { gitIn } from '../support/git.js';
-import { buildImage, fetchManifest, pushImage, type ImageData } from '../support/seed.js';
+import { buildImage, fetchManifest, pushImage, seedIndex, type ImageData } from '../support/seed.js';
 import { assertHasImage, startEnv, writeManifest, type E2eEnv } from './harness.js';
 
 let env: E2eEnv;
@@ -152,4 +152,17 @@ bindings:
   assert.equal(r.code, 1, r.err);
   assert.match(r.out, /DENY  promote .*owned\/app:v1\n\s+rule default-deny/);
   assert.match(r.out, /principal mallory@example\.com \(git blame /);
+});
+
+test('policy: a vulnerability report of one platform image of an index denies the index (--vuln-severity-threshold with --vuln-report)', async () => {
+  const [m0] = env.mirrors as [E2eEnv['mirrors'][0]];
+  const index = await seedIndex(env.staging, 'staging/multi', 'v1', { seed: 'policy-vuln-index' });
+  const child = index.manifests[1]!;
+  const reports = await mkdtemp(join(env.dir, 'vuln-reports-'));
+  // a scanner's report of one platform image alone, by its own digest
+  await writeFile(join(reports, 'trivy.json'), JSON.stringify({ SchemaVersion: 2, Metadata: { RepoDigests: [`${env.staging.host}/staging/multi@${child.digest}`] }, Results: [{ Vulnerabilities: [{ Severity: 'CRITICAL' }] }] }));
+  const manifest = await writeManifest(env.dir, `${env.staging.host}/staging`, [`${m0.host}/vuln`], [{ name: 'multi', dmap: { [index.digest]: ['v1'] } }]);
+  const r = await cli(['cip', '--manifest', manifest, '--vuln-severity-threshold', '5', '--vuln-report', reports]);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /DENY  promote .*vuln\/multi:v1\n\s+rule deny\/vuln-severity-threshold/);
 });

@@ -6,7 +6,9 @@
  * decision goes to the report with its rule, its principal and where the principal came from.
  */
 import { KpromoError } from '../../errors.js';
-import { dstRepo, srcRepo } from '../../plan/inventory.js';
+import { dstRepo, sourceKey, srcRepo } from '../../plan/inventory.js';
+import { indexEntries } from '../../registry/manifest-json.js';
+import { isIndexMediaType } from '../../registry/types.js';
 import type { Edge } from '../../plan/edge.js';
 import { decideEdges, type EdgeDecision, type TrustFacts } from '../../policy/engine.js';
 import { ImageFactsReader } from '../../policy/image-facts.js';
@@ -74,6 +76,22 @@ function refusalsOf(todo: PlannedEdge[], decisions: EdgeDecision[], perEdge: num
   return { refusals, signDenied };
 }
 
+/**
+ * The child digests of an edge's source index, from the source manifests the plan read for the
+ * edges still to promote (no request): a report naming a platform image counts for its index.
+ */
+function childrenOf(state: PromotionState): (edge: Edge) => readonly string[] {
+  return (edge) => {
+    const m = state.inventory?.sourceManifests.get(sourceKey(srcRepo(edge), edge.digest));
+    if (!m || !isIndexMediaType(m.mediaType)) return [];
+    try {
+      return indexEntries(m.bytes).map((c) => c.digest);
+    } catch {
+      return []; // not a valid index: the copy refuses it anyway
+    }
+  };
+}
+
 /** Builds the policy phase for `cfg`. */
 export function policyPhase(cfg: PolicyConfig): Phase<PromotionState> {
   return {
@@ -84,7 +102,15 @@ export function policyPhase(cfg: PolicyConfig): Phase<PromotionState> {
       const log = state.deps.logger.child({ phase: 'policy' });
       const origins = new OriginIndex(state.manifests ?? []);
       const images = cfg.policy.reads.has('image') ? new ImageFactsReader(state.deps.registry) : undefined;
-      const ctx = { policy: cfg.policy, origins, principals: new Principals(cfg.policy, origins, cfg.request), vulns: cfg.vulns, trust: trustFacts(state.trust), images };
+      const ctx = {
+        policy: cfg.policy,
+        origins,
+        principals: new Principals(cfg.policy, origins, cfg.request),
+        vulns: cfg.vulns,
+        children: childrenOf(state),
+        trust: trustFacts(state.trust),
+        images,
+      };
       const todo = plan.edges.filter((p) => p.decision.kind === 'promote');
       const actions: PolicyAction[] = cfg.signs ? ['promote', 'sign'] : ['promote'];
       const decisions = await decideEdges(ctx, todo.map((p) => p.edge), actions, signal);
