@@ -31,6 +31,7 @@ export const ATTRIBUTES = {
   image: {
     mediaType: { type: 'string', doc: 'media type of the source manifest (index or image)', registry: true },
     platforms: { type: 'list<string>', doc: '`os/arch[/variant]` of an index\'s children; `[]` for a single image', registry: true },
+    children: { type: 'list<string>', doc: 'digests of an index\'s children (they travel with it); `[]` for a single image', registry: true },
     size: { type: 'int', doc: 'size in bytes of the manifest\'s config and layers (children of an index not summed); -1 unknown', registry: true },
   },
   provenance: {
@@ -67,7 +68,7 @@ export type AttrGroup = keyof typeof ATTRIBUTES;
 export interface PolicyInput {
   action: 'promote' | 'sign';
   edge: { srcRegistry: string; srcImage: string; dstRegistry: string; dstImage: string; digest: string; tag: string; project: string };
-  image: { mediaType: string; platforms: string[]; size: number };
+  image: { mediaType: string; platforms: string[]; children: string[]; size: number };
   provenance: { verified: boolean; builderId: string; sourceRepo: string };
   signature: { verified: boolean; identity: string; issuer: string };
   vulnerabilities: { known: boolean; critical: number; high: number; medium: number; low: number; unknown: number };
@@ -88,7 +89,7 @@ export function isAttrGroup(name: string): name is AttrGroup {
 /** Values for the parts a run does not know: unverified, nothing found, nobody. */
 export function emptyInput(): Omit<PolicyInput, 'edge' | 'action'> {
   return {
-    image: { mediaType: '', platforms: [], size: -1 },
+    image: { mediaType: '', platforms: [], children: [], size: -1 },
     provenance: { verified: false, builderId: '', sourceRepo: '' },
     signature: { verified: false, identity: '', issuer: '' },
     vulnerabilities: { known: false, critical: 0, high: 0, medium: 0, low: 0, unknown: 0 },

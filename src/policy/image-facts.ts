@@ -1,6 +1,7 @@
 /**
  * The `image` attributes of a source digest, read from the registry once per digest and only
- * when some condition reads them: media type, platforms of an index's children, and size.
+ * when some condition reads them: media type, the platforms and digests of an index's children,
+ * and size.
  */
 import type { Digest, RepoRef } from '../image/ref.js';
 import { repoKey } from '../image/ref.js';
@@ -14,7 +15,7 @@ interface ManifestJson {
   mediaType?: string;
   config?: { size?: number };
   layers?: { size?: number }[];
-  manifests?: { platform?: { os?: string; architecture?: string; variant?: string } }[];
+  manifests?: { digest?: unknown; platform?: { os?: string; architecture?: string; variant?: string } }[];
 }
 
 /** Facts of one manifest's bytes. */
@@ -25,7 +26,8 @@ export function factsOf(bytes: Uint8Array, mediaType: string): ImageFacts {
     .filter((p): p is NonNullable<typeof p> => Boolean(p?.os && p.architecture))
     .map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/'));
   const size = m.manifests ? -1 : (m.config?.size ?? 0) + (m.layers ?? []).reduce((a, l) => a + (l.size ?? 0), 0);
-  return { mediaType: m.mediaType ?? mediaType, platforms, size };
+  const children = (m.manifests ?? []).map((c) => c.digest).filter((d): d is string => typeof d === 'string');
+  return { mediaType: m.mediaType ?? mediaType, platforms, children, size };
 }
 
 /** Reads image facts through `client`, once per `repo@digest`. */

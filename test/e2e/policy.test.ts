@@ -166,3 +166,27 @@ test('policy: a vulnerability report of one platform image of an index denies th
   assert.equal(r.code, 1, r.err);
   assert.match(r.out, /DENY  promote .*vuln\/multi:v1\n\s+rule deny\/vuln-severity-threshold/);
 });
+
+test('policy: a deny rule naming a platform image in image.children refuses the index it travels in', async () => {
+  const [m0] = env.mirrors as [E2eEnv['mirrors'][0]];
+  const index = await seedIndex(env.staging, 'staging/multi2', 'v1', { seed: 'policy-deny-child' });
+  const bad = index.manifests[0]!.digest;
+  const policy = join(env.dir, 'child-policy.yaml');
+  await writeFile(policy, `apiVersion: kpromo.sigs.k8s.io/v1alpha1
+kind: PromotionPolicy
+roles:
+- name: releaser
+  rules:
+  - name: everything
+bindings:
+- {name: ci, role: releaser, subjects: [{kind: User, name: ci@example.com}]}
+deny:
+- name: bad-platform-image
+  reason: a known-bad build
+  condition: '"${bad}" in image.children || edge.digest == "${bad}"'
+`);
+  const manifest = await writeManifest(env.dir, `${env.staging.host}/staging`, [`${m0.host}/child`], [{ name: 'multi2', dmap: { [index.digest]: ['v1'] } }]);
+  const r = await cli(['cip', '--manifest', manifest, '--policy', policy, '--principal', 'ci@example.com']);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /DENY  promote .*child\/multi2:v1\n\s+rule deny\/bad-platform-image: a known-bad build/);
+});
