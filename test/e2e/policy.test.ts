@@ -25,7 +25,7 @@ after(() => env.stop());
 
 const cli = (args: string[]): Promise<CliResult> => runCli(args, isolatedEnv(env.dir));
 
-const POLICY = (condition?: string) => `apiVersion: kpromo.sigs.k8s.io/v1alpha1
+const POLICY = (condition?: string, moreDeny = '') => `apiVersion: kpromo.sigs.k8s.io/v1alpha1
 kind: PromotionPolicy
 roles:
 - name: releaser
@@ -39,7 +39,7 @@ deny:
 - name: no-latest
   reason: latest moves
   tags: [latest]
-`;
+${moreDeny}`;
 
 const total = (doc: { requests?: { requests: number }[] }): number => (doc.requests ?? []).reduce((a, h) => a + h.requests, 0);
 
@@ -172,19 +172,10 @@ test('policy: a deny rule naming a platform image in image.children refuses the 
   const index = await seedIndex(env.staging, 'staging/multi2', 'v1', { seed: 'policy-deny-child' });
   const bad = index.manifests[0]!.digest;
   const policy = join(env.dir, 'child-policy.yaml');
-  await writeFile(policy, `apiVersion: kpromo.sigs.k8s.io/v1alpha1
-kind: PromotionPolicy
-roles:
-- name: releaser
-  rules:
-  - name: everything
-bindings:
-- {name: ci, role: releaser, subjects: [{kind: User, name: ci@example.com}]}
-deny:
-- name: bad-platform-image
+  await writeFile(policy, POLICY(undefined, `- name: bad-platform-image
   reason: a known-bad build
   condition: '"${bad}" in image.children || edge.digest == "${bad}"'
-`);
+`));
   const manifest = await writeManifest(env.dir, `${env.staging.host}/staging`, [`${m0.host}/child`], [{ name: 'multi2', dmap: { [index.digest]: ['v1'] } }]);
   const r = await cli(['cip', '--manifest', manifest, '--policy', policy, '--principal', 'ci@example.com']);
   assert.equal(r.code, 1, r.err);
