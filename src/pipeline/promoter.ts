@@ -2,7 +2,7 @@
  * The promotion, top to bottom: the phases in the order they run, and the report built from the
  * state they leave. Without a trust config (tests of the copy alone) the trust phases are left out.
  */
-import { RunFailedError, errorMessage } from '../errors.js';
+import { RunFailedError } from '../errors.js';
 import { dryRunFailure, notAttemptedOutcomes, outcomeCounts, runFailure, type EdgeOutcome } from '../promote/outcome.js';
 import { buildReport, type Report, type ReportMode } from '../report/report.js';
 import { addPromotion, type PromotionReportFields } from '../report/promotion.js';
@@ -90,7 +90,7 @@ export async function runPromotion(
     pipeline = err.result ?? { phases: [] };
   } finally {
     // attachments still being found when the pipeline stopped early: no read outlives the run
-    await state.attachmentPlanning;
+    await state.attachmentPlanning?.catch(() => {});
   }
   const mode: ReportMode = options.parseOnly ? 'parse-only' : options.confirm ? 'promote' : 'dry-run';
   const expected = state.plan?.edges.filter((p) => p.decision.kind === 'promote').length ?? 0;
@@ -138,7 +138,7 @@ function untouched(state: PromotionState, crashed?: PhaseError): EdgeOutcome[] {
   if (state.plan) {
     const marked = notAttemptedOutcomes(state.plan, why);
     if (crashed?.phase !== 'promote') return marked;
-    return marked.map((o) => (o.outcome === 'not-attempted' ? { ...o, outcome: 'interrupted', error: `${why}: ${errorMessage(crashed.cause)}` } : o));
+    return marked.map((o) => (o.outcome === 'not-attempted' ? { ...o, outcome: 'interrupted', error: crashed.message } : o));
   }
   return (state.edges ?? []).map((edge) => ({ edge, outcome: 'not-attempted', error: `${why} before the plan` }));
 }

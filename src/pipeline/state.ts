@@ -81,7 +81,7 @@ export interface PromotionState {
   attachmentPlan?: PlannedSubject[];
   /**
    * referrers: settles once `attachmentPlan` is complete, when the phase left it to finish while
-   * promote copies (carry waits for it). Never rejects.
+   * promote copies. Carry awaits it (a rejection fails carry, as it would have failed referrers).
    */
   attachmentPlanning?: Promise<void>;
   /** carry: what happened to each planned attachment. */

@@ -74,10 +74,10 @@ export function referrersPhase(cfg: TrustConfig): Phase<PromotionState> {
       // Tags written with the copy (no signature to wait for) do not depend on the attachments:
       // promote copies while they are found, and carry waits for them. A dry run reports them, and
       // tags held for signatures wait for them: both wait here.
+      // A failure is carry's to report (its phase fails, as this one would have).
       if (state.options.confirm && !cfg.signer) {
-        state.attachmentPlanning = planning.catch((err: unknown) => {
-          if (!signal.aborted) log.error(`planning attachments failed: ${errorMessage(err)}`);
-        });
+        state.attachmentPlanning = planning;
+        planning.catch(() => {}); // settled by carry, or by the promoter when the run stops first
         return;
       }
       await planning;
