@@ -6,7 +6,9 @@
  * 20 × 20 edges instead of 114,200 (62 MB). Per-image failures are always listed, and
  * `--report-detail all` lists every edge.
  */
+import type { Edge } from '../plan/edge.js';
 import { causeOf, isRegistryWide, type CauseKind } from '../plan/failure-causes.js';
+import { failureHost } from '../plan/format.js';
 
 /** Edges listed per registry-wide cause (and outcome) before the rest are only counted. */
 export const LISTED_PER_CAUSE = 20;
@@ -25,10 +27,10 @@ export interface OmittedEdges {
 export class FailureCap {
   private readonly groups = new Map<string, { listed: number; omitted: OmittedEdges }>();
 
-  /** Whether to list an edge with `outcome` and `error` (to `host`); false counts it as omitted. */
-  list(outcome: string, error: string | undefined, host: string): boolean {
+  /** Whether to list `edge` with `outcome` and `error`; false counts it as omitted. */
+  list(edge: Edge, outcome: string, error: string | undefined): boolean {
     if (!error) return true;
-    const c = causeOf(error, host);
+    const c = causeOf(error, failureHost(edge, error));
     if (!isRegistryWide(c)) return true;
     const key = `${outcome}\u0000${c.kind}\u0000${c.host ?? ''}\u0000${c.reason}`;
     let g = this.groups.get(key);

@@ -86,7 +86,7 @@ export function addPromotion(
     r.outcomes = [];
     for (const o of parts.outcomes) {
       if (!all && o.outcome === 'already-present') continue;
-      if (cap && !cap.list(o.outcome, o.error, hostOf(o.edge.dstRegistry))) continue;
+      if (cap && !cap.list(o.edge, o.outcome, o.error)) continue;
       const ev = o.outcome === 'already-present' ? evidence.get(edgeKey(o.edge)) : undefined;
       r.outcomes.push({
         ...reportEdge(o.edge),
@@ -103,7 +103,7 @@ export function addPromotion(
   } else if (parts.plan) {
     const listed = all
       ? parts.plan.edges
-      : parts.plan.edges.filter((p) => p.decision.kind !== 'present' && cap!.list(p.decision.kind, p.decision.kind === 'unreadable' ? p.decision.error : undefined, hostOf(p.edge.dstRegistry)));
+      : parts.plan.edges.filter((p) => p.decision.kind !== 'present' && cap!.list(p.edge, p.decision.kind, p.decision.kind === 'unreadable' ? p.decision.error : undefined));
     r.outcomes = listed.map(({ edge, decision, evidence: ev }) => ({
       ...reportEdge(edge),
       outcome: 'planned',
@@ -134,6 +134,3 @@ export function addPromotion(
   if (parts.failure) r.failure = parts.failure;
   return r;
 }
-
-/** The host of a registry name (`host[:port][/path]`). */
-const hostOf = (registry: string): string => registry.split('/')[0]!;
