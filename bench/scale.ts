@@ -3,7 +3,9 @@
  * shape, small (bench/scale-fixture.ts written straight into Distribution's storage): a dry run
  * with a few new digests, the promotion of them, and a rerun. Reports plan requests ÷ the list
  * floor (one tag list per destination repository), wall time, peak RSS and the report's size.
- * Writes bench/results/scale.json. `--runs=dry,promote,rerun` picks runs; `--hold` only writes the
+ * Writes bench/results/scale.json. `--runs=dry,promote,rerun` picks runs; `--placement=replicate`
+ * writes the signatures on every mirror (as `--signature-placement replicate` leaves them) instead
+ * of the first only; `--hold` only writes the
  * fixture and keeps the registries up until Ctrl-C (for runs by hand). Loopback only; not run in CI.
  */
 import { spawn } from 'node:child_process';
@@ -27,6 +29,9 @@ const spec = {
 };
 /** `--skip-verify-existing`: leave out the dry run that HEADs every tag (one request per edge: long at full scale). */
 const skipVerify = args.includes('--skip-verify-existing');
+/** Where the fixture's signatures are: the first mirror (canonical, registry.k8s.io's) or every mirror (replicate). */
+const placement = arg('placement') ?? 'canonical';
+if (placement !== 'canonical' && placement !== 'replicate') throw new Error(`--placement=${placement}: use canonical or replicate`);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (s: string) => process.stderr.write(s + '\n');
 
@@ -89,8 +94,8 @@ async function writeStorage(images: ScaleImage[], staging: Fronted, mirrors: Fro
   for (const [i, m] of mirrors.entries()) {
     const w = new StorageWriter(join(m.registry.dir, 'data'));
     for (const img of images) for (const d of img.digests) jobs.push(limit(() => w.write(`prod/${img.name}`, d)));
-    // the promoted digests are signed on the first mirror (canonical placement), as on registry.k8s.io
-    if (i === 0) for (const img of images) for (const d of img.digests) jobs.push(limit(() => w.signature(`prod/${img.name}`, d)));
+    // the promoted digests are signed on the first mirror (canonical placement, as on registry.k8s.io) or on all
+    if (i === 0 || placement === 'replicate') for (const img of images) for (const d of img.digests) jobs.push(limit(() => w.signature(`prod/${img.name}`, d)));
   }
   await Promise.all(jobs);
 }
@@ -123,8 +128,9 @@ async function main(): Promise<void> {
     }
     const cmd = kpromoCommand(root, !args.includes('--built'));
     const listFloor = images.length * k;
-    // on Distribution a list carries no digests: a tagless digest costs a HEAD on every mirror
-    const distributionFloor = listFloor + counts.tagless * k;
+    // on Distribution a list carries no digests: a tagless digest costs a HEAD on every mirror that
+    // lists no attachment of it (all but the first with canonical signatures, none with replicated ones)
+    const distributionFloor = listFloor + counts.tagless * (placement === 'replicate' ? 0 : k - 1);
     log(`list floor ${listFloor}; with a HEAD per tagless digest per mirror (Distribution) ${distributionFloor}`);
     const results: RunResult[] = [];
     const runs: Array<readonly [string, readonly string[]]> = [
@@ -144,7 +150,7 @@ async function main(): Promise<void> {
     }
     const out = join(root, 'bench', 'results', 'scale.json');
     await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, JSON.stringify({ date: new Date().toISOString(), mirrors: k, fixture: counts, results }, null, 2) + '\n');
+    await writeFile(out, JSON.stringify({ date: new Date().toISOString(), mirrors: k, placement, fixture: counts, results }, null, 2) + '\n');
     process.stdout.write(table(results, counts, k));
   } finally {
     await stopAll(all);
@@ -153,7 +159,7 @@ async function main(): Promise<void> {
 }
 
 function table(rs: RunResult[], c: ReturnType<typeof scaleCounts>, k: number): string {
-  const head = `fixture: ${c.images} images, ${c.digests} digests (${c.indexes} indexes), ${c.tags} tags, ${c.tagless} tagless, ${c.fresh} new; ${k} mirrors\n\n`;
+  const head = `fixture: ${c.images} images, ${c.digests} digests (${c.indexes} indexes), ${c.tags} tags, ${c.tagless} tagless, ${c.fresh} new; ${k} mirrors; signatures ${placement}\n\n`;
   const rows = rs.map((r) =>
     `| ${r.name} | ${r.exit} | ${r.wallMs} | ${r.requests} | ${r.listFloor} | ${r.ratio} | ${r.distributionRatio} | ${r.byKind['tags'] ?? 0} | ${r.byKind['manifest-head'] ?? 0} | ${r.peakRssMiB} | ${r.reportBytes} |`,
   );

@@ -24,9 +24,10 @@ export type Decision =
 
 /**
  * How a present edge is known present: a HEAD read its digest, the tag list carried its digest,
- * or only its tag was listed (its digest taken on trust; see src/plan/wants.ts).
+ * only its tag was listed (its digest taken on trust; see src/plan/wants.ts), or, for a tagless
+ * edge, the list named an attachment of its digest (see src/plan/inventory.ts).
  */
-export type Evidence = 'verified' | 'list-digest' | 'tag-listed';
+export type Evidence = 'verified' | 'list-digest' | 'tag-listed' | 'attachment-listed';
 
 /** One edge with its decision. */
 export interface PlannedEdge {
@@ -86,6 +87,7 @@ function evidenceOf(e: Edge, inv: Inventory): Evidence {
   const dst = inv.repos.get(repoKey(dstRepo(e)))!;
   const ref = e.tag ?? e.digest;
   if (e.tag !== null && !dst.tagDigests.has(e.tag)) return 'tag-listed';
+  if (e.tag === null && dst.attached?.has(e.digest) === true) return 'attachment-listed';
   return dst.verified === undefined || dst.verified.has(ref) ? 'verified' : 'list-digest';
 }
 

@@ -111,12 +111,39 @@ test('without digests in the list, a manifest-side tag move is caught when the d
 test('a tagless edge asks by digest; a missing digest is lost', async () => {
   const c = await client();
   await putImage(c.store('a.local'), 'p/app', img, 'keep');
+  await putImage(c.store('b.local'), 'p/app', img);
   await signIn(c, img.digest);
   const missing = 'sha256:' + '0'.repeat(64);
-  const edges = [edge('a.local/p', 'keep'), edge('a.local/p', null), edge('b.local/p', 'v3', missing)];
+  const edges = [edge('a.local/p', 'keep'), edge('b.local/p', null), edge('b.local/p', 'v3', missing)];
   const inv = await readInventory(c, edges, { logger: nullLogger });
   assert.deepEqual(classify(edges, inv).edges.map((p) => p.decision), [{ kind: 'present' }, { kind: 'present' }, { kind: 'lost' }]);
-  assert.deepEqual(ops(c).sort(), ['getManifest src.local ' + missing, `headManifest a.local ${img.digest}`, 'listTags a.local', 'listTags b.local'].sort());
+  assert.deepEqual(ops(c).sort(), ['getManifest src.local ' + missing, `headManifest b.local ${img.digest}`, 'listTags a.local', 'listTags b.local'].sort());
+});
+
+test('a tagless digest whose attachment the same repository lists is present with no HEAD; elsewhere, and with --verify-existing, it is asked', async () => {
+  const c = await client();
+  for (const h of ['a.local', 'b.local']) await putImage(c.store(h), 'p/app', img);
+  await signIn(c, img.digest); // the .sig is on a.local only (canonical placement)
+  const edges = [edge('a.local/p', null), edge('b.local/p', null)];
+  const plan = classify(edges, await readInventory(c, edges, { logger: nullLogger }));
+  assert.deepEqual(ops(c).sort(), [`headManifest b.local ${img.digest}`, 'listTags a.local', 'listTags b.local']);
+  assert.deepEqual(plan.edges.map((p) => [p.decision.kind, p.evidence]), [['present', 'attachment-listed'], ['present', 'verified']]);
+
+  const again = await client();
+  for (const h of ['a.local', 'b.local']) await putImage(again.store(h), 'p/app', img);
+  await signIn(again, img.digest);
+  const checked = classify(edges, await readInventory(again, edges, { logger: nullLogger, verifyExisting: true }));
+  assert.deepEqual(ops(again).filter((o) => o.startsWith('headManifest')).sort(), [`headManifest a.local ${img.digest}`, `headManifest b.local ${img.digest}`]);
+  assert.deepEqual(checked.edges.map((p) => p.evidence), ['verified', 'verified']);
+});
+
+test("an attachment of another digest vouches for nothing: a tagless digest missing beside it is copied", async () => {
+  const c = await client();
+  await putImage(c.store('a.local'), 'p/app', other);
+  await signIn(c, other.digest);
+  const edges = [edge('a.local/p', null, img.digest)];
+  const plan = classify(edges, await readInventory(c, edges, { logger: nullLogger }));
+  assert.deepEqual(plan.edges.map((p) => p.decision), [{ kind: 'promote', tagOnly: false }]);
 });
 
 test('an unreachable destination makes its edges unreadable, others are planned', async () => {

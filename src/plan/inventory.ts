@@ -13,8 +13,11 @@
  *    listing it; if that tag points elsewhere, the digest's tags are checked on every mirror;
  *  - every listed tag when `verifyExisting` (the `--verify-existing` flag, or a run scoped to a
  *    git diff, whose edges are all changed digests).
- * A tagless digest is HEADed by digest (a list without digests says nothing of it), and so is a
- * digest to write whose tags are new, in a repository with tags (to add only the tag if present).
+ * A tagless digest is HEADed by digest (a list without digests says nothing of untagged manifests)
+ * unless the same repository's list names an attachment of it (its `.sig`/`.att`/`.sbom` or
+ * referrers fallback tag: kpromo writes those only where the digest is, so with `replicate`
+ * signature placement every mirror answers its tagless digests by its list); so is a digest to
+ * write whose tags are new, in a repository with tags (to add only the tag if present).
  * Sources: one GET per digest still to promote (its bytes are reused by the copy, so the source
  * manifest is read once for the whole run; a 404 means "lost").
  *
@@ -29,7 +32,7 @@ import { nullProgress, type ProgressSink } from '../progress.js';
 import { readTagList } from '../registry/tag-list.js';
 import type { Edge } from './edge.js';
 import { eachByHost, HostLimits } from './host-limits.js';
-import { needsTagHeads, probeTags, unproven, wantedByRepo, writesTo, type RepoWants } from './wants.js';
+import { attachmentTags, needsTagHeads, probeTags, unproven, wantedByRepo, writesTo, type RepoWants } from './wants.js';
 
 /** What the plan learnt about one repository. */
 export interface RepoState {
@@ -47,6 +50,8 @@ export interface RepoState {
   manifests: ReadonlyMap<Digest, boolean>;
   /** What the HEADs answered for each present digest (media type and size): no GET needed to tell an index. */
   infos?: ReadonlyMap<Digest, ManifestInfo>;
+  /** Tagless digests taken as present because this repository's list names an attachment of them. */
+  attached?: ReadonlySet<Digest>;
   /** The repository could not be read; edges touching it fail with this message. */
   error?: string;
 }
@@ -99,6 +104,7 @@ interface MutableRepo {
   verified: ReadonlySet<string>;
   manifests: ReadonlyMap<Digest, boolean>;
   infos: ReadonlyMap<Digest, ManifestInfo>;
+  attached: ReadonlySet<Digest>;
   error?: string;
 }
 
@@ -106,6 +112,7 @@ const NO_STRINGS: ReadonlySet<string> = new Set();
 const NO_DIGESTS: ReadonlyMap<string, Digest> = new Map();
 const NO_MANIFESTS: ReadonlyMap<Digest, boolean> = new Map();
 const NO_INFOS: ReadonlyMap<Digest, ManifestInfo> = new Map();
+const NO_ATTACHED: ReadonlySet<Digest> = new Set();
 
 /** The repository's own (writable) copy of a collection that may still be the shared empty one. */
 const own = <C extends Set<unknown> | Map<unknown, unknown>>(c: unknown, none: unknown, make: () => C): C => (c === none ? make() : (c as C));
@@ -124,6 +131,10 @@ function setManifest(r: MutableRepo, d: Digest, present: boolean): void {
 }
 function setInfo(r: MutableRepo, d: Digest, info: ManifestInfo): void {
   (r.infos = own(r.infos, NO_INFOS, () => new Map<Digest, ManifestInfo>())).set(d, info);
+}
+function markAttached(r: MutableRepo, d: Digest): void {
+  setManifest(r, d, true);
+  (r.attached = own(r.attached, NO_ATTACHED, () => new Set<Digest>())).add(d);
 }
 
 /** Whether a registry error means "no such manifest or repository". */
@@ -145,7 +156,7 @@ export async function readInventory(
   const repo = (ref: RepoRef): MutableRepo => {
     const k = repoKey(ref);
     let r = repos.get(k);
-    if (!r) repos.set(k, (r = { ref, tags: NO_STRINGS, listed: false, tagDigests: NO_DIGESTS, verified: NO_STRINGS, manifests: NO_MANIFESTS, infos: NO_INFOS }));
+    if (!r) repos.set(k, (r = { ref, tags: NO_STRINGS, listed: false, tagDigests: NO_DIGESTS, verified: NO_STRINGS, manifests: NO_MANIFESTS, infos: NO_INFOS, attached: NO_ATTACHED }));
     return r;
   };
   const fail = (r: MutableRepo, what: string, err: unknown): void => {
@@ -230,7 +241,10 @@ export async function readInventory(
     } finally {
       progress.advance({ images: 1 });
     }
-    await Promise.all([...want.tagless].filter((d) => !r.manifests.has(d)).map((d) => headDigest(r, d)));
+    const unknown = [...want.tagless].filter((d) => !r.manifests.has(d));
+    const heads = opts.verifyExisting === true ? unknown : unknown.filter((d) => !attachedHere(r, d));
+    for (const d of unknown) if (!heads.includes(d)) markAttached(r, d);
+    await Promise.all(heads.map((d) => headDigest(r, d)));
   });
   const written = new Set<Digest>();
   for (const [r, want] of wants) if (!r.error) for (const d of writesTo(want, r)) written.add(d);
@@ -270,6 +284,9 @@ export async function readInventory(
 }
 
 
+/** Whether the repository's list names an attachment of `d` (written only where `d` is). */
+const attachedHere = (r: MutableRepo, d: Digest): boolean => attachmentTags(d).some((t) => r.tags.has(t));
+
 /** Keeps of a tag list only what the edges name (the rest of a big repository is dropped). */
 function keepList(r: MutableRepo, want: RepoWants, list: TagList): void {
   r.tags = r.tags.size === 0 ? new Set(list.tags) : new Set([...r.tags, ...list.tags]);
@@ -293,5 +310,6 @@ const freeze = (r: MutableRepo): RepoState => ({
   verified: r.verified,
   manifests: r.manifests,
   infos: r.infos,
+  attached: r.attached,
   ...(r.error ? { error: r.error } : {}),
 });

@@ -43,7 +43,7 @@ test('report detail "changes" lists only what the run changed or could not, with
     assert.equal(r.edges, undefined);
     assert.equal(r.reportDetail, 'changes');
     assert.deepEqual(r.outcomes!.map((o) => o.tag), ['new', 'moved']);
-    assert.deepEqual(r.presentBy, { verified: 1, 'list-digest': 1, 'tag-listed': 1 });
+    assert.deepEqual(r.presentBy, { verified: 1, 'list-digest': 1, 'tag-listed': 1, 'attachment-listed': 0 });
     assert.equal(r.planCounts!.present, 3);
   }
   assert.equal(report('changes', true).counts!['already-present'], 3);

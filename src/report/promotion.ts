@@ -74,7 +74,7 @@ export function addPromotion(
   const evidence = new Map<string, Evidence>();
   if (parts.plan) {
     r.planCounts = planCounts(parts.plan);
-    r.presentBy = { verified: 0, 'list-digest': 0, 'tag-listed': 0 };
+    r.presentBy = { verified: 0, 'list-digest': 0, 'tag-listed': 0, 'attachment-listed': 0 };
     for (const p of parts.plan.edges) {
       if (p.decision.kind !== 'present' || !p.evidence) continue;
       r.presentBy[p.evidence]++;
