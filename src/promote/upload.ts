@@ -97,6 +97,7 @@ export async function uploadBuffered(ctx: BlobCtx, job: BlobSource, targets: Upl
     bytes = await reading;
   } catch (err) {
     for (const t of targets) s.fail(t.repo, err);
+    await abandon(ctx, await Promise.all(opened));
     return;
   }
   const results = await Promise.allSettled(opened.map(async (t) => send(ctx, job, await t, s, bytes)));
@@ -114,6 +115,13 @@ async function openSession(ctx: BlobCtx, t: Upload): Promise<Upload> {
   }
 }
 
+/** Cancels the targets' upload sessions no bytes will go into (best effort). */
+async function abandon(ctx: BlobCtx, targets: readonly Upload[]): Promise<void> {
+  const cancel = ctx.client.cancelUpload?.bind(ctx.client);
+  if (!cancel) return;
+  await Promise.all(targets.flatMap((t) => (t.session ? [cancel(t.session, { signal: ctx.signal, side: 'destination' })] : [])));
+}
+
 /**
  * Reads the blob from the source once and streams it to every target at once; targets that
  * failed transiently get another round (a new source read fanned out to them alone, in fresh
@@ -127,7 +135,10 @@ export async function uploadStreamed(ctx: BlobCtx, job: BlobSource, targets: Upl
     await (ctx.retry ?? runOnce)('copy blob', job.source.host, async (attempt) => {
       // a failed round's upload sessions are spent: later rounds open fresh ones
       const round = attempt === 0 ? pending : pending.map((t) => ({ repo: t.repo }));
-      const body = await openSource(ctx, job);
+      const body = await openSource(ctx, job).catch(async (err: unknown) => {
+        await abandon(ctx, round);
+        throw err;
+      });
       const results = await fanOut(body, round.map((t) => (b: Readable) => send(ctx, job, t, s, b)));
       const again: Upload[] = [];
       let last: unknown;

@@ -151,6 +151,11 @@ export interface RegistryClient {
    */
   startUpload?(repo: RepoRef, opts?: CallOptions): Promise<UploadSession>;
   /**
+   * DELETEs an upload session that will not be used (best effort, never throws: a registry purges
+   * abandoned sessions itself, Distribution after 168 h). Optional.
+   */
+  cancelUpload?(session: UploadSession, opts?: CallOptions): Promise<void>;
+  /**
    * Uploads a blob (monolithic, or chunked when `chunkSize` is set), in an existing session when
    * given (e.g. from a mount that answered 202). The registry checks `?digest=` on the final PUT.
    */

@@ -23,6 +23,8 @@ const BOUND_MS = 5_000;
 /** A staging store whose blob reads or tag lists wait until `released()` holds (checked on every mirror arrival), or the bound. */
 class HeldStore extends MemoryStore {
   hold: { blobs: boolean; tags: boolean } = { blobs: false, tags: false };
+  /** Blob reads answer 404 (after their hold). */
+  lose = false;
   released: () => Promise<boolean> = async () => true;
   /** Reads held, and those that went on only because the bound passed. */
   held = 0;
@@ -34,7 +36,7 @@ class HeldStore extends MemoryStore {
   }
   override async openBlob(repo: string, digest: string, range?: ByteRange): Promise<AsyncIterable<Uint8Array> | undefined> {
     if (this.hold.blobs) await this.wait();
-    return super.openBlob(repo, digest, range);
+    return this.lose ? undefined : super.openBlob(repo, digest, range);
   }
   override async listTags(repo: string): Promise<string[] | undefined> {
     if (this.hold.tags) await this.wait();
@@ -90,6 +92,26 @@ test("a blob's upload session opens while its bytes are read from the source", a
   const blobs = 1 + img.layers.length;
   assert.equal(proxy.counters().byKind['upload-start'], blobs);
   assert.equal(proxy.counters().byKind['upload-put'], blobs);
+});
+
+test('an upload session opened while the source read fails is cancelled, not left open on the mirror', async (t) => {
+  const { proxy } = await mirrorAwaiting(t, ['upload-start']);
+  store.hold = { blobs: true, tags: false };
+  store.lose = true;
+  store.held = store.timedOut = 0;
+  t.after(() => {
+    store.hold = { blobs: false, tags: false };
+    store.lose = false;
+  });
+  const manifest = await writeManifest(dir, `${staging.host}/staging`, [`${proxy.host}/lost`], [{ name: 'app', dmap: { [img.digest]: ['v1'] } }]);
+  const r = await promote(manifest);
+  assert.ok(r.failure, 'the run fails: no blob could be read');
+  assert.equal(store.timedOut, 0, 'every session opened while its read was held');
+  const opened = proxy.arrivals.filter((a) => a.kind === 'upload-start' && a.outcome === 202).length;
+  const cancelled = proxy.arrivals.filter((a) => a.method === 'DELETE' && /\/blobs\/uploads\/./.test(a.path) && a.outcome === 204);
+  assert.equal(opened, 1 + img.layers.length, 'a session was opened for every blob');
+  assert.equal(cancelled.length, opened, 'every opened session was cancelled');
+  assert.equal(proxy.counters().byKind['upload-put'] ?? 0, 0);
 });
 
 test('the copy does not wait for the attachments to be found when no signature holds the tags', async (t) => {

@@ -28,7 +28,7 @@ import { Authenticator, repoScope } from './auth.js';
 import { anonymous, type CredentialStore } from './credentials.js';
 import { checkManifest, referrersTag } from './manifest.js';
 import { Session, type Call } from './session.js';
-import { mountBlob, openUpload, uploadBlob } from './upload.js';
+import { abandonUpload, mountBlob, openUpload, uploadBlob } from './upload.js';
 import { assertManifestSize, putManifestWhere, refString } from '../where.js';
 import { forEachPage, listPages, readBody } from './lists.js';
 import { addTagListPage, emptyTagList } from '../tag-list.js';
@@ -205,6 +205,10 @@ export class HttpRegistryClient implements RegistryClient {
 
   startUpload(repo: RepoRef, opts: CallOptions = {}): Promise<UploadSession> {
     return this.retry('start upload', repo.host, () => openUpload(this.session, repo, opts));
+  }
+
+  cancelUpload(upload: UploadSession, opts: CallOptions = {}): Promise<void> {
+    return abandonUpload(this.session, upload, opts);
   }
 
   uploadBlob(

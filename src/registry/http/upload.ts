@@ -132,6 +132,13 @@ async function cancelUpload(session: Session, repo: RepoRef, where: Where, at: U
   }
 }
 
+/** DELETEs an upload session the caller will not use (best effort). */
+export function abandonUpload(session: Session, upload: UploadSession, opts: CallOptions): Promise<void> {
+  const repo = upload.repo;
+  const where: Where = { op: 'cancel upload', reference: `${repo.host}/${repo.repository}`, side: opts.side ?? 'destination' };
+  return cancelUpload(session, repo, where, new URL(upload.location), opts);
+}
+
 /** POST …/blobs/uploads/: a new upload session. */
 export async function openUpload(session: Session, repo: RepoRef, opts: CallOptions): Promise<UploadSession> {
   const where: Where = { op: 'start upload', reference: `${repo.host}/${repo.repository}`, side: opts.side ?? 'destination' };

@@ -259,6 +259,15 @@ export class MemoryRegistryClient implements RegistryClient {
     return m && digest ? { digest: digest as Digest, mediaType: m.mediaType, bytes: m.bytes } : undefined;
   }
 
+  async cancelUpload(upload: UploadSession): Promise<void> {
+    this.sessions.delete(upload.location);
+  }
+
+  /** Upload sessions opened and neither used nor cancelled. */
+  get openUploads(): number {
+    return this.sessions.size;
+  }
+
   private openSession(repo: RepoRef): UploadSession {
     const location = `memory://${repo.host}/v2/${repo.repository}/blobs/uploads/${this.nextSession++}`;
     this.sessions.set(location, { host: repo.host, repository: repo.repository });
