@@ -195,7 +195,7 @@ export function toCipOptions(raw: Record<string, unknown>, explicit: (flag: stri
     scan: { vulnSeverityThreshold: f.int('vuln-severity-threshold', -(2 ** 31), 5) },
     network: readNetworkOptions(f),
     trust: readTrustFlags(f),
-    policy: readPolicyFlags(f),
+    policy: readPolicyFlags(f, env),
     warnings: f.warnings,
   };
   const shard = readShard(f, env);

@@ -1,5 +1,6 @@
 /**
- * The GitHub side of `kpromo pr`: find or open a pull request. One small interface; the real
+ * The GitHub side of `kpromo pr` (find or open a pull request) and of principals taken from
+ * GitHub (the pull requests a commit came in by, and their authors). One small interface; the real
  * implementation uses the REST API through @octokit/rest (any base URL, for GitHub Enterprise),
  * the in-memory one (memory-github.ts) records what it was asked.
  */
@@ -25,8 +26,23 @@ export interface NewPullRequest {
   base: string;
 }
 
-/** The GitHub operations of a promotion pull request. */
+/** A pull request a commit belongs to, as the policy's principals need it. */
+export interface CommitPull {
+  number: number;
+  /** The login of the account that opened it (authenticated by GitHub, unlike a commit's author email). */
+  author: string;
+  /** Merged into its base branch (else open, or closed unmerged). */
+  merged: boolean;
+  state: 'open' | 'closed';
+}
+
+/** The GitHub operations kpromo uses. */
 export interface GitHubApi {
+  /**
+   * The pull requests of each commit (at most 100 a call; a commit GitHub does not know maps to
+   * none): the merged one that brought it to the default branch, else the open ones carrying it.
+   */
+  pullRequestsOfCommits(owner: string, repo: string, shas: readonly string[], signal?: AbortSignal): Promise<Map<string, CommitPull[]>>;
   /** The open pull request from `head` into `base`, if there is one. */
   findOpenPullRequest(owner: string, repo: string, head: string, base: string): Promise<PullRequest | undefined>;
   /** Opens a pull request. */
@@ -50,6 +66,12 @@ export async function createOctokitGitHub(opts: { token: string; baseUrl?: strin
     }
   };
   return {
+    pullRequestsOfCommits: (owner, repo, shas, signal) =>
+      wrap(`finding the pull requests of ${shas.length} ${shas.length === 1 ? 'commit' : 'commits'}`, async () => {
+        const { query, variables } = commitPullsQuery(owner, repo, shas);
+        const data = await octokit.graphql<CommitPullsAnswer>(query, { ...variables, request: { signal } });
+        return commitPullsOf(shas, data);
+      }),
     findOpenPullRequest: (owner, repo, head, base) =>
       wrap('listing pull requests', async () => {
         const res = await octokit.rest.pulls.list({ owner, repo, head, base, state: 'open', per_page: 100 });
@@ -62,4 +84,34 @@ export async function createOctokitGitHub(opts: { token: string; baseUrl?: strin
         return { number: res.data.number, url: res.data.html_url };
       }),
   };
+}
+
+/** What the commit pull requests query answers: per alias `c<i>`, the commit (null when GitHub does not know it). */
+export interface CommitPullsAnswer {
+  repository: Record<string, { associatedPullRequests?: { nodes: ({ number: number; state: string; merged: boolean; author: { login: string } | null } | null)[] } | null } | null> | null;
+}
+
+/** Pull requests listed per commit (a commit in more is rare: a merge-forward, a cherry-pick's source). */
+const PULLS_PER_COMMIT = 10;
+
+/** One GraphQL query for the pull requests of `shas`, each commit under the alias `c<i>`, the values as variables. */
+export function commitPullsQuery(owner: string, repo: string, shas: readonly string[]): { query: string; variables: Record<string, string> } {
+  const variables: Record<string, string> = { owner, name: repo };
+  const decls = ['$owner: String!', '$name: String!'];
+  const fields = shas.map((sha, i) => {
+    variables[`c${i}`] = sha;
+    decls.push(`$c${i}: GitObjectID!`);
+    return `c${i}: object(oid: $c${i}) { ... on Commit { associatedPullRequests(first: ${PULLS_PER_COMMIT}) { nodes { number state merged author { login } } } } }`;
+  });
+  return { query: `query(${decls.join(', ')}) { repository(owner: $owner, name: $name) { ${fields.join(' ')} } }`, variables };
+}
+
+/** The answer of commitPullsQuery, per commit. */
+export function commitPullsOf(shas: readonly string[], data: CommitPullsAnswer): Map<string, CommitPull[]> {
+  const out = new Map<string, CommitPull[]>();
+  shas.forEach((sha, i) => {
+    const nodes = data.repository?.[`c${i}`]?.associatedPullRequests?.nodes ?? [];
+    out.set(sha, nodes.flatMap((n) => (n ? [{ number: n.number, author: n.author?.login ?? '', merged: n.merged, state: n.state === 'OPEN' ? ('open' as const) : ('closed' as const) }] : [])));
+  });
+  return out;
 }

@@ -53,8 +53,8 @@ export const ATTRIBUTES = {
     unknown: { type: 'int', doc: 'count of findings of unknown or negligible severity' },
   },
   request: {
-    principal: { type: 'string', doc: 'who asked: `--principal`, else the author email of the commit that added the digest line (git blame)' },
-    principalSource: { type: 'string', doc: '`flag`, `git-blame`, or `none`' },
+    principal: { type: 'string', doc: 'who asked: `--principal`, else the author email of the commit that added the digest line (git blame), or with `--principal-from github` the email of the pull request author (see below)' },
+    principalSource: { type: 'string', doc: '`flag`, `git-blame`, `github`, or `none`' },
     groups: { type: 'list<string>', doc: 'the principal\'s groups: `--group`, the policy\'s `groups:`, and `owners:approvers` / `owners:reviewers` from the project\'s OWNERS' },
     runnerIssuer: { type: 'string', doc: 'OIDC issuer of the runner\'s identity token (the one used for signing); `""` without one' },
     runnerSubject: { type: 'string', doc: 'its subject (`sub`, or `email` when present)' },

@@ -1,6 +1,6 @@
 /**
  * Who added a manifest line: `git blame --line-porcelain` of the file (once per file), giving the
- * author email of the commit that introduced each line. Real git, run in the file's directory.
+ * author email and the commit that introduced each line. Real git, run in the file's directory.
  */
 import { execFile } from 'node:child_process';
 import { basename, dirname } from 'node:path';
@@ -11,8 +11,14 @@ const run = promisify(execFile);
 /** Largest `git blame` output read (a manifest file's porcelain is ~300 bytes a line). */
 const MAX_BLAME_BYTES = 256 * 1024 * 1024;
 
-/** Line number (1-based) → author email, for one file; empty when the file is not in git. */
-export type LineAuthors = ReadonlyMap<number, string>;
+/** Who wrote a line: the commit's author email, and the commit. */
+export interface LineAuthor {
+  email: string;
+  commit: string;
+}
+
+/** Line number (1-based) → its author, for one file; empty when the file is not in git. */
+export type LineAuthors = ReadonlyMap<number, LineAuthor>;
 
 /** Blames `file` at HEAD (`rev`: another revision); lines not committed yet have no author. */
 export async function blameFile(file: string, opts: { rev?: string; signal?: AbortSignal } = {}): Promise<LineAuthors> {
@@ -27,17 +33,17 @@ export async function blameFile(file: string, opts: { rev?: string; signal?: Abo
 }
 
 /** Parses `git blame --line-porcelain` output. Uncommitted lines (all-zero hash) are left out. */
-export function parsePorcelain(text: string): Map<number, string> {
-  const out = new Map<number, string>();
+export function parsePorcelain(text: string): Map<number, LineAuthor> {
+  const out = new Map<number, LineAuthor>();
   let line = 0;
-  let uncommitted = false;
+  let commit = '';
   for (const l of text.split('\n')) {
-    const head = /^([0-9a-f]{40}) \d+ (\d+)/.exec(l);
+    const head = /^([0-9a-f]{40,64}) \d+ (\d+)/.exec(l);
     if (head) {
       line = Number(head[2]);
-      uncommitted = /^0+$/.test(head[1]!);
-    } else if (l.startsWith('author-mail ') && !uncommitted) {
-      out.set(line, l.slice(12).replace(/^<|>$/g, '').toLowerCase());
+      commit = /^0+$/.test(head[1]!) ? '' : head[1]!;
+    } else if (l.startsWith('author-mail ') && commit) {
+      out.set(line, { email: l.slice(12).replace(/^<|>$/g, '').toLowerCase(), commit });
     }
   }
   return out;

@@ -81,6 +81,7 @@ export async function edgeInputs(ctx: PolicyContext, edge: Edge, action: PolicyA
  */
 export async function decideEdges(ctx: PolicyContext, edges: readonly Edge[], actions: readonly PolicyAction[], signal?: AbortSignal): Promise<EdgeDecision[]> {
   const out: EdgeDecision[] = [];
+  await ctx.principals.prefetch(edges, signal);
   for (const edge of edges) {
     for (const action of actions) {
       const decided = (await edgeInputs(ctx, edge, action, signal)).map(({ input, from }) => ({ edge, action, decision: decide(ctx.policy, input), principal: input.request.principal, principalFrom: from }));

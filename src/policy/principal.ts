@@ -1,13 +1,15 @@
 /**
  * Who asked for each edge (GitOps style): `--principal` when a CI system knows the approver,
- * else the author of the commit that added the edge's digest line (git blame). Groups come from
+ * else, for the commit that added the edge's digest line (git blame), its author email or, with
+ * `github`, the author of the pull request that brought it (see github-principal.ts). Groups come from
  * `--group`, the policy's `groups:` and the OWNERS files beside the project's manifest. The
  * runner's workload identity (the signing token's issuer and subject) is the same for every edge.
  */
 import { dirname, parse as parsePath } from 'node:path';
 import type { SourcePos } from '../manifest/schema.js';
 import type { Edge } from '../plan/edge.js';
-import { blameFile, type LineAuthors } from './blame.js';
+import { blameFile, type LineAuthor, type LineAuthors } from './blame.js';
+import { askersOf, CommitPulls, principalOfLogin, type GitHubPrincipalSource } from './github-principal.js';
 import { groupsOf } from './groups.js';
 import type { EdgeOrigin, OriginIndex } from './origin.js';
 import { readAtRevision } from '../manifest/git.js';
@@ -29,6 +31,8 @@ export interface RequestOptions {
    * owners yet); undefined reads the working tree.
    */
   ownersAt?: string | null;
+  /** Principals from GitHub: the authors of the pull requests the blamed commits came in by. */
+  github?: GitHubPrincipalSource;
 }
 
 /** An edge's request attributes and, for the report, where its principal came from. */
@@ -47,11 +51,34 @@ export class Principals {
   /** Groups per OWNERS (null: none) and principal: the same for every edge of a project. */
   private readonly groupsMemo = new Map<OwnersOf | null, Map<string, string[]>>();
 
+  /** The pull requests of blamed commits, with `github`. */
+  private readonly pulls: CommitPulls | undefined;
+
   constructor(
     private readonly policy: Pick<Policy, 'groups' | 'handles'>,
     private readonly origins: OriginIndex,
     private readonly opts: RequestOptions,
-  ) {}
+  ) {
+    this.pulls = opts.github && !opts.principal ? new CommitPulls(opts.github) : undefined;
+  }
+
+  /**
+   * Reads ahead what the principals of `edges` need from GitHub (with `github`): every blamed
+   * commit's pull requests, in batches, instead of one request per commit as edges are decided.
+   */
+  async prefetch(edges: readonly Edge[], signal?: AbortSignal): Promise<void> {
+    if (!this.pulls) return;
+    const commits = new Set<string>();
+    for (const edge of edges) {
+      const origin = this.origins.of(edge);
+      if (!origin) continue;
+      for (const pos of origin.tagPos ? [origin.pos, origin.tagPos] : [origin.pos]) {
+        const a = await this.author(pos, signal);
+        if (a) commits.add(a.commit);
+      }
+    }
+    await this.pulls.load(commits, signal);
+  }
 
   /** The request attributes of `edge`, from its digest line. */
   async of(edge: Edge, signal?: AbortSignal, origin: EdgeOrigin | undefined = this.origins.of(edge)): Promise<Attribution> {
@@ -72,10 +99,12 @@ export class Principals {
     } else {
       for (const pos of origin.tagPos ? [origin.pos, origin.tagPos] : [origin.pos]) {
         const author = await this.author(pos, signal);
-        const w = author
-          ? { principal: author, source: 'git-blame', from: `git blame ${pos.file}:${pos.line}` }
-          : { principal: '', source: 'none', from: 'no principal: the digest line is not committed in git' };
-        if (!who.some((x) => x.principal === w.principal)) who.push(w);
+        const ws = !author
+          ? [{ principal: '', source: 'none', from: 'no principal: the digest line is not committed in git' }]
+          : this.pulls
+            ? await this.askers(author, `git blame ${pos.file}:${pos.line}`, signal)
+            : [{ principal: author.email, source: 'git-blame', from: `git blame ${pos.file}:${pos.line}` }];
+        for (const w of ws) if (!who.some((x) => x.principal === w.principal)) who.push(w);
       }
     }
     let owners: OwnersOf | undefined;
@@ -95,8 +124,15 @@ export class Principals {
     });
   }
 
-  /** The author of the commit that last wrote `pos`'s line (undefined: not committed, or no line). */
-  private async author(pos: SourcePos, signal?: AbortSignal): Promise<string | undefined> {
+  /** Who asked for a blamed commit on GitHub: the authors of its pull requests, or no one. */
+  private async askers(author: LineAuthor, blamed: string, signal?: AbortSignal): Promise<{ principal: string; source: string; from: string }[]> {
+    const askers = askersOf(await this.pulls!.of(author.commit, signal));
+    if (askers.length === 0) return [{ principal: '', source: 'none', from: `no principal: commit ${author.commit.slice(0, 12)} came in by no pull request (${blamed})` }];
+    return askers.map((a) => ({ principal: principalOfLogin(this.policy, a.login), source: 'github', from: `GitHub pull request #${a.pull} by @${a.login} (${blamed})` }));
+  }
+
+  /** The author and commit that last wrote `pos`'s line (undefined: not committed, or no line). */
+  private async author(pos: SourcePos, signal?: AbortSignal): Promise<LineAuthor | undefined> {
     if (pos.line === undefined) return undefined;
     let blame = this.blames.get(pos.file);
     if (!blame) this.blames.set(pos.file, (blame = blameFile(pos.file, { signal })));

@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isolatedEnv, runCli, type CliResult } from '../support/cli.js';
 import { gitIn } from '../support/git.js';
+import { startGitHubFake } from '../support/github-fake.js';
 import { buildImage, fetchManifest, pushImage, seedIndex, type ImageData } from '../support/seed.js';
 import { assertHasImage, startEnv, writeManifest, type E2eEnv } from './harness.js';
 
@@ -111,6 +112,48 @@ test('policy check: the edges a commit adds are decided offline; a denied one ex
   assert.match(r.out, /DENY  promote .*:latest\n\s+rule deny\/no-latest: latest moves\n\s+principal rel@example.com \(git blame .*promoter-manifest.yaml:\d+\)/);
   assert.match(r.out, /ALLOW promote .*:v1/);
   assert.match(r.out, /policy: 1 allowed, 1 denied/);
+});
+
+test('policy check --principal-from github: the pull request author decides, not the email a commit carries; flags and token are checked first', async (t) => {
+  const fake = await startGitHubFake('gh-t0ken');
+  t.after(() => fake.close());
+  const repo = await mkdtemp(join(env.dir, 'gh-repo-'));
+  const git = (args: string[], author?: string): string => gitIn(repo, args, { author });
+  git(['init', '-q']);
+  git(['commit', '-q', '--allow-empty', '-m', 'base']);
+  const base = git(['rev-parse', 'HEAD']).trim();
+  const manifest = join(repo, 'promoter-manifest.yaml');
+  await writeFile(manifest, JSON.stringify({ registries: [{ name: `${env.staging.host}/staging`, src: true }, { name: 'prod.example/p' }], images: [{ name: 'app', dmap: { [img.digest]: ['v1'] } }] }, null, 2));
+  git(['add', '-A']);
+  // mallory commits under the release engineer's email; her pull request #12 merged it
+  git(['commit', '-q', '-m', 'promote app'], 'rel@example.com');
+  fake.commitPulls.set(`kubernetes/k8s.io@${git(['rev-parse', 'HEAD']).trim()}`, [{ number: 12, author: 'mallory', state: 'MERGED' }]);
+  const policy = join(env.dir, 'gh-policy.yaml');
+  await writeFile(policy, POLICY().replace('ci@example.com', 'rel@example.com'));
+  const check = ['policy', 'check', '--policy', policy, '--manifest', manifest, '--base', base, '--sign=false'];
+  const gh = ['--principal-from', 'github', '--github-api-url', fake.url];
+
+  const blamed = await cli(check);
+  assert.equal(blamed.code, 0, 'git blame believes the email the commit carries');
+  const r = await runCli([...check, ...gh], isolatedEnv(env.dir, { GITHUB_TOKEN: 'gh-t0ken', GITHUB_REPOSITORY: 'kubernetes/k8s.io' }));
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /DENY  promote .*:v1\n\s+rule default-deny.*\n\s+principal mallory@users\.noreply\.github\.com \(GitHub pull request #12 by @mallory \(git blame .*promoter-manifest\.yaml:\d+\)\)/);
+  assert.deepEqual(fake.violations, []);
+  assert.equal(fake.queries.length, 1);
+  assert.doesNotMatch(r.out + r.err, /gh-t0ken/);
+
+  const noToken = await runCli([...check, ...gh], isolatedEnv(env.dir, { GITHUB_REPOSITORY: 'kubernetes/k8s.io' }));
+  assert.equal(noToken.code, 2);
+  assert.match(noToken.err, /GITHUB_TOKEN is not set: --principal-from github reads pull requests with it/);
+  const noRepo = await runCli([...check, ...gh], isolatedEnv(env.dir, { GITHUB_TOKEN: 'gh-t0ken' }));
+  assert.equal(noRepo.code, 2);
+  assert.match(noRepo.err, /--principal-from github needs the manifests' repository/);
+  const both = await runCli([...check, ...gh, '--principal', 'x@example.com', '--github-repo', 'k/k'], isolatedEnv(env.dir, { GITHUB_TOKEN: 'gh-t0ken' }));
+  assert.equal(both.code, 2);
+  assert.match(both.err, /give one/);
+  assert.equal(fake.queries.length, 1, 'a refused command line asks GitHub nothing');
+  const refused = await runCli([...check, ...gh], isolatedEnv(env.dir, { GITHUB_TOKEN: 'wr0ng', GITHUB_REPOSITORY: 'kubernetes/k8s.io' }));
+  assert.deepEqual([refused.code, refused.out, refused.err], [1, '', 'error: GitHub finding the pull requests of 1 commit: HTTP 401: Bad credentials\n']);
 });
 
 test('policy: a run scoped to a change (--use-prow-manifest-diff) decides with OWNERS as they were before it, so its author cannot approve herself', async () => {

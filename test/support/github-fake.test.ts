@@ -36,3 +36,16 @@ test('the validator follows $ref into components', () => {
   const spec = githubSpec();
   assert.deepEqual(validate(spec, { type: 'object', properties: { p: { $ref: '#/components/schemas/simple-user' } } }, { p: 3 }, 'x'), ['x.p: integer, expected object']);
 });
+
+test("the fake's GraphQL endpoint answers a query GitHub's schema accepts, over its commits, and refuses one it does not", async () => {
+  const sha = 'c'.repeat(40);
+  fake.commitPulls.set(`o/r@${sha}`, [{ number: 3, author: 'alice', state: 'MERGED' }]);
+  const ask = (query: string, variables: Record<string, unknown>) =>
+    fetch(`${fake.url}/graphql`, { method: 'POST', headers: { authorization: 'token t0ken', 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) }).then((r) => r.json());
+  const ok = (await ask('query($o: String!, $n: String!, $c: GitObjectID!) { repository(owner: $o, name: $n) { c0: object(oid: $c) { ... on Commit { associatedPullRequests(first: 5) { nodes { number merged author { login } } } } } } }', { o: 'o', n: 'r', c: sha })) as { data: unknown };
+  assert.deepEqual(ok.data, { repository: { c0: { associatedPullRequests: { nodes: [{ number: 3, merged: true, author: { login: 'alice' } }] } } } });
+  const before_ = fake.violations.length;
+  const bad = (await ask('query { repository(owner: "o", name: "r") { object(oid: "x") { ... on Commit { pullRequests { nodes { number } } } } } }', {})) as { errors?: unknown[] };
+  assert.ok(bad.errors?.length);
+  assert.match(fake.violations.slice(before_).join('\n'), /Cannot query field "pullRequests" on type "Commit"/);
+});

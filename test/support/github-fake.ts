@@ -1,5 +1,7 @@
 /**
- * A local stand-in for the few GitHub REST endpoints `kpromo pr` calls, on 127.0.0.1. Every request
+ * A local stand-in for the few GitHub endpoints kpromo calls, on 127.0.0.1: the REST ones of
+ * `kpromo pr`, and the GraphQL query of `--principal-from github` (validated against GitHub's
+ * published GraphQL schema, @octokit/graphql-schema, pinned). Every REST request
  * is checked against GitHub's published OpenAPI description (@octokit/openapi, pinned): the
  * operation must exist for the method and path, query parameters must be declared ones of the
  * right type, and the JSON body must satisfy the operation's request schema, strictly (a property
@@ -10,6 +12,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { buildClientSchema, execute, parse, validate as validateGraphql, type DocumentNode, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
 import type { NewPullRequest } from '../../src/gitops/github.js';
 
 type Schema = Record<string, unknown>;
@@ -29,6 +33,17 @@ export function githubSpec(): Spec {
   return cached;
 }
 
+let graphqlSchema: GraphQLSchema | undefined;
+/** GitHub's GraphQL schema (@octokit/graphql-schema, pinned), built once. */
+export function githubGraphqlSchema(): GraphQLSchema {
+  if (!graphqlSchema) {
+    // the introspection result (the package's SDL repeats some field definitions, which buildSchema refuses)
+    const file = fileURLToPath(new URL('./schema.json', import.meta.resolve('@octokit/graphql-schema')));
+    graphqlSchema = buildClientSchema(JSON.parse(readFileSync(file, 'utf8')) as IntrospectionQuery);
+  }
+  return graphqlSchema;
+}
+
 /** One request as received. */
 export interface RecordedRequest {
   method: string;
@@ -44,12 +59,23 @@ export interface FakePull extends NewPullRequest {
   number: number;
 }
 
+/** A pull request a commit belongs to, as the GraphQL endpoint answers it. */
+export interface FakeCommitPull {
+  number: number;
+  author: string | null;
+  state: 'OPEN' | 'CLOSED' | 'MERGED';
+}
+
 /** The running fake. */
 export interface GitHubFake {
   url: string;
   requests: RecordedRequest[];
   violations: string[];
   pulls: FakePull[];
+  /** The pull requests of commits (`owner/repo@sha`), for POST /graphql. */
+  commitPulls: Map<string, FakeCommitPull[]>;
+  /** GraphQL queries received (their text and variables). */
+  queries: { query: string; variables: Record<string, unknown> }[];
   close(): Promise<void>;
 }
 
@@ -82,7 +108,7 @@ function pullJson(f: GitHubFake, p: FakePull): unknown {
 /** Starts the fake; requests must carry `token` (as `token X` or `Bearer X`). */
 export async function startGitHubFake(token: string): Promise<GitHubFake> {
   const spec = githubSpec();
-  const fake: GitHubFake = { url: '', requests: [], violations: [], pulls: [], close: async () => {} };
+  const fake: GitHubFake = { url: '', requests: [], violations: [], pulls: [], commitPulls: new Map(), queries: [], close: async () => {} };
   const server: Server = createServer((req, res) => void serve(req, res));
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
@@ -93,6 +119,11 @@ export async function startGitHubFake(token: string): Promise<GitHubFake> {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
+    if (url.pathname === '/graphql' && method === 'post') {
+      if (req.headers.authorization !== `token ${token}` && req.headers.authorization !== `Bearer ${token}`) return reply(401, { message: 'Bad credentials' });
+      const out = await answerGraphql(fake, Buffer.concat(chunks).toString('utf8'));
+      return reply(out.status, out.body);
+    }
     const match = ROUTES.map((r) => ({ r, params: matchPath(r.template, url.pathname) })).find((m) => m.params && m.r.method === method);
     if (!match) {
       fake.violations.push(`${method.toUpperCase()} ${url.pathname}: not an endpoint of the fake`);
@@ -125,6 +156,48 @@ export async function startGitHubFake(token: string): Promise<GitHubFake> {
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   fake.close = () => new Promise((resolve) => server.close(() => resolve()));
   return fake;
+}
+
+/**
+ * POST /graphql: the query is parsed and validated against GitHub's published schema (a query
+ * GitHub would refuse is answered with its errors and recorded in `violations`), then executed
+ * over the fake's commits: `repository.object(oid)` is a Commit whose `associatedPullRequests`
+ * are `commitPulls`, a commit the fake does not hold is null, as on GitHub.
+ */
+async function answerGraphql(fake: GitHubFake, text: string): Promise<{ status: number; body: unknown }> {
+  let doc: DocumentNode;
+  let body: { query?: string; variables?: Record<string, unknown> };
+  try {
+    body = JSON.parse(text) as typeof body;
+    doc = parse(body.query ?? '');
+  } catch (err) {
+    fake.violations.push(`graphql: ${String(err)}`);
+    return { status: 400, body: { message: 'Problems parsing JSON or query' } };
+  }
+  fake.queries.push({ query: body.query ?? '', variables: body.variables ?? {} });
+  const schema = githubGraphqlSchema();
+  const invalid = validateGraphql(schema, doc);
+  if (invalid.length) {
+    fake.violations.push(...invalid.map((e) => `graphql: ${e.message}`));
+    return { status: 200, body: { errors: invalid.map((e) => ({ message: e.message })) } };
+  }
+  const repository = ({ owner, name }: { owner: string; name: string }) => ({
+    object: ({ oid }: { oid: string }) => {
+      const pulls = fake.commitPulls.get(`${owner}/${name}@${oid}`);
+      if (!pulls) return null;
+      return {
+        __typename: 'Commit',
+        oid,
+        associatedPullRequests: ({ first }: { first?: number }) => ({
+          totalCount: pulls.length,
+          nodes: pulls.slice(0, first ?? 100).map((p) => ({ number: p.number, state: p.state, merged: p.state === 'MERGED', author: p.author === null ? null : { __typename: 'User', login: p.author } })),
+        }),
+      };
+    },
+  });
+  const result = await execute({ schema, document: doc, rootValue: { repository }, variableValues: body.variables ?? {} });
+  if (result.errors?.length) fake.violations.push(...result.errors.map((e) => `graphql: ${e.message}`));
+  return { status: 200, body: result };
 }
 
 function matchPath(template: string, path: string): Record<string, string> | undefined {

@@ -73,7 +73,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
     const manifest = f.str('manifest');
     const thin = f.str('thin-manifest-dir');
     if (!manifest && !thin) f.fail('give --manifest FILE or --thin-manifest-dir DIR');
-    const policyFlags = readPolicyFlags(f);
+    const policyFlags = readPolicyFlags(f, io.env);
     for (const s of POLICY_FLAGS) if (f.explicit(s.name) && !f.bool('fix')) f.fail(`--${s.name} decides what --fix promotes: give it with --fix`);
     if (f.problems.length) throw new InputError(f.problems);
     const options: AuditOptions = {
@@ -82,7 +82,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
       fix: f.bool('fix'),
       trust: readTrustExpectations(f),
       // The policy is read and checked before any request (exit 2), like cip's.
-      policy: await policyConfigOf(policyFlags, -1, false),
+      policy: await policyConfigOf(policyFlags, -1, false, undefined, io.env),
       requestsPerHost: f.int('requests-per-host', 1, 1000),
       network: readNetworkOptions(f),
     };

@@ -9,7 +9,7 @@ import { vulnThresholdRule, withBuiltins } from '../../policy/builtin.js';
 import { loadVulnReports } from '../../policy/vulns.js';
 import { jwtClaims, resolveTokenProvider } from '../../signing/identity-token.js';
 import type { CipOptions } from '../cip-options.js';
-import type { PolicyFlags } from '../policy-options.js';
+import { githubPrincipals, type PolicyFlags } from '../policy-options.js';
 
 /** The runner's workload identity: the identity token's issuer and subject (email when present). */
 export async function runnerIdentity(opts: CipOptions, env: NodeJS.ProcessEnv): Promise<{ issuer: string; subject: string } | undefined> {
@@ -29,7 +29,7 @@ export async function runnerIdentity(opts: CipOptions, env: NodeJS.ProcessEnv): 
 /** The policy phase's configuration, or undefined when no flag asks for one. */
 export async function buildPolicyConfig(opts: CipOptions, env: NodeJS.ProcessEnv): Promise<PolicyConfig | undefined> {
   const signs = opts.signing.sign && !opts.run.parseOnly;
-  return policyConfigOf(opts.policy, opts.scan.vulnSeverityThreshold, signs, () => runnerIdentity(opts, env));
+  return policyConfigOf(opts.policy, opts.scan.vulnSeverityThreshold, signs, () => runnerIdentity(opts, env), env);
 }
 
 /**
@@ -41,6 +41,7 @@ export async function policyConfigOf(
   threshold: number,
   signs: boolean,
   runner: () => Promise<{ issuer: string; subject: string } | undefined> = async () => undefined,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<PolicyConfig | undefined> {
   const gate = p.vulnReport !== undefined && threshold > 0;
   if (!p.file && !gate) return undefined;
@@ -49,7 +50,7 @@ export async function policyConfigOf(
   const vulns = p.vulnReport !== undefined ? await loadVulnReports(p.vulnReport) : undefined;
   return {
     policy: withBuiltins(policy, gate ? [vulnThresholdRule(threshold)] : []),
-    request: { principal: p.principal, groups: p.groups, runner: await runner() },
+    request: { principal: p.principal, groups: p.groups, runner: await runner(), github: await githubPrincipals(p, env) },
     vulns,
     signs,
   };

@@ -12,7 +12,7 @@ import { vulnThresholdRule, withBuiltins } from '../../policy/builtin.js';
 import { writeFile } from 'node:fs/promises';
 import { addFlags, FlagReader, type FlagSpec, readFlags } from '../flags.js';
 import { ExitCode, type CliIO, type SetExit } from '../io.js';
-import { POLICY_FLAGS, readPolicyFlags } from '../policy-options.js';
+import { githubPrincipals, POLICY_FLAGS, readPolicyFlags } from '../policy-options.js';
 
 const CHECK_FLAGS: FlagSpec[] = [
   { name: 'manifest', kind: 'string', arg: '<file>', description: 'plain promoter manifest file' },
@@ -66,7 +66,7 @@ export function register(program: Command, io: CliIO, setExit: SetExit): void {
 }
 
 async function runCheck(f: FlagReader, io: CliIO): Promise<number> {
-  const p = readPolicyFlags(f);
+  const p = readPolicyFlags(f, io.env);
   const manifest = f.str('manifest');
   const thinManifestDir = f.str('thin-manifest-dir');
   const threshold = f.int('vuln-severity-threshold', -(2 ** 31), 5);
@@ -83,7 +83,7 @@ async function runCheck(f: FlagReader, io: CliIO): Promise<number> {
     manifests: { manifest, thinManifestDir },
     base: { rev: f.str('base'), since: f.str('manifest-diff-since'), prow: true },
     policy,
-    request: { principal: p.principal, groups: p.groups },
+    request: { principal: p.principal, groups: p.groups, github: await githubPrincipals(p, io.env) },
     vulns,
     actions: sign ? ['promote', 'sign'] : ['promote'],
     env: io.env,
