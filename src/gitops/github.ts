@@ -69,7 +69,8 @@ export async function createOctokitGitHub(opts: { token: string; baseUrl?: strin
     pullRequestsOfCommits: (owner, repo, shas, signal) =>
       wrap(`finding the pull requests of ${shas.length} ${shas.length === 1 ? 'commit' : 'commits'}`, async () => {
         const { query, variables } = commitPullsQuery(owner, repo, shas);
-        const data = await octokit.graphql<CommitPullsAnswer>(query, { ...variables, request: { signal } });
+        // a read: retried when GitHub is briefly unavailable, each try bounded in time
+        const data = await retryTransient(signal, (s) => octokit.graphql<CommitPullsAnswer>(query, { ...variables, request: { signal: s } }));
         return commitPullsOf(shas, data);
       }),
     findOpenPullRequest: (owner, repo, head, base) =>
@@ -114,4 +115,31 @@ export function commitPullsOf(shas: readonly string[], data: CommitPullsAnswer):
     out.set(sha, nodes.flatMap((n) => (n ? [{ number: n.number, author: n.author?.login ?? '', merged: n.merged, state: n.state === 'OPEN' ? ('open' as const) : ('closed' as const) }] : [])));
   });
   return out;
+}
+
+/** Tries of a GitHub read, the wait before each retry, and the bound on each try. */
+export const GITHUB_READ = { tries: 3, backoffMs: [1_000, 4_000], timeoutMs: 30_000 };
+
+/** Whether a GitHub failure may pass on its own: no answer (a reset, a timeout), 429 or 5xx. */
+function transient(err: unknown): boolean {
+  const status = (err as { status?: unknown }).status;
+  return typeof status !== 'number' || status === 429 || status >= 500;
+}
+
+/** Runs a GitHub read up to GITHUB_READ.tries times while it fails transiently; stops at once when `signal` aborts. */
+export async function retryTransient<T>(signal: AbortSignal | undefined, read: (s: AbortSignal) => Promise<T>, policy = GITHUB_READ): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted();
+    const bounded = AbortSignal.timeout(policy.timeoutMs);
+    try {
+      return await read(signal ? AbortSignal.any([signal, bounded]) : bounded);
+    } catch (caught) {
+      const err = bounded.aborted && !signal?.aborted ? new Error(`no answer within ${policy.timeoutMs / 1000} s`) : caught;
+      if (signal?.aborted || attempt >= policy.tries || !transient(err)) throw err;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, policy.backoffMs[attempt - 1] ?? policy.backoffMs.at(-1) ?? 0);
+        signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+    }
+  }
 }

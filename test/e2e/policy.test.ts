@@ -141,6 +141,11 @@ test('policy check --principal-from github: the pull request author decides, not
   assert.deepEqual(fake.violations, []);
   assert.equal(fake.queries.length, 1);
   assert.doesNotMatch(r.out + r.err, /gh-t0ken/);
+  // GitHub briefly unavailable: the query is asked again, the decision is the same
+  fake.failGraphql = 1;
+  const again = await runCli([...check, ...gh], isolatedEnv(env.dir, { GITHUB_TOKEN: 'gh-t0ken', GITHUB_REPOSITORY: 'kubernetes/k8s.io' }));
+  assert.deepEqual([again.code, again.out], [r.code, r.out]);
+  assert.equal(fake.queries.length, 3);
 
   const noToken = await runCli([...check, ...gh], isolatedEnv(env.dir, { GITHUB_REPOSITORY: 'kubernetes/k8s.io' }));
   assert.equal(noToken.code, 2);
@@ -151,7 +156,7 @@ test('policy check --principal-from github: the pull request author decides, not
   const both = await runCli([...check, ...gh, '--principal', 'x@example.com', '--github-repo', 'k/k'], isolatedEnv(env.dir, { GITHUB_TOKEN: 'gh-t0ken' }));
   assert.equal(both.code, 2);
   assert.match(both.err, /give one/);
-  assert.equal(fake.queries.length, 1, 'a refused command line asks GitHub nothing');
+  assert.equal(fake.queries.length, 3, 'a refused command line asks GitHub nothing');
   const refused = await runCli([...check, ...gh], isolatedEnv(env.dir, { GITHUB_TOKEN: 'wr0ng', GITHUB_REPOSITORY: 'kubernetes/k8s.io' }));
   assert.deepEqual([refused.code, refused.out, refused.err], [1, '', 'error: GitHub finding the pull requests of 1 commit: HTTP 401: Bad credentials\n']);
 });

@@ -76,6 +76,8 @@ export interface GitHubFake {
   commitPulls: Map<string, FakeCommitPull[]>;
   /** GraphQL queries received (their text and variables). */
   queries: { query: string; variables: Record<string, unknown> }[];
+  /** How many of the next GraphQL queries are answered 502 (GitHub briefly unavailable). */
+  failGraphql: number;
   close(): Promise<void>;
 }
 
@@ -108,7 +110,7 @@ function pullJson(f: GitHubFake, p: FakePull): unknown {
 /** Starts the fake; requests must carry `token` (as `token X` or `Bearer X`). */
 export async function startGitHubFake(token: string): Promise<GitHubFake> {
   const spec = githubSpec();
-  const fake: GitHubFake = { url: '', requests: [], violations: [], pulls: [], commitPulls: new Map(), queries: [], close: async () => {} };
+  const fake: GitHubFake = { url: '', requests: [], violations: [], pulls: [], commitPulls: new Map(), queries: [], failGraphql: 0, close: async () => {} };
   const server: Server = createServer((req, res) => void serve(req, res));
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
@@ -175,6 +177,10 @@ async function answerGraphql(fake: GitHubFake, text: string): Promise<{ status: 
     return { status: 400, body: { message: 'Problems parsing JSON or query' } };
   }
   fake.queries.push({ query: body.query ?? '', variables: body.variables ?? {} });
+  if (fake.failGraphql > 0) {
+    fake.failGraphql--;
+    return { status: 502, body: { message: 'Server Error' } };
+  }
   const schema = githubGraphqlSchema();
   const invalid = validateGraphql(schema, doc);
   if (invalid.length) {

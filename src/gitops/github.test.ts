@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { retryTransient } from './github.js';
+
+const fast = { tries: 3, backoffMs: [0, 0], timeoutMs: 50 };
+const failing = (statuses: (number | undefined)[]) => {
+  let calls = 0;
+  const read = async (): Promise<string> => {
+    const status = statuses[calls++];
+    if (calls > statuses.length) return 'ok';
+    throw Object.assign(new Error(`HTTP ${status}`), status === undefined ? {} : { status });
+  };
+  return { read, calls: () => calls };
+};
+
+test('a GitHub read is retried on 5xx, 429 and no answer, up to its tries; not on a 4xx', async () => {
+  const table: [string, (number | undefined)[], string, number][] = [
+    ['502 then ok', [502], 'ok', 2],
+    ['reset, 429, then ok', [undefined, 429], 'ok', 3],
+    ['three 503s', [503, 503, 503], 'HTTP 503', 3],
+    ['401', [401], 'HTTP 401', 1],
+    ['404', [404], 'HTTP 404', 1],
+  ];
+  for (const [name, statuses, want, calls] of table) {
+    const f = failing(statuses);
+    const got = await retryTransient(undefined, f.read, fast).catch((e: Error) => e.message);
+    assert.equal(got, want, name);
+    assert.equal(f.calls(), calls, name);
+  }
+});
+
+test('a GitHub read that never answers is cut at its bound, each try, and then fails with that reason', async () => {
+  let calls = 0;
+  const hang = (s: AbortSignal) => new Promise<never>((_, reject) => (calls++, s.addEventListener('abort', () => reject(new Error('aborted')))));
+  // a real request holds its socket open; here a timer keeps the process up (the bound's own timer does not)
+  const alive = setInterval(() => {}, 1_000);
+  try {
+    await assert.rejects(retryTransient(undefined, hang, fast), /no answer within 0\.05 s/);
+  } finally {
+    clearInterval(alive);
+  }
+  assert.equal(calls, 3);
+});
+
+test("the run's signal stops a GitHub read at once, without retrying", async () => {
+  const ac = new AbortController();
+  let calls = 0;
+  const read = (s: AbortSignal) => new Promise<never>((_, reject) => (calls++, s.addEventListener('abort', () => reject(new Error('aborted')))));
+  const p = retryTransient(ac.signal, read, { tries: 3, backoffMs: [0, 0], timeoutMs: 60_000 });
+  ac.abort();
+  await assert.rejects(p, /aborted/);
+  assert.equal(calls, 1);
+});
