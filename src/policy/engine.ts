@@ -6,7 +6,7 @@
 import { repoOf } from '../image/ref.js';
 import type { Edge } from '../plan/edge.js';
 import { emptyInput, type PolicyInput } from './attributes.js';
-import { decide, type PolicyDecision } from './evaluate.js';
+import { decide, denial, type PolicyDecision } from './evaluate.js';
 import type { ImageFactsReader } from './image-facts.js';
 import type { OriginIndex } from './origin.js';
 import type { Policy, PolicyAction } from './policy.js';
@@ -76,6 +76,21 @@ export async function edgeInputs(ctx: PolicyContext, edge: Edge, action: PolicyA
 }
 
 /**
+ * Decides `input`; for an index, a deny rule also refuses it when it matches one of its platform
+ * images (`children`) in the edge's place: they are written with the index, so a rule naming a
+ * child's digest (`edge.digest == "sha256:…"`) refuses the index that carries it.
+ */
+function withChildren(policy: Policy, input: PolicyInput, children: readonly string[]): PolicyDecision {
+  const d = decide(policy, input);
+  if (!d.allowed) return d;
+  for (const child of children) {
+    const denied = denial(policy, { ...input, edge: { ...input.edge, digest: child } });
+    if (denied) return { ...denied, reason: `${denied.reason} (platform image ${child} of this index)` };
+  }
+  return d;
+}
+
+/**
  * Decides every (edge, action); an edge is allowed when every one of its actions is, for every
  * principal of the edge. The decision recorded is the first refusal, else the first allowance.
  */
@@ -84,7 +99,8 @@ export async function decideEdges(ctx: PolicyContext, edges: readonly Edge[], ac
   await ctx.principals.prefetch(edges, signal);
   for (const edge of edges) {
     for (const action of actions) {
-      const decided = (await edgeInputs(ctx, edge, action, signal)).map(({ input, from }) => ({ edge, action, decision: decide(ctx.policy, input), principal: input.request.principal, principalFrom: from }));
+      const children = ctx.children?.(edge) ?? [];
+      const decided = (await edgeInputs(ctx, edge, action, signal)).map(({ input, from }) => ({ edge, action, decision: withChildren(ctx.policy, input, children), principal: input.request.principal, principalFrom: from }));
       out.push(decided.find((d) => !d.decision.allowed) ?? decided[0]!);
     }
   }

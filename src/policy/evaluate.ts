@@ -70,16 +70,28 @@ class Evaluation {
   }
 }
 
-/** Decides `input` against `policy`. */
-export function decide(policy: Policy, input: PolicyInput): PolicyDecision {
-  const ev = new Evaluation(input);
+/** The first deny rule refusing `input`, or undefined. */
+function denialIn(policy: Policy, ev: Evaluation): PolicyDecision | undefined {
   for (const d of policy.deny) {
-    if (!selects(d, input)) continue;
+    if (!selects(d, ev.input)) continue;
     // fail closed: a deny rule whose condition cannot be evaluated denies
     const r = ev.test(d);
     if (r === true) return ev.done({ allowed: false, rule: d.id, reason: d.reason });
     if (typeof r === 'string') return ev.done({ allowed: false, rule: d.id, reason: `${d.reason} (its condition could not be evaluated, so it denies: ${r})` });
   }
+  return undefined;
+}
+
+/** The decision of the first deny rule refusing `input`, or undefined when none does. */
+export function denial(policy: Policy, input: PolicyInput): PolicyDecision | undefined {
+  return denialIn(policy, new Evaluation(input));
+}
+
+/** Decides `input` against `policy`. */
+export function decide(policy: Policy, input: PolicyInput): PolicyDecision {
+  const ev = new Evaluation(input);
+  const denied = denialIn(policy, ev);
+  if (denied) return denied;
   for (const b of policy.bindings) {
     const who = firstSubject(b, input);
     if (!who) continue;

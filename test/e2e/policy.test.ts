@@ -229,3 +229,22 @@ test('policy: a deny rule naming a platform image in image.children refuses the 
   assert.equal(r.code, 1, r.err);
   assert.match(r.out, /DENY  promote .*child\/multi2:v1\n\s+rule deny\/bad-platform-image: a known-bad build/);
 });
+
+test("policy: a deny rule on edge.digest naming a platform image refuses the index that carries it; the index's other edges and plain images are decided as before", async () => {
+  const [m0] = env.mirrors as [E2eEnv['mirrors'][0]];
+  const index = await seedIndex(env.staging, 'staging/multi3', 'v1', { seed: 'policy-deny-child-digest' });
+  const bad = index.manifests[1]!.digest;
+  const policy = join(env.dir, 'child-digest-policy.yaml');
+  await writeFile(policy, POLICY(undefined, `- name: bad-build
+  reason: a known-bad build
+  condition: 'edge.digest == "${bad}"'
+`));
+  const manifest = await writeManifest(env.dir, `${env.staging.host}/staging`, [`${m0.host}/childd`], [
+    { name: 'multi3', dmap: { [index.digest]: ['v1'] } },
+    { name: 'app', dmap: { [img.digest]: ['v1'] } },
+  ]);
+  const r = await cli(['cip', '--manifest', manifest, '--policy', policy, '--principal', 'ci@example.com']);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, new RegExp(`DENY  promote .*childd/multi3:v1\\n\\s+rule deny/bad-build: a known-bad build \\(platform image ${bad} of this index\\)`));
+  assert.match(r.out, /\n  promote    .*→ .*childd\/app:v1\n/);
+});
