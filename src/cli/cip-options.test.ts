@@ -8,10 +8,15 @@ import { TextLogger, parseLogLevel } from './logger.js';
 
 /** Parses `argv` the way `kpromo cip` does. */
 function parse(...argv: string[]): CipOptions {
+  return parseIn({}, ...argv);
+}
+
+/** Parses `argv` with `env` as the process environment. */
+function parseIn(env: NodeJS.ProcessEnv, ...argv: string[]): CipOptions {
   const cmd = new KpromoCommand('cip').exitOverride();
   addCipFlags(cmd);
   cmd.parse(argv, { from: 'user' });
-  return toCipOptions(cmd.opts(), setOnCommandLine(cmd));
+  return toCipOptions(cmd.opts(), setOnCommandLine(cmd), env);
 }
 
 describe('toCipOptions', () => {
@@ -32,6 +37,24 @@ describe('toCipOptions', () => {
     assert.equal(parse('--manifest', 'm', '--vuln-severity-threshold', '0').mode, 'scan');
     assert.equal(parse('--manifest', 'm', '--snapshot', 'r.io/x', '--vuln-severity-threshold', '3').mode, 'snapshot');
     assert.equal(parse('--thin-manifest-dir', 'd', '--vuln-severity-threshold', '-1').mode, 'promotion');
+  });
+
+  it('--principal-from github: the repository from the flag, $GITHUB_REPOSITORY or Prow; a token, a policy and no --principal', () => {
+    const gh = ['--manifest', 'm', '--policy', 'p.yaml', '--principal-from', 'github'];
+    const token = { GITHUB_TOKEN: 't' };
+    assert.deepEqual(parseIn({ ...token, GITHUB_REPOSITORY: 'kubernetes/k8s.io' }, ...gh).policy.github, { owner: 'kubernetes', repo: 'k8s.io', apiUrl: 'https://api.github.com' });
+    assert.deepEqual(parseIn({ ...token, REPO_OWNER: 'o', REPO_NAME: 'r' }, ...gh, '--github-api-url', 'https://ghe/api/v3').policy.github, { owner: 'o', repo: 'r', apiUrl: 'https://ghe/api/v3' });
+    assert.equal(parseIn({ ...token, GITHUB_REPOSITORY: 'a/b' }, ...gh, '--github-repo', 'c/d').policy.github?.owner, 'c');
+    assert.equal(parse('--manifest', 'm', '--policy', 'p.yaml').policy.github, undefined);
+    const refused = (env: NodeJS.ProcessEnv, argv: string[], re: RegExp) =>
+      assert.throws(() => parseIn(env, ...argv), (e: unknown) => e instanceof InputError && re.test(e.message), re.source);
+    refused({ GITHUB_REPOSITORY: 'a/b' }, gh, /GITHUB_TOKEN is not set/);
+    refused(token, gh, /needs the manifests' repository/);
+    refused(token, [...gh, '--github-repo', 'nope'], /--github-repo nope: give owner\/name/);
+    refused(token, ['--manifest', 'm', '--principal-from', 'github', '--github-repo', 'a/b'], /give --policy/);
+    refused(token, [...gh, '--github-repo', 'a/b', '--principal', 'x@example.com'], /give one/);
+    refused(token, ['--manifest', 'm', '--policy', 'p', '--principal-from', 'gitlab'], /invalid --principal-from "gitlab"/);
+    refused(token, ['--manifest', 'm', '--github-repo', 'a/b'], /--github-repo is for --principal-from github/);
   });
 
   it('a regexp replaces the default exact identity and issuer', () => {

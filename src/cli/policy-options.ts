@@ -42,6 +42,7 @@ export function readPolicyFlags(f: FlagReader, env: NodeJS.ProcessEnv = {}): Pol
   if (from !== 'git' && from !== 'github') f.fail(`invalid --principal-from "${from}": use git or github`);
   for (const name of ['github-repo', 'github-api-url']) if (f.explicit(name) && from !== 'github') f.fail(`--${name} is for --principal-from github`);
   if (from !== 'github') return flags;
+  if (!flags.file) f.fail('--principal-from github says who asks for the --policy FILE to decide: give --policy');
   if (principal !== undefined) f.fail('--principal names who asks for every edge; --principal-from github asks GitHub: give one');
   const repo = f.str('github-repo') ?? env.GITHUB_REPOSITORY ?? (env.REPO_OWNER && env.REPO_NAME ? `${env.REPO_OWNER}/${env.REPO_NAME}` : undefined);
   if (!repo) f.fail('--principal-from github needs the manifests\' repository: give --github-repo OWNER/NAME (or set $GITHUB_REPOSITORY)');
