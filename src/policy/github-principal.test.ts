@@ -19,13 +19,15 @@ import { Principals } from './principal.js';
 
 const pull = (number: number, author: string, merged: boolean, state: 'open' | 'closed' = merged ? 'closed' : 'open'): CommitPull => ({ number, author, merged, state });
 
-test('askersOf: the merged pull requests ask; before any merge, the open ones; closed unmerged ones and deleted accounts never', () => {
+test('askersOf: the merged pull requests ask; before any merge, the open ones; closed unmerged ones never; a deleted account asks as no one', () => {
   const table: [string, CommitPull[], string[]][] = [
     ['merged', [pull(7, 'Alice', true)], ['alice#7']],
     ['merged wins over open', [pull(9, 'mallory', false), pull(7, 'alice', true)], ['alice#7']],
     ['open only (presubmit)', [pull(9, 'bob', false), pull(8, 'carol', false)], ['carol#8', 'bob#9']],
     ['closed unmerged', [pull(5, 'eve', false, 'closed')], []],
-    ['deleted account', [pull(6, '', true)], []],
+    ['deleted account', [pull(6, '', true)], ['#6']],
+    // a deleted author is not dropped: the other author alone must not decide for both
+    ['deleted account beside another', [pull(6, '', true), pull(8, 'alice', true)], ['#6', 'alice#8']],
     ['one login once', [pull(3, 'alice', true), pull(4, 'ALICE', true)], ['alice#3']],
     ['none', [], []],
   ];
@@ -135,4 +137,8 @@ test('github principals: the author of the pull request, not the email a commit 
   assert.match(spoofed.from, /^GitHub pull request #2 by @mallory \(git blame .*images\.yaml:4\)$/);
   const direct = await p.of(edges.find((e) => e.tag === 'v3')!);
   assert.match(direct.from, new RegExp(`^no principal: commit ${commits.direct!.slice(0, 12)} came in by no pull request`));
+
+  // a line merged by two pull requests, one by a since deleted account: both ask, so alice alone does not decide
+  gh.commitPulls.set(at('spoofed'), [pull(2, '', true), pull(5, 'alice', true)]);
+  assert.deepEqual((await decide({ github: { api: gh, owner: 'kubernetes', repo: 'k8s.io' } }))[1], ['v2', '', 'deny']);
 });
