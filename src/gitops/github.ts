@@ -137,8 +137,13 @@ export async function retryTransient<T>(signal: AbortSignal | undefined, read: (
       const err = bounded.aborted && !signal?.aborted ? new Error(`no answer within ${policy.timeoutMs / 1000} s`) : caught;
       if (signal?.aborted || attempt >= policy.tries || !transient(err)) throw err;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, policy.backoffMs[attempt - 1] ?? policy.backoffMs.at(-1) ?? 0);
-        signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        const done = (): void => {
+          clearTimeout(t);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        const t = setTimeout(done, policy.backoffMs[attempt - 1] ?? policy.backoffMs.at(-1) ?? 0);
+        signal?.addEventListener('abort', done, { once: true });
       });
     }
   }
