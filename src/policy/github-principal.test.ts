@@ -46,13 +46,38 @@ test("the commits query is valid against GitHub's published GraphQL schema, and 
   const { query, variables } = commitPullsQuery('kubernetes', 'k8s.io', shas);
   assert.deepEqual(validate(schema, parse(query)).map((e) => e.message), []);
   assert.deepEqual(variables, { owner: 'kubernetes', name: 'k8s.io', c0: shas[0], c1: shas[1] });
-  const got = commitPullsOf(shas, {
+  const here = { nameWithOwner: 'Kubernetes/K8s.io' };
+  const got = commitPullsOf('kubernetes', 'k8s.io', shas, {
     repository: {
-      c0: { associatedPullRequests: { nodes: [{ number: 7, state: 'MERGED', merged: true, author: { login: 'alice' } }, null, { number: 9, state: 'OPEN', merged: false, author: null }] } },
+      c0: {
+        associatedPullRequests: {
+          nodes: [
+            { number: 7, state: 'MERGED', merged: true, author: { login: 'alice' }, repository: here },
+            null,
+            { number: 9, state: 'OPEN', merged: false, author: null, repository: here },
+            // a pull request of another repository of the fork network carrying the same commit asks for nothing here
+            { number: 3, state: 'MERGED', merged: true, author: { login: 'trusted-bot' }, repository: { nameWithOwner: 'mallory/k8s.io' } },
+          ],
+        },
+      },
       c1: null,
     },
   });
   assert.deepEqual(Object.fromEntries(got), { [shas[0]!]: [pull(7, 'alice', true), pull(9, '', false)], [shas[1]!]: [] });
+  // before the merge, a merged pull request in a fork must not outrank the open one here
+  const presubmit = commitPullsOf('kubernetes', 'k8s.io', [shas[0]!], {
+    repository: {
+      c0: {
+        associatedPullRequests: {
+          nodes: [
+            { number: 3, state: 'MERGED', merged: true, author: { login: 'trusted-bot' }, repository: { nameWithOwner: 'mallory/k8s.io' } },
+            { number: 12, state: 'OPEN', merged: false, author: { login: 'mallory' }, repository: here },
+          ],
+        },
+      },
+    },
+  });
+  assert.deepEqual(askersOf(presubmit.get(shas[0]!)!).map((a) => a.login), ['mallory']);
 });
 
 // A manifests repository where mallory commits under alice's email (git does not check it).
