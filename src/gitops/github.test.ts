@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { retryTransient } from './github.js';
 
 const fast = { tries: 3, backoffMs: [0, 0], timeoutMs: 50 };
@@ -50,4 +51,10 @@ test("the run's signal stops a GitHub read at once, without retrying", async () 
   ac.abort();
   await assert.rejects(p, /aborted/);
   assert.equal(calls, 1);
+});
+
+test('the waits between tries leave no listener on the run signal (a run with many retried reads does not pile them up)', async () => {
+  const ac = new AbortController();
+  for (let i = 0; i < 3; i++) assert.equal(await retryTransient(ac.signal, failing([502, 502]).read, fast), 'ok');
+  assert.equal(getEventListeners(ac.signal, 'abort').length, 0);
 });

@@ -71,7 +71,7 @@ export async function createOctokitGitHub(opts: { token: string; baseUrl?: strin
         const { query, variables } = commitPullsQuery(owner, repo, shas);
         // a read: retried when GitHub is briefly unavailable, each try bounded in time
         const data = await retryTransient(signal, (s) => octokit.graphql<CommitPullsAnswer>(query, { ...variables, request: { signal: s } }));
-        return commitPullsOf(shas, data);
+        return commitPullsOf(owner, repo, shas, data);
       }),
     findOpenPullRequest: (owner, repo, head, base) =>
       wrap('listing pull requests', async () => {
@@ -89,7 +89,14 @@ export async function createOctokitGitHub(opts: { token: string; baseUrl?: strin
 
 /** What the commit pull requests query answers: per alias `c<i>`, the commit (null when GitHub does not know it). */
 export interface CommitPullsAnswer {
-  repository: Record<string, { associatedPullRequests?: { nodes: ({ number: number; state: string; merged: boolean; author: { login: string } | null } | null)[] } | null } | null> | null;
+  repository: Record<
+    string,
+    {
+      associatedPullRequests?: {
+        nodes: ({ number: number; state: string; merged: boolean; author: { login: string } | null; repository: { nameWithOwner: string } } | null)[];
+      } | null;
+    } | null
+  > | null;
 }
 
 /** Pull requests listed per commit (a commit in more is rare: a merge-forward, a cherry-pick's source). */
@@ -102,17 +109,22 @@ export function commitPullsQuery(owner: string, repo: string, shas: readonly str
   const fields = shas.map((sha, i) => {
     variables[`c${i}`] = sha;
     decls.push(`$c${i}: GitObjectID!`);
-    return `c${i}: object(oid: $c${i}) { ... on Commit { associatedPullRequests(first: ${PULLS_PER_COMMIT}) { nodes { number state merged author { login } } } } }`;
+    return `c${i}: object(oid: $c${i}) { ... on Commit { associatedPullRequests(first: ${PULLS_PER_COMMIT}) { nodes { number state merged author { login } repository { nameWithOwner } } } } }`;
   });
   return { query: `query(${decls.join(', ')}) { repository(owner: $owner, name: $name) { ${fields.join(' ')} } }`, variables };
 }
 
-/** The answer of commitPullsQuery, per commit. */
-export function commitPullsOf(shas: readonly string[], data: CommitPullsAnswer): Map<string, CommitPull[]> {
+/**
+ * The answer of commitPullsQuery, per commit: only the pull requests of `owner/repo` (GitHub also
+ * lists those of other repositories of the fork network that carry the commit; anyone can open
+ * and merge those).
+ */
+export function commitPullsOf(owner: string, repo: string, shas: readonly string[], data: CommitPullsAnswer): Map<string, CommitPull[]> {
   const out = new Map<string, CommitPull[]>();
+  const here = `${owner}/${repo}`.toLowerCase();
   shas.forEach((sha, i) => {
     const nodes = data.repository?.[`c${i}`]?.associatedPullRequests?.nodes ?? [];
-    out.set(sha, nodes.flatMap((n) => (n ? [{ number: n.number, author: n.author?.login ?? '', merged: n.merged, state: n.state === 'OPEN' ? ('open' as const) : ('closed' as const) }] : [])));
+    out.set(sha, nodes.flatMap((n) => (n && n.repository.nameWithOwner.toLowerCase() === here ? [{ number: n.number, author: n.author?.login ?? '', merged: n.merged, state: n.state === 'OPEN' ? ('open' as const) : ('closed' as const) }] : [])));
   });
   return out;
 }
@@ -137,8 +149,13 @@ export async function retryTransient<T>(signal: AbortSignal | undefined, read: (
       const err = bounded.aborted && !signal?.aborted ? new Error(`no answer within ${policy.timeoutMs / 1000} s`) : caught;
       if (signal?.aborted || attempt >= policy.tries || !transient(err)) throw err;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, policy.backoffMs[attempt - 1] ?? policy.backoffMs.at(-1) ?? 0);
-        signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        const done = (): void => {
+          clearTimeout(t);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        const t = setTimeout(done, policy.backoffMs[attempt - 1] ?? policy.backoffMs.at(-1) ?? 0);
+        signal?.addEventListener('abort', done, { once: true });
       });
     }
   }

@@ -19,13 +19,15 @@ import { Principals } from './principal.js';
 
 const pull = (number: number, author: string, merged: boolean, state: 'open' | 'closed' = merged ? 'closed' : 'open'): CommitPull => ({ number, author, merged, state });
 
-test('askersOf: the merged pull requests ask; before any merge, the open ones; closed unmerged ones and deleted accounts never', () => {
+test('askersOf: the merged pull requests ask; before any merge, the open ones; closed unmerged ones never; a deleted account asks as no one', () => {
   const table: [string, CommitPull[], string[]][] = [
     ['merged', [pull(7, 'Alice', true)], ['alice#7']],
     ['merged wins over open', [pull(9, 'mallory', false), pull(7, 'alice', true)], ['alice#7']],
     ['open only (presubmit)', [pull(9, 'bob', false), pull(8, 'carol', false)], ['carol#8', 'bob#9']],
     ['closed unmerged', [pull(5, 'eve', false, 'closed')], []],
-    ['deleted account', [pull(6, '', true)], []],
+    ['deleted account', [pull(6, '', true)], ['#6']],
+    // a deleted author is not dropped: the other author alone must not decide for both
+    ['deleted account beside another', [pull(6, '', true), pull(8, 'alice', true)], ['#6', 'alice#8']],
     ['one login once', [pull(3, 'alice', true), pull(4, 'ALICE', true)], ['alice#3']],
     ['none', [], []],
   ];
@@ -44,13 +46,38 @@ test("the commits query is valid against GitHub's published GraphQL schema, and 
   const { query, variables } = commitPullsQuery('kubernetes', 'k8s.io', shas);
   assert.deepEqual(validate(schema, parse(query)).map((e) => e.message), []);
   assert.deepEqual(variables, { owner: 'kubernetes', name: 'k8s.io', c0: shas[0], c1: shas[1] });
-  const got = commitPullsOf(shas, {
+  const here = { nameWithOwner: 'Kubernetes/K8s.io' };
+  const got = commitPullsOf('kubernetes', 'k8s.io', shas, {
     repository: {
-      c0: { associatedPullRequests: { nodes: [{ number: 7, state: 'MERGED', merged: true, author: { login: 'alice' } }, null, { number: 9, state: 'OPEN', merged: false, author: null }] } },
+      c0: {
+        associatedPullRequests: {
+          nodes: [
+            { number: 7, state: 'MERGED', merged: true, author: { login: 'alice' }, repository: here },
+            null,
+            { number: 9, state: 'OPEN', merged: false, author: null, repository: here },
+            // a pull request of another repository of the fork network carrying the same commit asks for nothing here
+            { number: 3, state: 'MERGED', merged: true, author: { login: 'trusted-bot' }, repository: { nameWithOwner: 'mallory/k8s.io' } },
+          ],
+        },
+      },
       c1: null,
     },
   });
   assert.deepEqual(Object.fromEntries(got), { [shas[0]!]: [pull(7, 'alice', true), pull(9, '', false)], [shas[1]!]: [] });
+  // before the merge, a merged pull request in a fork must not outrank the open one here
+  const presubmit = commitPullsOf('kubernetes', 'k8s.io', [shas[0]!], {
+    repository: {
+      c0: {
+        associatedPullRequests: {
+          nodes: [
+            { number: 3, state: 'MERGED', merged: true, author: { login: 'trusted-bot' }, repository: { nameWithOwner: 'mallory/k8s.io' } },
+            { number: 12, state: 'OPEN', merged: false, author: { login: 'mallory' }, repository: here },
+          ],
+        },
+      },
+    },
+  });
+  assert.deepEqual(askersOf(presubmit.get(shas[0]!)!).map((a) => a.login), ['mallory']);
 });
 
 // A manifests repository where mallory commits under alice's email (git does not check it).
@@ -135,4 +162,8 @@ test('github principals: the author of the pull request, not the email a commit 
   assert.match(spoofed.from, /^GitHub pull request #2 by @mallory \(git blame .*images\.yaml:4\)$/);
   const direct = await p.of(edges.find((e) => e.tag === 'v3')!);
   assert.match(direct.from, new RegExp(`^no principal: commit ${commits.direct!.slice(0, 12)} came in by no pull request`));
+
+  // a line merged by two pull requests, one by a since deleted account: both ask, so alice alone does not decide
+  gh.commitPulls.set(at('spoofed'), [pull(2, '', true), pull(5, 'alice', true)]);
+  assert.deepEqual((await decide({ github: { api: gh, owner: 'kubernetes', repo: 'k8s.io' } }))[1], ['v2', '', 'deny']);
 });

@@ -28,7 +28,8 @@ export interface Asker {
  * Who asked for a commit: the authors of the merged pull requests that brought it in; when none
  * is merged (a presubmit, before the merge), the authors of the open ones that carry it. Closed
  * unmerged pull requests ask for nothing; an author GitHub no longer knows (a deleted account)
- * is no one. Each login once, in pull request order.
+ * asks as no one (login ''), so the other authors never decide alone. Each login once, in pull
+ * request order.
  */
 export function askersOf(pulls: readonly CommitPull[]): Asker[] {
   const merged = pulls.filter((p) => p.merged);
@@ -36,7 +37,7 @@ export function askersOf(pulls: readonly CommitPull[]): Asker[] {
   const out: Asker[] = [];
   for (const p of [...chosen].sort((a, b) => a.number - b.number)) {
     const login = p.author.toLowerCase();
-    if (login && !out.some((a) => a.login === login)) out.push({ login, pull: p.number });
+    if (!out.some((a) => a.login === login)) out.push({ login, pull: p.number });
   }
   return out;
 }
@@ -44,10 +45,11 @@ export function askersOf(pulls: readonly CommitPull[]): Asker[] {
 /**
  * The principal of a GitHub login, as the policy names people (by email): the first email the
  * policy's `handles:` maps to that login, else the login's GitHub no-reply address (which the
- * OWNERS match reads back as the handle).
+ * OWNERS match reads back as the handle); no one ('') for a deleted account.
  */
 export function principalOfLogin(policy: Pick<Policy, 'handles'>, login: string): string {
   const l = login.toLowerCase();
+  if (l === '') return '';
   const emails = [...policy.handles].filter(([, h]) => h === l).map(([e]) => e).sort();
   return emails[0] ?? `${l}@users.noreply.github.com`;
 }

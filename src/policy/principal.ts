@@ -128,7 +128,11 @@ export class Principals {
   private async askers(author: LineAuthor, blamed: string, signal?: AbortSignal): Promise<{ principal: string; source: string; from: string }[]> {
     const askers = askersOf(await this.pulls!.of(author.commit, signal));
     if (askers.length === 0) return [{ principal: '', source: 'none', from: `no principal: commit ${author.commit.slice(0, 12)} came in by no pull request (${blamed})` }];
-    return askers.map((a) => ({ principal: principalOfLogin(this.policy, a.login), source: 'github', from: `GitHub pull request #${a.pull} by @${a.login} (${blamed})` }));
+    return askers.map((a) => ({
+      principal: principalOfLogin(this.policy, a.login),
+      source: 'github',
+      from: `GitHub pull request #${a.pull} by ${a.login ? `@${a.login}` : 'a deleted account'} (${blamed})`,
+    }));
   }
 
   /** The author and commit that last wrote `pos`'s line (undefined: not committed, or no line). */

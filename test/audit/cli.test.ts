@@ -90,6 +90,19 @@ deny:
   assert.equal((await fetchManifest(m0, 'prod/gated', 'denied')).status, 404, 'the denied tag is not written by --fix');
 });
 
+test('kpromo audit --fix: a tagless digest found missing is copied even when the repository still lists its signature', async () => {
+  const [m0] = env.mirrors as [E2eEnv['mirrors'][0]];
+  const lost = await pushImage(env.staging, 'staging/lost', buildImage({ seed: 'audit-cli-lost' }));
+  // the image is gone from the mirror (deleted, or dropped by a cleanup of untagged manifests); its signature tag stayed
+  await pushImage(m0, 'prod/lost', buildImage({ seed: 'audit-cli-lost-sig' }), `${lost.digest.replace(':', '-')}.sig`);
+  const m = await writeManifest(env.dir, `${env.staging.host}/staging`, [`${m0.host}/prod`], [{ name: 'lost', dmap: { [lost.digest]: [] } }]);
+  const found = await cli(['audit', '--manifest', m]);
+  assert.match(found.out, /missing/, found.out);
+  const fixed = await cli(['audit', '--manifest', m, '--fix']);
+  assert.match(fixed.out, /fix: promoted 1 of 1 missing/, fixed.out + fixed.err);
+  assert.equal((await fetchManifest(m0, 'prod/lost', lost.digest)).status, 200);
+});
+
 test('kpromo audit: bad input exits 2', async () => {
   assert.equal((await cli(['audit'])).code, 2);
   assert.equal((await cli(['audit', '--manifest', manifest, '--require-signatures', 'everywhere'])).code, 2);

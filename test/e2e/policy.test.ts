@@ -125,9 +125,13 @@ test('policy check --principal-from github: the pull request author decides, not
   const manifest = join(repo, 'promoter-manifest.yaml');
   await writeFile(manifest, JSON.stringify({ registries: [{ name: `${env.staging.host}/staging`, src: true }, { name: 'prod.example/p' }], images: [{ name: 'app', dmap: { [img.digest]: ['v1'] } }] }, null, 2));
   git(['add', '-A']);
-  // mallory commits under the release engineer's email; her pull request #12 merged it
+  // mallory commits under the release engineer's email; her pull request #12 merged it (a pull
+  // request in her fork, opened by someone else, carries the same commit and asks for nothing)
   git(['commit', '-q', '-m', 'promote app'], 'rel@example.com');
-  fake.commitPulls.set(`kubernetes/k8s.io@${git(['rev-parse', 'HEAD']).trim()}`, [{ number: 12, author: 'mallory', state: 'MERGED' }]);
+  fake.commitPulls.set(`kubernetes/k8s.io@${git(['rev-parse', 'HEAD']).trim()}`, [
+    { number: 3, author: 'rel', state: 'MERGED', repo: 'mallory/k8s.io' },
+    { number: 12, author: 'mallory', state: 'MERGED' },
+  ]);
   const policy = join(env.dir, 'gh-policy.yaml');
   await writeFile(policy, POLICY().replace('ci@example.com', 'rel@example.com'));
   const check = ['policy', 'check', '--policy', policy, '--manifest', manifest, '--base', base, '--sign=false'];

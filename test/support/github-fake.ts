@@ -64,6 +64,8 @@ export interface FakeCommitPull {
   number: number;
   author: string | null;
   state: 'OPEN' | 'CLOSED' | 'MERGED';
+  /** The repository it belongs to (`owner/name`), when it is another of the fork network than the one asked. */
+  repo?: string;
 }
 
 /** The running fake. */
@@ -196,7 +198,13 @@ async function answerGraphql(fake: GitHubFake, text: string): Promise<{ status: 
         oid,
         associatedPullRequests: ({ first }: { first?: number }) => ({
           totalCount: pulls.length,
-          nodes: pulls.slice(0, first ?? 100).map((p) => ({ number: p.number, state: p.state, merged: p.state === 'MERGED', author: p.author === null ? null : { __typename: 'User', login: p.author } })),
+          nodes: pulls.slice(0, first ?? 100).map((p) => ({
+            number: p.number,
+            state: p.state,
+            merged: p.state === 'MERGED',
+            author: p.author === null ? null : { __typename: 'User', login: p.author },
+            repository: { nameWithOwner: p.repo ?? `${owner}/${name}` },
+          })),
         }),
       };
     },

@@ -109,8 +109,10 @@ export async function runAudit(options: AuditOptions, io: CliIO, logger: Logger)
     if (options.fix && missing.length > 0) {
       const { runPromotion } = await import('../../pipeline/promoter.js');
       logger.info(`--fix: promoting ${missing.length} missing edges`);
+      // the audit read these edges missing: the plan checks them again by HEAD instead of taking a
+      // tagless digest present because the repository still lists its signature
       const r = await runPromotion(
-        { manifests: options.manifests, confirm: true, parseOnly: false, requestsPerHost: options.requestsPerHost },
+        { manifests: options.manifests, confirm: true, parseOnly: false, requestsPerHost: options.requestsPerHost, verifyExisting: true },
         { registry: client, logger, stats: () => network.stats(), loadPlan: async () => ({ ...plan, edges: missing }) },
         { policy: options.policy },
       );

@@ -44,7 +44,7 @@ export function signPhase(cfg: TrustConfig): Phase<PromotionState> {
       if (!signer || !state.outcomes || !state.plan) return;
       const log = state.deps.logger.child({ phase: 'sign' });
       const trust = (state.trust ??= newTrustRecord());
-      const io: SignIo = { client: state.deps.registry, signer, cfg, tags: runTags(state), signal, log, trust, once: new Map() };
+      const io: SignIo = { client: state.deps.registry, signer, cfg, tags: runTags(state), signal, log, trust, once: new Map(), replicated: new Map() };
       const limit = pLimit(cfg.maxOps);
       const targets = exceptSignDenied(trustTargets(state.plan, state.outcomes, state.inventory), state.policy?.signDenied);
       await Promise.all(targets.map((t) => limit(() => signTarget(io, t))));
@@ -62,7 +62,10 @@ export function signPhase(cfg: TrustConfig): Phase<PromotionState> {
   };
 }
 
-/** What signing needs from the phase, and the (repository, digest) pairs under way (each signed once). */
+/**
+ * What signing needs from the phase, and the (repository, digest) pairs under way: each signed
+ * once at its canonical destination, and replicated once to each other destination.
+ */
 interface SignIo {
   client: RegistryClient;
   signer: Signer;
@@ -71,7 +74,8 @@ interface SignIo {
   signal: AbortSignal;
   log: Logger;
   trust: TrustRecord;
-  once: Map<string, Promise<string | undefined>>;
+  once: Map<string, Promise<{ changed: boolean } | { error: string }>>;
+  replicated: Map<string, Promise<string | undefined>>;
 }
 
 /** Signs one image (its children first) where it is missing; records every result. */
@@ -111,33 +115,45 @@ async function signTarget(io: SignIo, t: TrustTarget): Promise<void> {
 
 type RecordFn = (dst: TrustDestination, d: Digest, result: TrustWrite['result'], more?: Partial<TrustWrite>) => void;
 
-/** Signs `subject` at `canonical` and replicates it, once per run per (repository, digest); resolves to its error. */
-function subjectOnce(io: SignIo, t: TrustTarget, subject: ManifestInfo, canonical: TrustDestination, replicas: TrustDestination[], record: RecordFn): Promise<string | undefined> {
+/**
+ * Signs `subject` at `canonical` (once per run per repository and digest) and replicates it to
+ * `replicas` (once per run per replica: a child two indexes share reaches the mirrors of both);
+ * resolves to its error.
+ */
+async function subjectOnce(io: SignIo, t: TrustTarget, subject: ManifestInfo, canonical: TrustDestination, replicas: TrustDestination[], record: RecordFn): Promise<string | undefined> {
   const k = imageAt(canonical.repo, subject.digest);
-  let p = io.once.get(k);
-  if (!p) {
-    p = (async () => {
-      let changed: boolean;
-      try {
-        changed = await signAt(io, t, canonical, subject, record);
-      } catch (err) {
+  let signed = io.once.get(k);
+  if (!signed) {
+    signed = signAt(io, t, canonical, subject, record).then(
+      (changed) => ({ changed }),
+      (err: unknown) => {
         record(canonical, subject.digest, 'failed', { error: errorMessage(err) });
-        return errorMessage(err);
-      }
-      let error: string | undefined;
-      for (const r of replicas) {
+        return { error: errorMessage(err) };
+      },
+    );
+    io.once.set(k, signed);
+  }
+  const done = await signed;
+  if ('error' in done) return done.error;
+  let error: string | undefined;
+  for (const r of replicas) {
+    const rk = imageAt(r.repo, subject.digest);
+    let p = io.replicated.get(rk);
+    if (!p) {
+      p = (async () => {
         try {
-          record(r, subject.digest, await replicate(io, t, canonical, r, subject, changed));
+          record(r, subject.digest, await replicate(io, t, canonical, r, subject, done.changed));
+          return undefined;
         } catch (err) {
           record(r, subject.digest, 'failed', { error: `replicating: ${errorMessage(err)}` });
-          error ??= errorMessage(err);
+          return errorMessage(err);
         }
-      }
-      return error;
-    })();
-    io.once.set(k, p);
+      })();
+      io.replicated.set(rk, p);
+    }
+    error ??= await p;
   }
-  return p;
+  return error;
 }
 
 /**
