@@ -242,8 +242,11 @@ export async function readInventory(
       progress.advance({ images: 1 });
     }
     const unknown = [...want.tagless].filter((d) => !r.manifests.has(d));
-    const heads = opts.verifyExisting === true ? unknown : unknown.filter((d) => !attachedHere(r, d));
-    for (const d of unknown) if (!heads.includes(d)) markAttached(r, d);
+    const heads: Digest[] = [];
+    for (const d of unknown) {
+      if (opts.verifyExisting !== true && attachedHere(r, d)) markAttached(r, d);
+      else heads.push(d);
+    }
     await Promise.all(heads.map((d) => headDigest(r, d)));
   });
   const written = new Set<Digest>();
