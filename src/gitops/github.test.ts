@@ -30,6 +30,21 @@ test('a GitHub read is retried on 5xx, 429 and no answer, up to its tries; not o
   }
 });
 
+test('a GraphQL answer with errors is not tried again unless GitHub says it is rate-limited; a 403 is only for a rate limit', async () => {
+  const graphqlError = (type: string) => Object.assign(new Error(`Request failed due to following response errors: ${type}`), { errors: [{ type, message: type }] });
+  const table: [string, Error, number][] = [
+    ['repository not found', graphqlError('NOT_FOUND'), 1],
+    ['rate-limited', graphqlError('RATE_LIMITED'), 3],
+    ['403 secondary rate limit', Object.assign(new Error('You have exceeded a secondary rate limit'), { status: 403 }), 3],
+    ['403 forbidden', Object.assign(new Error('Resource not accessible by integration'), { status: 403 }), 1],
+  ];
+  for (const [name, err, calls] of table) {
+    let n = 0;
+    await assert.rejects(retryTransient(undefined, async () => (n++, Promise.reject(err)), fast), name);
+    assert.equal(n, calls, name);
+  }
+});
+
 test('a GitHub read that never answers is cut at its bound, each try, and then fails with that reason', async () => {
   let calls = 0;
   const hang = (s: AbortSignal) => new Promise<never>((_, reject) => (calls++, s.addEventListener('abort', () => reject(new Error('aborted')))));

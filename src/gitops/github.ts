@@ -132,9 +132,15 @@ export function commitPullsOf(owner: string, repo: string, shas: readonly string
 /** Tries of a GitHub read, the wait before each retry, and the bound on each try. */
 export const GITHUB_READ = { tries: 3, backoffMs: [1_000, 4_000], timeoutMs: 30_000 };
 
-/** Whether a GitHub failure may pass on its own: no answer (a reset, a timeout), 429 or 5xx. */
+/** Whether a GitHub failure may pass on its own: no answer (a reset, a timeout), 429, 5xx, a rate limit. */
 function transient(err: unknown): boolean {
-  const status = (err as { status?: unknown }).status;
+  const e = err as { status?: unknown; errors?: unknown; message?: unknown };
+  // a GraphQL answer with errors (a repository not found, a bad field) says the same next time,
+  // unless GitHub says it is rate-limited
+  if (Array.isArray(e.errors)) return e.errors.some((x) => (x as { type?: unknown })?.type === 'RATE_LIMITED');
+  const status = e.status;
+  // 403 is also GitHub's answer to a secondary rate limit
+  if (status === 403) return /rate limit/i.test(String(e.message ?? ''));
   return typeof status !== 'number' || status === 429 || status >= 500;
 }
 
