@@ -165,6 +165,28 @@ test('policy check --principal-from github: the pull request author decides, not
   assert.deepEqual([refused.code, refused.out, refused.err], [1, '', 'error: GitHub finding the pull requests of 1 commit: HTTP 401: Bad credentials\n']);
 });
 
+test('cip --principal-from github: the policy phase of a run asks GitHub once for the blamed commits and decides by the pull request author', async (t) => {
+  const [m0] = env.mirrors as [E2eEnv['mirrors'][0]];
+  const fake = await startGitHubFake('gh-t0ken');
+  t.after(() => fake.close());
+  const repo = await mkdtemp(join(env.dir, 'gh-cip-repo-'));
+  const git = (args: string[], author?: string): string => gitIn(repo, args, { author });
+  git(['init', '-q']);
+  const manifest = join(repo, 'promoter-manifest.yaml');
+  await writeFile(manifest, JSON.stringify({ registries: [{ name: `${env.staging.host}/staging`, src: true }, { name: `${m0.host}/ghcip` }], images: [{ name: 'app', dmap: { [img.digest]: ['v1', 'v2'] } }] }, null, 2));
+  git(['add', '-A']);
+  git(['commit', '-q', '-m', 'promote app'], 'someone@example.com');
+  fake.commitPulls.set(`kubernetes/k8s.io@${git(['rev-parse', 'HEAD']).trim()}`, [{ number: 5, author: 'CI-Bot', state: 'MERGED' }]);
+  const policy = join(env.dir, 'gh-cip-policy.yaml');
+  await writeFile(policy, POLICY().replace('ci@example.com', 'ci-bot@users.noreply.github.com'));
+  const r = await runCli(['cip', '--manifest', manifest, '--policy', policy, '--principal-from', 'github', '--github-api-url', fake.url, '--sign=false'], isolatedEnv(env.dir, { GITHUB_TOKEN: 'gh-t0ken', GITHUB_REPOSITORY: 'kubernetes/k8s.io' }));
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /\n  promote    .*ghcip\/app:v1\n/);
+  assert.equal(fake.queries.length, 1, 'one query for the two edges of the one blamed commit');
+  assert.deepEqual(fake.violations, []);
+  assert.equal((await fetchManifest(m0, 'ghcip/app', 'v1')).status, 404, 'a dry run writes nothing');
+});
+
 test('policy: a run scoped to a change (--use-prow-manifest-diff) decides with OWNERS as they were before it, so its author cannot approve herself', async () => {
   const [m0] = env.mirrors as [E2eEnv['mirrors'][0]];
   const repo = await mkdtemp(join(env.dir, 'owners-repo-'));
