@@ -355,8 +355,8 @@ export const MUTANTS = [
     id: 'policy/deny-ignores-platform-images',
     bug: "a deny rule naming an index's platform image by edge.digest lets the index through",
     file: 'src/policy/engine.ts',
-    search: '      const children = ctx.children?.(edge) ?? [];',
-    replace: '      const children: string[] = [];',
+    search: 'decision: withChildren(ctx.policy, input, children)',
+    replace: 'decision: decide(ctx.policy, input)',
     tests: ['test/e2e/policy'],
   },
 ];

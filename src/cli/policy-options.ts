@@ -3,6 +3,7 @@
  * (and where that is learnt), and the vulnerability reports that become the `vulnerabilities`
  * attribute.
  */
+import { DEFAULT_GITHUB_API_URL } from '../gitops/github.js';
 import type { GitHubPrincipalSource } from '../policy/github-principal.js';
 import type { FlagReader, FlagSpec } from './flags.js';
 
@@ -18,7 +19,7 @@ export const POLICY_FLAGS: FlagSpec[] = [
     description: "without --principal, who asked for a digest line: git, its commit's author email; github, the author of the pull request that merged it (needs GITHUB_TOKEN)",
   },
   { name: 'github-repo', kind: 'string', arg: '<owner/name>', description: 'with --principal-from github: the repository of the manifests (default $GITHUB_REPOSITORY, or Prow\'s $REPO_OWNER/$REPO_NAME)' },
-  { name: 'github-api-url', kind: 'string', arg: '<url>', default: 'https://api.github.com', description: 'with --principal-from github: the GitHub API (GitHub Enterprise: https://HOST/api/v3)' },
+  { name: 'github-api-url', kind: 'string', arg: '<url>', default: DEFAULT_GITHUB_API_URL, description: 'with --principal-from github: the GitHub API (GitHub Enterprise: https://HOST/api/v3)' },
   { name: 'group', kind: 'list', arg: '<name,…>', description: "groups of the principal (repeatable), added to the policy's and the OWNERS files'" },
   { name: 'vuln-report', kind: 'string', arg: '<dir>', description: 'Trivy/Grype JSON or cosign vuln attestations: the vulnerabilities attribute, and the --vuln-severity-threshold gate' },
 ];
@@ -49,7 +50,7 @@ export function readPolicyFlags(f: FlagReader, env: NodeJS.ProcessEnv = {}): Pol
   else if (!/^[\w.-]+\/[\w.-]+$/.test(repo)) f.fail(`--github-repo ${repo}: give owner/name`);
   if (!env.GITHUB_TOKEN) f.fail('GITHUB_TOKEN is not set: --principal-from github reads pull requests with it');
   const [owner = '', name = ''] = repo?.split('/') ?? [];
-  return { ...flags, github: { owner, repo: name, apiUrl: f.str('github-api-url') ?? 'https://api.github.com' } };
+  return { ...flags, github: { owner, repo: name, apiUrl: f.str('github-api-url') ?? DEFAULT_GITHUB_API_URL } };
 }
 
 /** The GitHub source of principals for `flags` (undefined unless `--principal-from github`). */

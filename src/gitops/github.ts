@@ -5,6 +5,7 @@
  * the in-memory one (memory-github.ts) records what it was asked.
  */
 import { KpromoError } from '../errors.js';
+import { systemClock } from '../net/clock.js';
 import { redactKnown } from '../redact.js';
 
 /** A failed GitHub API call (status and GitHub's message; never the token). */
@@ -154,15 +155,7 @@ export async function retryTransient<T>(signal: AbortSignal | undefined, read: (
     } catch (caught) {
       const err = bounded.aborted && !signal?.aborted ? new Error(`no answer within ${policy.timeoutMs / 1000} s`) : caught;
       if (signal?.aborted || attempt >= policy.tries || !transient(err)) throw err;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(t);
-          signal?.removeEventListener('abort', done);
-          resolve();
-        };
-        const t = setTimeout(done, policy.backoffMs[attempt - 1] ?? policy.backoffMs.at(-1) ?? 0);
-        signal?.addEventListener('abort', done, { once: true });
-      });
+      await systemClock.sleep(policy.backoffMs[attempt - 1] ?? policy.backoffMs.at(-1) ?? 0, signal);
     }
   }
 }

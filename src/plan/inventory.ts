@@ -241,9 +241,9 @@ export async function readInventory(
     } finally {
       progress.advance({ images: 1 });
     }
-    const unknown = [...want.tagless].filter((d) => !r.manifests.has(d));
     const heads: Digest[] = [];
-    for (const d of unknown) {
+    for (const d of want.tagless) {
+      if (r.manifests.has(d)) continue;
       if (opts.verifyExisting !== true && attachedHere(r, d)) markAttached(r, d);
       else heads.push(d);
     }

@@ -47,7 +47,13 @@ export interface EdgeDecision {
 const EMPTY = emptyInput();
 
 /** The inputs of one (edge, action): one per principal of the edge (see Principals.all). */
-export async function edgeInputs(ctx: PolicyContext, edge: Edge, action: PolicyAction, signal?: AbortSignal): Promise<{ input: PolicyInput; from: string }[]> {
+export async function edgeInputs(
+  ctx: PolicyContext,
+  edge: Edge,
+  action: PolicyAction,
+  signal?: AbortSignal,
+  children: readonly string[] = ctx.children?.(edge) ?? [],
+): Promise<{ input: PolicyInput; from: string }[]> {
   const base = EMPTY;
   const origin = ctx.origins.of(edge);
   const who = await ctx.principals.all(edge, signal, origin);
@@ -68,7 +74,7 @@ export async function edgeInputs(ctx: PolicyContext, edge: Edge, action: PolicyA
       image,
       provenance: trust?.provenance ?? base.provenance,
       signature: trust?.signature ?? base.signature,
-      vulnerabilities: (ctx.vulns && vulnsOf(ctx.vulns, edge.digest, ctx.children?.(edge))) ?? base.vulnerabilities,
+      vulnerabilities: (ctx.vulns && vulnsOf(ctx.vulns, edge.digest, children)) ?? base.vulnerabilities,
       request,
     },
     from,
@@ -98,9 +104,9 @@ export async function decideEdges(ctx: PolicyContext, edges: readonly Edge[], ac
   const out: EdgeDecision[] = [];
   await ctx.principals.prefetch(edges, signal);
   for (const edge of edges) {
+    const children = ctx.children?.(edge) ?? [];
     for (const action of actions) {
-      const children = ctx.children?.(edge) ?? [];
-      const decided = (await edgeInputs(ctx, edge, action, signal)).map(({ input, from }) => ({ edge, action, decision: withChildren(ctx.policy, input, children), principal: input.request.principal, principalFrom: from }));
+      const decided = (await edgeInputs(ctx, edge, action, signal, children)).map(({ input, from }) => ({ edge, action, decision: withChildren(ctx.policy, input, children), principal: input.request.principal, principalFrom: from }));
       out.push(decided.find((d) => !d.decision.allowed) ?? decided[0]!);
     }
   }

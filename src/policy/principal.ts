@@ -72,7 +72,7 @@ export class Principals {
     for (const edge of edges) {
       const origin = this.origins.of(edge);
       if (!origin) continue;
-      for (const pos of origin.tagPos ? [origin.pos, origin.tagPos] : [origin.pos]) {
+      for (const pos of linesOf(origin)) {
         const a = await this.author(pos, signal);
         if (a) commits.add(a.commit);
       }
@@ -97,7 +97,7 @@ export class Principals {
     } else if (!origin) {
       who.push({ principal: '', source: 'none', from: 'no principal: the edge is not in the manifests' });
     } else {
-      for (const pos of origin.tagPos ? [origin.pos, origin.tagPos] : [origin.pos]) {
+      for (const pos of linesOf(origin)) {
         const author = await this.author(pos, signal);
         const ws = !author
           ? [{ principal: '', source: 'none', from: 'no principal: the digest line is not committed in git' }]
@@ -162,6 +162,9 @@ export class Principals {
     return undefined;
   }
 }
+
+/** The lines that ask for an edge: its digest line, and its tag's line when that is another. */
+const linesOf = (origin: EdgeOrigin): SourcePos[] => (origin.tagPos ? [origin.pos, origin.tagPos] : [origin.pos]);
 
 function child<K, V>(m: Map<K, Map<string, V>>, k: K): Map<string, V> {
   let v = m.get(k);
